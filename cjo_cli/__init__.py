@@ -1,0 +1,3 @@
+"""cjo: customer journey orchestration as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from cjo_cli.cli.app import main
+
+main()

@@ -1,0 +1,60 @@
+"""The `cjo` command: a typer app whose commands live one per module."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from cjo_cli import __version__
+from cjo_cli.cli import schema_cmd, validate_cmd
+from cjo_cli.errors import EXIT_INTERNAL, CjoError
+
+app = typer.Typer(
+    name="cjo",
+    help="Customer journey orchestration as code: validate, replay and measure journeys in YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cjo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Customer journey orchestration as code."""
+
+
+app.command("validate")(validate_cmd.validate)
+app.command("schema")(schema_cmd.schema)
+
+
+def main() -> None:
+    """Entry point: every known error becomes one line and its exit code, never a traceback."""
+    try:
+        app(standalone_mode=True)
+    except CjoError as exc:
+        typer.echo(f"cjo: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("cjo: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("CJO_DEBUG"):
+            raise
+        typer.echo(
+            f"cjo: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in cjo; rerun with CJO_DEBUG=1 for the traceback and report it.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,94 @@
+"""`cjo validate [PATHS...]`: schema and semantic checks, for people, CI and pre-commit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from cjo_cli import __version__
+from cjo_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from cjo_cli.findings import Finding, Level
+from cjo_cli.spec.yaml_loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, Limits
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+def validate(
+    paths: list[Path] = typer.Argument(
+        None, help="Files or directories to check (default: ./journeys).", show_default=False
+    ),
+    output_format: Format | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Output format; github when GITHUB_ACTIONS=true, else text.",
+        show_default=False,
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        help="The workspace directory that references resolve against "
+        "(default: the nearest directory named journeys or holding a .cjo-workspace file).",
+        file_okay=False,
+    ),
+    max_bytes: int = typer.Option(
+        DEFAULT_MAX_BYTES, help="Largest YAML file read, in bytes.", min=1
+    ),
+    max_depth: int = typer.Option(DEFAULT_MAX_DEPTH, help="Deepest nesting allowed.", min=1),
+    max_nodes: int = typer.Option(
+        DEFAULT_MAX_NODES, help="Most nodes a document may expand to (caps alias bombs).", min=1
+    ),
+) -> None:
+    """Check journeys, funnels, maps and the rest: schema and semantic rules, all findings."""
+    from cjo_cli.output.findings_formats import (
+        format_github,
+        format_json,
+        format_sarif,
+        format_text,
+        summary_line,
+    )
+    from cjo_cli.spec.rules import rule_summaries
+    from cjo_cli.spec.workspace import validate_paths
+
+    if not paths:
+        default = Path("journeys")
+        if not default.is_dir():
+            raise UsageError(
+                "no paths given and no ./journeys directory here; give files or directories"
+            )
+        paths = [default]
+    if output_format is None:
+        github = os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
+        output_format = Format.github if github else Format.text
+    limits = Limits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
+    result = validate_paths(paths, workspace=workspace, limits=limits)
+    findings: list[Finding] = list(result.findings)
+    if strict:
+        findings = [replace(f, level=Level.ERROR) for f in findings]
+    if output_format is Format.json:
+        typer.echo(format_json(findings, result.files_checked))
+    elif output_format is Format.sarif:
+        typer.echo(format_sarif(findings, rule_summaries(), __version__))
+    elif output_format is Format.github:
+        if findings:
+            typer.echo(format_github(findings))
+        typer.echo(summary_line(findings, result.files_checked), err=True)
+    else:
+        if findings:
+            typer.echo(format_text(findings))
+        typer.echo(summary_line(findings, result.files_checked), err=True)
+    if result.unreadable:
+        raise typer.Exit(EXIT_USAGE)
+    failing = any(f.level is Level.ERROR for f in findings)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)

@@ -1,0 +1,95 @@
+"""The condition language (SPEC §2) as data: segments, entry filters, splits, funnel filters.
+
+These are plain values; turning them into SQL or into a Python predicate is
+the engines' job, so that both read the same model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from cjo_cli.model.timing import Duration
+
+Op = Literal["eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains"]
+OPS: tuple[Op, ...] = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains")
+Scalar = str | int | float | bool | None
+Value = Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class PropertyFilter:
+    """One `where` entry: the event property `key` compared with `value` by `op`."""
+
+    key: str
+    op: Op
+    value: Value
+
+
+@dataclass(frozen=True)
+class EventCondition:
+    """The customer has events named `event` matching `where`, `count` times, `within` a period."""
+
+    event: str
+    where: tuple[PropertyFilter, ...] = ()
+    count_min: int = 1
+    count_max: int | None = None
+    within: Duration | None = None
+
+
+@dataclass(frozen=True)
+class AttributeCondition:
+    """A trait of the customer's profile compared with a value."""
+
+    attribute: str
+    op: Op
+    value: Value = None
+
+
+@dataclass(frozen=True)
+class PropertyCondition:
+    """A property of the event being evaluated (entry, split) compared with a value."""
+
+    property: str
+    op: Op
+    value: Value = None
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = EventCondition | AttributeCondition | PropertyCondition | AllOf | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """An event name with property filters: entry, goal, exit_on, wait_for, funnel steps."""
+
+    event: str
+    where: tuple[PropertyFilter, ...] = ()
+
+
+def events_named(condition: Condition) -> set[str]:
+    """Every event name a condition looks at (for deciding which log rows matter)."""
+    if isinstance(condition, EventCondition):
+        return {condition.event}
+    if isinstance(condition, (AllOf, AnyOf)):
+        names: set[str] = set()
+        for item in condition.items:
+            names |= events_named(item)
+        return names
+    if isinstance(condition, Not):
+        return events_named(condition.item)
+    return set()

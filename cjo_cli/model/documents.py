@@ -1,0 +1,440 @@
+"""The checked model of a workspace: frozen dataclasses built from valid documents.
+
+Every object keeps `loc`, where it was written, and `locs`, where each of its
+fields was written, so that semantic rules and later commands can point at
+`file:line:col`. Neither takes part in equality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Literal
+
+from cjo_cli.model.conditions import Condition, EventFilter
+from cjo_cli.model.timing import Duration
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A place in a file, 1-based."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+NOWHERE = Loc("<none>", 1, 1)
+
+
+def _no_locs() -> Mapping[str, Loc]:
+    return {}
+
+
+def locs_field() -> Mapping[str, Loc]:
+    return field(default_factory=_no_locs, compare=False, repr=False)
+
+
+def loc_field() -> Loc:
+    return field(default=NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    name: str
+    description: str = ""
+    loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class Phases:
+    id: str
+    name: str
+    phases: tuple[Phase, ...]
+    loop_to: str | None = None
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(phase.id for phase in self.phases)
+
+
+Channel = Literal[
+    "email",
+    "sms",
+    "web_push",
+    "app_push",
+    "in_app",
+    "ad",
+    "web",
+    "store",
+    "call_center",
+    "social",
+    "other",
+]
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    id: str
+    name: str
+    channel: Channel
+    phase: str | None = None
+    delivered_event: str | None = None
+    opened_event: str | None = None
+    clicked_event: str | None = None
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+@dataclass(frozen=True)
+class Persona:
+    id: str
+    name: str
+    segment: Condition | None = None
+    description: str = ""
+    profile: Mapping[str, object] = field(default_factory=dict, compare=False)
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+# ---- journeys -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepBase:
+    id: str
+    name: str
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        """The step ids this step may lead to, each with where it is written."""
+        return ()
+
+    @property
+    def waits(self) -> bool:
+        """True when time passes in this step (so a cycle through it is not a busy loop)."""
+        return False
+
+
+@dataclass(frozen=True)
+class WaitStep(StepBase):
+    duration: Duration = Duration(0)
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+    @property
+    def waits(self) -> bool:
+        return self.duration.seconds > 0
+
+
+@dataclass(frozen=True)
+class WaitUntilStep(StepBase):
+    at: time = time(0, 0)
+    tz: str = "UTC"
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class WaitForStep(StepBase):
+    event: EventFilter = EventFilter("")
+    timeout: Duration = Duration(0)
+    next: str = ""
+    on_timeout: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return (
+            (self.next, self.locs.get("next", self.loc)),
+            (self.on_timeout, self.locs.get("on_timeout", self.loc)),
+        )
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class SendStep(StepBase):
+    touchpoint: str = ""
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+
+@dataclass(frozen=True)
+class SplitBranch:
+    """`{if: condition, next: step}`, or the `else` branch when `condition` is None."""
+
+    condition: Condition | None
+    next: str
+    loc: Loc = loc_field()
+    next_loc: Loc = loc_field()
+
+    @property
+    def is_else(self) -> bool:
+        return self.condition is None
+
+
+@dataclass(frozen=True)
+class SplitStep(StepBase):
+    branches: tuple[SplitBranch, ...] = ()
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return tuple((branch.next, branch.next_loc) for branch in self.branches)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    weight: float
+    next: str
+    loc: Loc = loc_field()
+    next_loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class AbStep(StepBase):
+    variants: tuple[Variant, ...] = ()
+    seed: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return tuple((variant.next, variant.next_loc) for variant in self.variants)
+
+
+@dataclass(frozen=True)
+class ExitStep(StepBase):
+    pass
+
+
+Step = WaitStep | WaitUntilStep | WaitForStep | SendStep | SplitStep | AbStep | ExitStep
+
+
+@dataclass(frozen=True)
+class Entry:
+    event: EventFilter
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    event: EventFilter
+    within: Duration | None = None
+
+
+@dataclass(frozen=True)
+class ReEntry:
+    """`never`, `always`, or `after` a duration since the last entry."""
+
+    mode: Literal["never", "always", "after"] = "never"
+    after: Duration | None = None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+    tz: str
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+@dataclass(frozen=True)
+class SendLimit:
+    max: int
+    per: Duration
+
+
+@dataclass(frozen=True)
+class Journey:
+    id: str
+    name: str
+    entry: Entry
+    steps: Mapping[str, Step]
+    start: str
+    persona: str | None = None
+    phase: str | None = None
+    re_entry: ReEntry = ReEntry()
+    goal: Goal | None = None
+    exit_on: tuple[EventFilter, ...] = ()
+    per_customer: SendLimit | None = None
+    quiet_hours: QuietHours | None = None
+    holdout_percent: float = 0.0
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+    def ab_steps(self) -> Iterator[AbStep]:
+        return (step for step in self.steps.values() if isinstance(step, AbStep))
+
+
+# ---- funnels --------------------------------------------------------------
+
+FunnelOrder = Literal["ordered", "strict", "unordered"]
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    event: EventFilter
+    name: str
+    loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    event: EventFilter
+    first_step: int
+    """1-based step number the exclusion starts at (inclusive)."""
+    last_step: int
+    loc: Loc = loc_field()
+    between_loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """By an event property (with attribution), by persona, or by a journey's A/B variant."""
+
+    by: Literal["property", "persona", "variant"]
+    property: str | None = None
+    attribution: Literal["first_touch", "last_touch"] = "first_touch"
+    journey: str | None = None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    target_percent: float | None = None
+
+
+DEFAULT_FUNNEL_WINDOW = Duration(14 * 86400, "14d")
+
+
+@dataclass(frozen=True)
+class Funnel:
+    id: str
+    name: str
+    steps: tuple[FunnelStep, ...]
+    window: Duration = DEFAULT_FUNNEL_WINDOW
+    order: FunnelOrder = "ordered"
+    exclusions: tuple[Exclusion, ...] = ()
+    breakdown: Breakdown | None = None
+    persona: str | None = None
+    phase: str | None = None
+    kpi: Kpi | None = None
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+# ---- maps -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Emotion:
+    score: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KpiRef:
+    funnel: str
+    name: str = ""
+    loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class Stage:
+    phase: str
+    actions: tuple[str, ...] = ()
+    touchpoints: tuple[str, ...] = ()
+    thoughts: tuple[str, ...] = ()
+    emotion: Emotion | None = None
+    info_needs: tuple[str, ...] = ()
+    pain_points: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()
+    kpis: tuple[KpiRef, ...] = ()
+    journeys: tuple[str, ...] = ()
+    loc: Loc = loc_field()
+    touchpoint_locs: tuple[Loc, ...] = field(default=(), compare=False, repr=False)
+    journey_locs: tuple[Loc, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Theme:
+    product: str = ""
+    start: str = ""
+    goal: str = ""
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    id: str
+    name: str
+    persona: str
+    phases: str
+    stages: Mapping[str, Stage]
+    theme: Theme = Theme()
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+# ---- policy and workspace -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    channel: str
+    max: int
+    per: Duration
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    name: str
+    frequency_caps: tuple[FrequencyCap, ...] = ()
+    quiet_hours: QuietHours | None = None
+    priority: tuple[str, ...] = ()
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+    priority_locs: tuple[Loc, ...] = field(default=(), compare=False, repr=False)
+
+
+Document = Phases | Touchpoint | Persona | Journey | Funnel | JourneyMap | Policy
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every valid document of a workspace, by kind and id, in file order."""
+
+    phases: Mapping[str, Phases] = field(default_factory=dict)
+    touchpoints: Mapping[str, Touchpoint] = field(default_factory=dict)
+    personas: Mapping[str, Persona] = field(default_factory=dict)
+    journeys: Mapping[str, Journey] = field(default_factory=dict)
+    funnels: Mapping[str, Funnel] = field(default_factory=dict)
+    maps: Mapping[str, JourneyMap] = field(default_factory=dict)
+    policies: Mapping[str, Policy] = field(default_factory=dict)
+
+    def policy(self) -> Policy | None:
+        """The workspace policy: the one named `default`, else the first one."""
+        if "default" in self.policies:
+            return self.policies["default"]
+        return next(iter(self.policies.values()), None)

@@ -1,0 +1,172 @@
+"""Journey and policy settings: windows, zones, holdouts, splits and A/B weights."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cjo_cli.findings import Level
+from cjo_cli.model import AbStep, Duration, Loc, SplitStep, WaitForStep, WaitStep, WaitUntilStep
+from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
+
+
+@rule(
+    "timeout-beyond-goal",
+    Level.WARNING,
+    "A wait_for timeout longer than the journey's goal window.",
+)
+def timeout_beyond_goal(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        if journey.goal is None or journey.goal.within is None:
+            continue
+        within = journey.goal.within
+        for step in journey.steps.values():
+            if isinstance(step, WaitForStep) and step.timeout > within:
+                yield (
+                    step.locs.get("timeout", step.loc),
+                    (
+                        f"step {step.id!r} waits up to {step.timeout}, longer than the goal window "
+                        f"{within} of journey {journey.id!r}: its timeout branch can only run after "
+                        "a conversion could still count"
+                    ),
+                )
+
+
+@cache
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _zones(index: WorkspaceIndex) -> Iterator[tuple[str, Loc]]:
+    ws = index.workspace
+    for journey in ws.journeys.values():
+        if journey.quiet_hours is not None:
+            qh = journey.quiet_hours
+            yield qh.tz, qh.locs.get("tz", qh.loc)
+        for step in journey.steps.values():
+            if isinstance(step, WaitUntilStep):
+                yield step.tz, step.locs.get("tz", step.loc)
+    for policy in ws.policies.values():
+        if policy.quiet_hours is not None:
+            qh = policy.quiet_hours
+            yield qh.tz, qh.locs.get("tz", qh.loc)
+
+
+@rule("bad-timezone", Level.ERROR, "A time zone that is not an IANA zone name.")
+def bad_timezones(index: WorkspaceIndex) -> RuleResult:
+    for name, loc in _zones(index):
+        if not _zone_exists(name):
+            yield loc, f"unknown time zone {name!r} (use an IANA name such as Asia/Tokyo or UTC)"
+
+
+def _durations(index: WorkspaceIndex) -> Iterator[tuple[Duration, Loc, str]]:
+    ws = index.workspace
+    for journey in ws.journeys.values():
+        if journey.goal is not None and journey.goal.within is not None:
+            yield journey.goal.within, journey.locs.get("goal", journey.loc), "goal.within"
+        if journey.re_entry.after is not None:
+            yield (
+                journey.re_entry.after,
+                journey.locs.get("re_entry", journey.loc),
+                "re_entry.after",
+            )
+        if journey.per_customer is not None:
+            yield (
+                journey.per_customer.per,
+                journey.locs.get("limits", journey.loc),
+                "limits.per_customer.per",
+            )
+        for step in journey.steps.values():
+            if isinstance(step, WaitStep):
+                yield step.duration, step.locs.get("wait", step.loc), f"step {step.id!r} wait"
+            if isinstance(step, WaitForStep):
+                yield step.timeout, step.locs.get("timeout", step.loc), f"step {step.id!r} timeout"
+    for funnel in ws.funnels.values():
+        yield funnel.window, funnel.locs.get("window", funnel.loc), f"funnel {funnel.id!r} window"
+    for policy in ws.policies.values():
+        for cap in policy.frequency_caps:
+            yield cap.per, policy.locs.get("frequency_caps", policy.loc), "frequency cap period"
+
+
+@rule("zero-duration", Level.ERROR, "A window, wait, timeout or period of zero length.")
+def zero_durations(index: WorkspaceIndex) -> RuleResult:
+    for duration, loc, what in _durations(index):
+        if duration.seconds == 0:
+            yield loc, f"{what} is {duration}: it must be longer than zero"
+
+
+@rule("holdout", Level.ERROR, "A holdout that is not between 0% and 100% (exclusive).")
+def holdout_range(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        if "holdout" not in journey.locs:
+            continue
+        percent = journey.holdout_percent
+        loc = journey.locs["holdout"]
+        if percent >= 100:
+            yield loc, f"holdout of {percent:g}% leaves no customer to treat; use less than 100%"
+        elif percent <= 0:
+            yield (
+                loc,
+                "a holdout of 0% measures nothing; remove `holdout` or give a share such as 10%",
+            )
+
+
+@rule("holdout-large", Level.WARNING, "A holdout of half the customers or more.")
+def holdout_large(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        if 50 <= journey.holdout_percent < 100:
+            yield (
+                journey.locs["holdout"],
+                (
+                    f"holdout of {journey.holdout_percent:g}% withholds the journey from most customers; "
+                    "a control group of 5-20% is usual"
+                ),
+            )
+
+
+@rule("ab-weights", Level.ERROR, "The weights of an ab step do not add up to 100.")
+def ab_weights(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        for step in journey.steps.values():
+            if isinstance(step, AbStep):
+                total = sum(variant.weight for variant in step.variants)
+                if abs(total - 100) > 1e-9:
+                    shown = " + ".join(f"{v.weight:g}" for v in step.variants)
+                    yield (
+                        step.locs.get("ab", step.loc),
+                        (f"ab step {step.id!r} weights add up to {shown} = {total:g}, not 100"),
+                    )
+
+
+@rule("missing-else", Level.ERROR, "A split without an `else` branch.")
+def missing_else(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        for step in journey.steps.values():
+            if isinstance(step, SplitStep) and not any(b.is_else for b in step.branches):
+                yield (
+                    step.locs.get("split", step.loc),
+                    (
+                        f"split {step.id!r} has no `else` branch: say where customers go when no branch matches"
+                    ),
+                )
+
+
+@rule("dead-branch", Level.WARNING, "A split branch after the `else`, which can never be taken.")
+def dead_branches(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        for step in journey.steps.values():
+            if not isinstance(step, SplitStep):
+                continue
+            seen_else = False
+            for branch in step.branches:
+                if seen_else:
+                    yield (
+                        branch.loc,
+                        f"split {step.id!r}: this branch comes after `else` and is never taken",
+                    )
+                seen_else = seen_else or branch.is_else
