@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 _DURATION = re.compile(r"^([0-9]+)([smhdw])$")
@@ -17,7 +17,7 @@ class Duration:
     """A span of time in whole seconds, remembered with the text it was written as."""
 
     seconds: int
-    text: str = ""
+    text: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return self.text or f"{self.seconds}s"

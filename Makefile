@@ -1,0 +1,30 @@
+# The two commands of the README's quick start, and the checks CI runs.
+# Everything installs into .venv from the project's own pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench install
+
+$(BIN)/cjo: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/cjo
+
+install: $(BIN)/cjo
+
+demo: $(BIN)/cjo
+	$(BIN)/cjo validate journeys/
+
+test: $(BIN)/cjo
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/cjo
+	$(BIN)/ruff check cjo_cli tests scripts benchmarks
+	$(BIN)/ruff format --check cjo_cli tests scripts benchmarks
+	$(BIN)/mypy --strict cjo_cli
+
+bench: $(BIN)/cjo
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/validate_bench.py

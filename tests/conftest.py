@@ -1,0 +1,35 @@
+"""Shared helpers: run the real `cjo` in a subprocess, as users and CI do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+RunCjo = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_cjo() -> RunCjo:
+    def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+        full_env["PYTHONIOENCODING"] = "utf-8"
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "cjo_cli", *args],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+
+    return run
