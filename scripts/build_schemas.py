@@ -159,8 +159,12 @@ def condition_defs() -> dict[str, Schema]:
         "How many such events the customer must have (default: at least one).",
         obj(
             {
-                "min": prop("Minimum", "At least this many events.", {"type": "integer", "minimum": 0}),
-                "max": prop("Maximum", "At most this many events.", {"type": "integer", "minimum": 0}),
+                "min": prop(
+                    "Minimum", "At least this many events.", {"type": "integer", "minimum": 0}
+                ),
+                "max": prop(
+                    "Maximum", "At most this many events.", {"type": "integer", "minimum": 0}
+                ),
             },
             minProperties=1,
         ),
@@ -183,7 +187,9 @@ def condition_defs() -> dict[str, Schema]:
         obj(
             {
                 "attribute": prop(
-                    "Attribute", "A trait of the customer's profile (customers file).", {"type": "string"}
+                    "Attribute",
+                    "A trait of the customer's profile (customers file).",
+                    {"type": "string"},
                 ),
                 "op": op,
                 "value": value,
@@ -203,12 +209,22 @@ def condition_defs() -> dict[str, Schema]:
             **{"x-cjo-key": "property"},
         ),
         obj(
-            {"all": prop("All", "Every condition holds.", {"type": "array", "items": ref("condition")})},
+            {
+                "all": prop(
+                    "All", "Every condition holds.", {"type": "array", "items": ref("condition")}
+                )
+            },
             ["all"],
             **{"x-cjo-key": "all"},
         ),
         obj(
-            {"any": prop("Any", "At least one condition holds.", {"type": "array", "items": ref("condition")})},
+            {
+                "any": prop(
+                    "Any",
+                    "At least one condition holds.",
+                    {"type": "array", "items": ref("condition")},
+                )
+            },
             ["any"],
             **{"x-cjo-key": "any"},
         ),
@@ -268,8 +284,14 @@ def header(kind: str, name_required: bool = False) -> dict[str, Schema]:
     }
 
 
-def document(kind: str, title: str, description: str, properties: dict[str, Schema],
-             required: list[str], defs: dict[str, Schema]) -> Schema:
+def document(
+    kind: str,
+    title: str,
+    description: str,
+    properties: dict[str, Schema],
+    required: list[str],
+    defs: dict[str, Schema],
+) -> Schema:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{BASE_URI}{kind}.json",
@@ -297,7 +319,9 @@ def phases_schema() -> Schema:
         "cjo lifecycle phases",
         "The ordered lifecycle phases of the customer journey (awareness → advocacy).",
         {
-            "phases": prop("Phases", "The phases, in order.", {"type": "array", "items": phase, "minItems": 1}),
+            "phases": prop(
+                "Phases", "The phases, in order.", {"type": "array", "items": phase, "minItems": 1}
+            ),
             "loop_to": prop(
                 "Loop to",
                 "The phase a customer returns to after the last one (a loyalty loop).",
@@ -322,7 +346,9 @@ def touchpoint_schema() -> Schema:
                 "Log events that show the touchpoint's real effect; replays join sends to them.",
                 obj(
                     {
-                        "delivered": prop("Delivered", "Event logged on delivery.", ref("event_name")),
+                        "delivered": prop(
+                            "Delivered", "Event logged on delivery.", ref("event_name")
+                        ),
                         "opened": prop("Opened", "Event logged when opened.", ref("event_name")),
                         "clicked": prop("Clicked", "Event logged on a click.", ref("event_name")),
                     }
@@ -344,7 +370,9 @@ def persona_schema() -> Schema:
             "pains": strings("Pains", "What frustrates the persona."),
             "benefits_sought": strings("Benefits sought", "The benefits the persona looks for."),
             "preferred_channels": prop(
-                "Preferred channels", "Channels the persona uses most.", {"type": "array", "items": ref("channel")}
+                "Preferred channels",
+                "Channels the persona uses most.",
+                {"type": "array", "items": ref("channel")},
             ),
             "quote": prop("Quote", "A sentence in the persona's voice.", ref("label")),
         }
@@ -395,17 +423,29 @@ def step_branches() -> list[Schema]:
     }
     variant = obj(
         {
-            "weight": prop("Weight", "Share of customers, in percent.", {"type": "number", "minimum": 0, "maximum": 100}),
+            "weight": prop(
+                "Weight",
+                "Share of customers, in percent.",
+                {"type": "number", "minimum": 0, "maximum": 100},
+            ),
             "next": nxt,
         },
         ["weight", "next"],
     )
     return [
-        branch("wait", {"wait": prop("Wait", "Wait this long.", ref("duration")), "next": nxt}, ["next"]),
+        branch(
+            "wait",
+            {"wait": prop("Wait", "Wait this long.", ref("duration")), "next": nxt},
+            ["next"],
+        ),
         branch(
             "wait_until",
             {
-                "wait_until": prop("Wait until", "Wait until the next time the clock shows this.", ref("time_of_day")),
+                "wait_until": prop(
+                    "Wait until",
+                    "Wait until the next time the clock shows this.",
+                    ref("time_of_day"),
+                ),
                 "tz": prop("Time zone", "The zone of the clock (default UTC).", ref("timezone")),
                 "next": nxt,
             },
@@ -446,7 +486,9 @@ def step_branches() -> list[Schema]:
                     "journey id, customer id and seed.",
                     obj(
                         {
-                            "seed": prop("Seed", "Changes the assignment when changed.", ref("label")),
+                            "seed": prop(
+                                "Seed", "Changes the assignment when changed.", ref("label")
+                            ),
                             "variants": prop(
                                 "Variants",
                                 "Variant name → weight (percent, adding up to 100) and next step.",
@@ -471,7 +513,8 @@ def step_branches() -> list[Schema]:
 def journey_schema() -> Schema:
     step = {
         "title": "Step",
-        "description": "One step: exactly one of wait, wait_until, wait_for, send, split, ab, exit.",
+        "description": "One step: exactly one of wait, wait_until, wait_for, send, split, ab, "
+        "exit.",
         "type": "object",
         "oneOf": step_branches(),
     }
@@ -482,7 +525,10 @@ def journey_schema() -> Schema:
         {
             "anyOf": [
                 {"enum": ["never", "always"]},
-                obj({"after": prop("After", "Time since the last entry.", ref("duration"))}, ["after"]),
+                obj(
+                    {"after": prop("After", "Time since the last entry.", ref("duration"))},
+                    ["after"],
+                ),
             ]
         },
     )
@@ -491,7 +537,9 @@ def journey_schema() -> Schema:
         "cjo journey",
         "An orchestrated journey: who enters, the steps they go through, and the goal.",
         {
-            "persona": prop("Persona", "Only customers in this persona's segment enter.", ref("id")),
+            "persona": prop(
+                "Persona", "Only customers in this persona's segment enter.", ref("id")
+            ),
             "phase": prop("Phase", "The lifecycle phase the journey serves.", ref("id")),
             "entry": prop(
                 "Entry",
@@ -521,7 +569,10 @@ def journey_schema() -> Schema:
             "exit_on": prop(
                 "Exit on",
                 "Events that end the journey at any step.",
-                {"type": "array", "items": event_filter("Exit event", "An event that ends the journey.")},
+                {
+                    "type": "array",
+                    "items": event_filter("Exit event", "An event that ends the journey."),
+                },
             ),
             "limits": prop(
                 "Limits",
@@ -533,7 +584,11 @@ def journey_schema() -> Schema:
                             "At most `max` sends per `per` to one customer.",
                             obj(
                                 {
-                                    "max": prop("Max", "Most sends in the period.", {"type": "integer", "minimum": 0}),
+                                    "max": prop(
+                                        "Max",
+                                        "Most sends in the period.",
+                                        {"type": "integer", "minimum": 0},
+                                    ),
                                     "per": prop("Per", "The period.", ref("duration")),
                                 },
                                 ["max", "per"],
@@ -553,7 +608,12 @@ def journey_schema() -> Schema:
             "steps": prop(
                 "Steps",
                 "Step id → step.",
-                {"type": "object", "propertyNames": ref("id"), "additionalProperties": step, "minProperties": 1},
+                {
+                    "type": "object",
+                    "propertyNames": ref("id"),
+                    "additionalProperties": step,
+                    "minProperties": 1,
+                },
             ),
         },
         ["entry", "steps"],
@@ -572,7 +632,8 @@ def funnel_schema() -> Schema:
     )
     between = prop(
         "Between",
-        "Step numbers [from, to] (1-based) between which the event excludes (default: the whole funnel).",
+        "Step numbers [from, to] (1-based) between which the event excludes "
+        "(default: the whole funnel).",
         {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 2},
     )
     breakdown = prop(
@@ -584,10 +645,13 @@ def funnel_schema() -> Schema:
             "oneOf": [
                 obj(
                     {
-                        "property": prop("Property", "The event property to break down by.", {"type": "string"}),
+                        "property": prop(
+                            "Property", "The event property to break down by.", {"type": "string"}
+                        ),
                         "attribution": prop(
                             "Attribution",
-                            "Which step's value counts: first_touch (step 1, default) or last_touch.",
+                            "Which step's value counts: first_touch (step 1, default) "
+                            "or last_touch.",
                             {"enum": ["first_touch", "last_touch"]},
                         ),
                     },
@@ -600,7 +664,11 @@ def funnel_schema() -> Schema:
                     **{"x-cjo-key": "persona"},
                 ),
                 obj(
-                    {"variant": prop("Variant", "Break down by this journey's A/B variant.", ref("id"))},
+                    {
+                        "variant": prop(
+                            "Variant", "Break down by this journey's A/B variant.", ref("id")
+                        )
+                    },
                     ["variant"],
                     **{"x-cjo-key": "variant"},
                 ),
@@ -613,8 +681,14 @@ def funnel_schema() -> Schema:
         "A conversion funnel: ordered steps, a window, and how steps may be ordered.",
         {
             "phase": prop("Phase", "The lifecycle phase the funnel measures.", ref("id")),
-            "persona": prop("Persona", "Only customers in this persona's segment count.", ref("id")),
-            "steps": prop("Steps", "The funnel steps, in order.", {"type": "array", "items": step, "minItems": 2}),
+            "persona": prop(
+                "Persona", "Only customers in this persona's segment count.", ref("id")
+            ),
+            "steps": prop(
+                "Steps",
+                "The funnel steps, in order.",
+                {"type": "array", "items": step, "minItems": 2},
+            ),
             "window": prop(
                 "Window",
                 "Time from the step-1 event within which later steps count (default 14d).",
@@ -628,7 +702,8 @@ def funnel_schema() -> Schema:
             ),
             "exclude": prop(
                 "Exclude",
-                "Events that remove the customer from the funnel when they come between the given steps.",
+                "Events that remove the customer from the funnel when they come between "
+                "the given steps.",
                 {
                     "type": "array",
                     "items": obj(
@@ -648,7 +723,7 @@ def funnel_schema() -> Schema:
                 obj(
                     {
                         "name": prop("Name", "Name of the KPI.", ref("label")),
-                        "target": prop("Target", "Target conversion, e.g. \"5%\".", ref("percent")),
+                        "target": prop("Target", 'Target conversion, e.g. "5%".', ref("percent")),
                     }
                 ),
             ),
@@ -669,7 +744,11 @@ def map_schema() -> Schema:
                 "How the customer feels, from -2 (very negative) to +2 (very positive).",
                 obj(
                     {
-                        "score": prop("Score", "From -2 to +2.", {"type": "integer", "minimum": -2, "maximum": 2}),
+                        "score": prop(
+                            "Score",
+                            "From -2 to +2.",
+                            {"type": "integer", "minimum": -2, "maximum": 2},
+                        ),
                         "note": prop("Note", "The feeling in words.", ref("label")),
                     },
                     ["score"],
@@ -701,7 +780,9 @@ def map_schema() -> Schema:
         "A persona's journey map across the lifecycle phases.",
         {
             "persona": prop("Persona", "Whose map this is.", ref("id")),
-            "phases": prop("Phases", "The phases document whose phases are the columns.", ref("id")),
+            "phases": prop(
+                "Phases", "The phases document whose phases are the columns.", ref("id")
+            ),
             "theme": prop(
                 "Theme",
                 "What the map is about: the product, where it starts and the goal.",
@@ -728,7 +809,9 @@ def policy_schema() -> Schema:
     cap = obj(
         {
             "channel": prop(
-                "Channel", "The channel capped, or `any` for all channels.", {"enum": ["any", *CHANNELS]}
+                "Channel",
+                "The channel capped, or `any` for all channels.",
+                {"enum": ["any", *CHANNELS]},
             ),
             "max": prop("Max", "Most sends in the period.", {"type": "integer", "minimum": 0}),
             "per": prop("Per", "The period.", ref("duration")),
@@ -746,7 +829,9 @@ def policy_schema() -> Schema:
                 {"type": "array", "items": cap},
             ),
             "quiet_hours": quiet_hours(),
-            "priority": ids("Priority", "Journey ids, first wins when two want to send at the same moment."),
+            "priority": ids(
+                "Priority", "Journey ids, first wins when two want to send at the same moment."
+            ),
         },
         [],
         {},

@@ -17,7 +17,9 @@ RunCjo = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture
 def run_cjo() -> RunCjo:
-    def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
         full_env["PYTHONIOENCODING"] = "utf-8"
         full_env.update(env or {})

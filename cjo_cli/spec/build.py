@@ -314,15 +314,13 @@ class Builder:
                 touchpoint_locs=self.item_locs(spec.get("touchpoints")),
                 journey_locs=self.item_locs(spec.get("journeys")),
             )
-        theme = node.get("theme") or {}
+        theme = node.get("theme") or LMap(node.pos)
         return d.JourneyMap(
             persona=node["persona"],
             phases=node["phases"],
             stages=stages,
             theme=d.Theme(
-                self.label(theme, "product") if theme else "",
-                self.label(theme, "start") if theme else "",
-                self.label(theme, "goal") if theme else "",
+                self.label(theme, "product"), self.label(theme, "start"), self.label(theme, "goal")
             ),
             **self.header(node),
         )

@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 KINDS = ("phases", "touchpoint", "persona", "journey", "funnel", "map", "policy")
 
 _RULE_MESSAGES = {
-    "bad-id": "{value} is not a valid id (a lower-case letter, then lower-case letters, digits or _)",
-    "bad-duration": "{value} is not a duration (use a whole number and s, m, h, d or w: 30s, 15m, 1h, 7d, 2w)",
+    "bad-id": (
+        "{value} is not a valid id (a lower-case letter, then lower-case letters, digits or _)"
+    ),
+    "bad-duration": (
+        "{value} is not a duration (use a whole number and s, m, h, d or w: 30s, 15m, 1h, 7d, 2w)"
+    ),
     "bad-time-of-day": '{value} is not a time of day (use "HH:MM", 00:00 to 23:59)',
     "bad-percent": '{value} is not a percentage (use e.g. "10%")',
 }
@@ -105,8 +109,9 @@ class _Explainer:
 
     def explain_one(self, error: ValidationError) -> None:
         path, parent, key = self.where(error)
-        instance = error.instance
-        validator = error.validator
+        instance: Any = error.instance
+        validator = str(error.validator)
+        bound: Any = error.validator_value
         sub = error.schema if isinstance(error.schema, dict) else {}
         label = _describe(path)
         if self._in_property_names(error):
@@ -128,7 +133,7 @@ class _Explainer:
                 hint = did_you_mean(extra, allowed) or f" (expected one of: {', '.join(allowed)})"
                 self.add(key_pos, "unknown-key", f"unknown key {extra!r} in {label}{hint}")
         elif validator == "required":
-            missing = [k for k in error.validator_value if k not in instance]
+            missing = [k for k in bound if k not in instance]
             for name in missing:
                 self.add(pos, "missing-key", f"{label} is missing the required key {name!r}")
         elif validator in {"oneOf", "anyOf"}:
@@ -141,14 +146,14 @@ class _Explainer:
                 f"{label}: " + _RULE_MESSAGES[rule].format(value=_shown(instance, parent, key)),
             )
         elif validator == "type":
-            expected = error.validator_value
+            expected = bound
             names = [expected] if isinstance(expected, str) else list(expected)
             wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
             self.add(
                 pos, "bad-type", f"{label} must be {wanted}, not {_shown(instance, parent, key)}"
             )
         elif validator in {"enum", "const"}:
-            options = error.validator_value if validator == "enum" else [error.validator_value]
+            options = bound if validator == "enum" else [bound]
             shown = ", ".join(str(o).lower() if isinstance(o, bool) else str(o) for o in options)
             hint = (
                 did_you_mean(instance, [str(o) for o in options])
@@ -170,8 +175,8 @@ class _Explainer:
     def explain_choice(
         self, error: ValidationError, path: tuple[str | int, ...], pos: Position | None, label: str
     ) -> None:
-        branches = error.validator_value
-        instance = error.instance
+        branches: Any = error.validator_value
+        instance: Any = error.instance
         keys = [b.get("x-cjo-key") for b in branches]
         if isinstance(instance, dict) and all(keys):
             present = [k for k in keys if k in instance]
@@ -201,9 +206,13 @@ class _Explainer:
             self.explain(e for e in chosen if e.relative_schema_path[0] == first)
             return
         wanted = sorted(
-            {_TYPE_NAMES.get(str(t), str(t)) for e in context for t in _as_list(e.validator_value)}
+            {_TYPE_NAMES.get(str(t), str(t)) for e in context for t in _as_list(_bound(e))}
         )
         self.add(pos, "bad-type", f"{label} must be {' or '.join(wanted) or 'something else'}")
+
+
+def _bound(error: ValidationError) -> Any:
+    return error.validator_value
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -213,7 +222,7 @@ def _as_list(value: Any) -> list[Any]:
 def _describe(path: tuple[str | int, ...]) -> str:
     if not path:
         return "the document"
-    parts = []
+    parts: list[str] = []
     for step in path:
         parts.append(f"[{step}]" if isinstance(step, int) else (("." if parts else "") + step))
     return "'" + "".join(parts) + "'"
@@ -221,7 +230,7 @@ def _describe(path: tuple[str | int, ...]) -> str:
 
 def _plain_message(error: ValidationError, parent: Any, key: Any) -> str:
     value = _shown(error.instance, parent, key)
-    bound = error.validator_value
+    bound: Any = error.validator_value
     messages = {
         "minimum": f"{value} is less than the minimum {bound}",
         "maximum": f"{value} is more than the maximum {bound}",
@@ -231,7 +240,7 @@ def _plain_message(error: ValidationError, parent: Any, key: Any) -> str:
         "maxProperties": f"allows at most {bound} entr{'y' if bound == 1 else 'ies'}",
         "minLength": "must not be empty",
     }
-    return messages.get(str(error.validator), error.message)
+    return messages.get(str(error.validator), str(error.message))
 
 
 def check_document(path: str, root: Any) -> tuple[str | None, list[Finding]]:

@@ -19,12 +19,12 @@ does not recurse) before it is composed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
-from ruamel.yaml.cyaml import CParser
+from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     CollectionEndEvent,
@@ -109,7 +109,7 @@ class _Parser(CParser):  # type: ignore[misc]
         return None
 
 
-class _PureResolver(VersionedResolver):  # type: ignore[misc]
+class _PureResolver(VersionedResolver):
     """The same resolving for ruamel's pure-Python composer, the fallback parser."""
 
     resolve = _Parser.resolve
@@ -225,7 +225,8 @@ class _Converter:
             raise self.abort(
                 node,
                 "yaml-depth-limit",
-                f"nesting deeper than {self.limits.max_depth} levels; raise --max-depth if it is real",
+                f"nesting deeper than {self.limits.max_depth} levels; "
+                "raise --max-depth if it is real",
             )
         if isinstance(node, ScalarNode):
             return self.scalar(node)
@@ -273,7 +274,7 @@ class _Converter:
                 self.find(key_node, "yaml-key", "mapping keys must be plain scalars")
                 continue
             key = key_node.value
-            if key == "<<" and key_node.ctag.suffix == _PLAIN:
+            if key == "<<" and _tag_of(key_node) == _PLAIN:
                 merged.append(value_node)
                 continue
             if key in result.key_pos:
@@ -287,9 +288,9 @@ class _Converter:
             result[key] = value
             result.key_pos[key] = _pos(key_node)
             result.val_pos[key] = _pos(value_node)
-            if isinstance(value_node, ScalarNode) and value_node.ctag.suffix == _PLAIN:
-                if not isinstance(value, str):
-                    result.texts[key] = value_node.value
+            plain = isinstance(value_node, ScalarNode) and _tag_of(value_node) == _PLAIN
+            if plain and not isinstance(value, str):
+                result.texts[key] = value_node.value
         for source in merged:
             self.merge(result, source, depth)
         return result
@@ -323,7 +324,7 @@ class _Converter:
                 continue
             if (
                 isinstance(item, ScalarNode)
-                and item.ctag.suffix == _PLAIN
+                and _tag_of(item) == _PLAIN
                 and not isinstance(value, str)
             ):
                 result.texts[len(result)] = item.value

@@ -68,7 +68,9 @@ def test_default_path_is_journeys_in_the_current_directory(run_cjo: RunCjo) -> N
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_no_paths_and_no_journeys_directory_is_a_usage_error(run_cjo: RunCjo, tmp_path: Path) -> None:
+def test_no_paths_and_no_journeys_directory_is_a_usage_error(
+    run_cjo: RunCjo, tmp_path: Path
+) -> None:
     result = run_cjo("validate", cwd=tmp_path)
     assert result.returncode == 2
     assert "journeys" in result.stderr
@@ -81,7 +83,8 @@ def test_findings_exit_1_in_text_format(run_cjo: RunCjo, tmp_path: Path) -> None
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines == [
-        "journeys/j.yaml:3:10: error: journey 'cart' refers to unknown persona 'lisa' [unknown-reference]"
+        "journeys/j.yaml:3:10: error: journey 'cart' refers to unknown persona 'lisa' "
+        "[unknown-reference]"
     ]
     assert all(TEXT_LINE.match(line) for line in lines)
     assert "1 error in 1 file" in result.stderr
@@ -111,7 +114,9 @@ def test_binary_file_exits_2_with_a_finding(run_cjo: RunCjo, tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
 
 
-def test_a_single_file_resolves_references_in_its_workspace(run_cjo: RunCjo, tmp_path: Path) -> None:
+def test_a_single_file_resolves_references_in_its_workspace(
+    run_cjo: RunCjo, tmp_path: Path
+) -> None:
     # What pre-commit does: pass only the changed file.
     make_workspace(
         tmp_path,
@@ -162,8 +167,12 @@ def test_github_format_is_chosen_on_github_actions(run_cjo: RunCjo, tmp_path: Pa
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines and all(GITHUB_LINE.match(line) for line in lines)
-    assert lines[0].startswith("::error file=journeys/j.yaml,line=3,col=10,title=unknown-reference::")
-    explicit = run_cjo("validate", "-f", "text", "journeys", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    assert lines[0].startswith(
+        "::error file=journeys/j.yaml,line=3,col=10,title=unknown-reference::"
+    )
+    explicit = run_cjo(
+        "validate", "-f", "text", "journeys", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"}
+    )
     assert TEXT_LINE.match(explicit.stdout.splitlines()[0])
 
 

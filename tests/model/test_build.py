@@ -35,7 +35,9 @@ def test_the_spec_journey_becomes_typed_steps() -> None:
     assert journey.holdout_percent == 10.0
     assert journey.start == "wait_1h"
     steps = journey.steps
-    assert steps["wait_1h"] == m.WaitStep("wait_1h", "wait_1h", duration=m.Duration(3600), next="push")
+    assert steps["wait_1h"] == m.WaitStep(
+        "wait_1h", "wait_1h", duration=m.Duration(3600), next="push"
+    )
     assert steps["push"] == m.SendStep("push", "push", touchpoint="cart_push", next="wait_open")
     wait_open = steps["wait_open"]
     assert isinstance(wait_open, m.WaitForStep)
@@ -76,7 +78,12 @@ def test_persona_segment_is_a_condition_tree() -> None:
 
 def test_funnel() -> None:
     funnel = workspace("spec_examples.yaml").funnels["purchase_funnel"]
-    assert [s.event.event for s in funnel.steps] == ["product_view", "add_to_cart", "checkout_start", "purchase"]
+    assert [s.event.event for s in funnel.steps] == [
+        "product_view",
+        "add_to_cart",
+        "checkout_start",
+        "purchase",
+    ]
     assert funnel.steps[0].name == "商品閲覧"
     assert funnel.steps[1].name == "add_to_cart"  # the event when no name is given
     assert funnel.steps[3].event.where == (m.PropertyFilter("amount", "gt", 0),)
@@ -84,7 +91,9 @@ def test_funnel() -> None:
     assert funnel.order == "ordered"
     assert funnel.exclusions[0].event.event == "refund"
     assert (funnel.exclusions[0].first_step, funnel.exclusions[0].last_step) == (1, 4)
-    assert funnel.breakdown == m.Breakdown("property", property="channel", attribution="first_touch")
+    assert funnel.breakdown == m.Breakdown(
+        "property", property="channel", attribution="first_touch"
+    )
 
 
 def test_map_and_policy() -> None:
@@ -143,7 +152,9 @@ def test_bad_durations(text: str) -> None:
         m.parse_duration(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("00:00", time(0, 0)), ("19:05", time(19, 5)), ("23:59", time(23, 59))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("00:00", time(0, 0)), ("19:05", time(19, 5)), ("23:59", time(23, 59))]
+)
 def test_times_of_day(text: str, expected: time) -> None:
     assert m.parse_time_of_day(text) == expected
 
@@ -154,6 +165,8 @@ def test_bad_times_of_day(text: str) -> None:
         m.parse_time_of_day(text)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("10%", 10.0), ("2.5%", 2.5), (10, 10.0), (0.5, 0.5)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("10%", 10.0), ("2.5%", 2.5), (10, 10.0), (0.5, 0.5)]
+)
 def test_percentages(value: str | float, expected: float) -> None:
     assert m.parse_percent(value) == expected

@@ -55,7 +55,8 @@ def unreachable_steps(index: WorkspaceIndex) -> RuleResult:
             if step.id not in seen:
                 yield (
                     step.loc,
-                    f"step {step.id!r} of journey {journey.id!r} is unreachable from {journey.start!r}",
+                    f"step {step.id!r} of journey {journey.id!r} is unreachable "
+                    f"from {journey.start!r}",
                 )
 
 

@@ -109,15 +109,16 @@ def unknown_references(index: WorkspaceIndex) -> RuleResult:
         breakdown = funnel.breakdown
         if breakdown is not None and breakdown.journey is not None:
             loc = funnel.locs.get("breakdown", funnel.loc)
-            target = ws.journeys.get(breakdown.journey)
+            varied = ws.journeys.get(breakdown.journey)
             if not index.knows("journey", breakdown.journey):
                 yield from _missing(
                     index, "journey", [(breakdown.journey, loc)], f"{where} breakdown"
                 )
-            elif target is not None and not any(True for _ in target.ab_steps()):
+            elif varied is not None and not any(True for _ in varied.ab_steps()):
                 yield (
                     loc,
-                    f"{where} breaks down by the variant of journey {breakdown.journey!r}, which has no ab step",
+                    f"{where} breaks down by the variant of journey {breakdown.journey!r}, "
+                    "which has no ab step",
                 )
     for jmap in ws.maps.values():
         where = f"map {jmap.id!r}"
@@ -167,7 +168,8 @@ def bad_step_numbers(index: WorkspaceIndex) -> RuleResult:
                 yield (
                     exclusion.between_loc,
                     (
-                        f"exclusion of {exclusion.event.event!r} is between steps [{first}, {last}], "
-                        f"but funnel {funnel.id!r} has steps 1 to {count} (and the first must be before the second)"
+                        f"exclusion of {exclusion.event.event!r} is between steps "
+                        f"[{first}, {last}], but funnel {funnel.id!r} has steps 1 to {count} "
+                        "(and the first must be before the second)"
                     ),
                 )

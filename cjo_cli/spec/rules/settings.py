@@ -27,8 +27,8 @@ def timeout_beyond_goal(index: WorkspaceIndex) -> RuleResult:
                     step.locs.get("timeout", step.loc),
                     (
                         f"step {step.id!r} waits up to {step.timeout}, longer than the goal window "
-                        f"{within} of journey {journey.id!r}: its timeout branch can only run after "
-                        "a conversion could still count"
+                        f"{within} of journey {journey.id!r}: its timeout branch can only run "
+                        "after a conversion could still count"
                     ),
                 )
 
@@ -123,7 +123,8 @@ def holdout_large(index: WorkspaceIndex) -> RuleResult:
             yield (
                 journey.locs["holdout"],
                 (
-                    f"holdout of {journey.holdout_percent:g}% withholds the journey from most customers; "
+                    f"holdout of {journey.holdout_percent:g}% withholds the journey from most "
+                    "customers; "
                     "a control group of 5-20% is usual"
                 ),
             )
@@ -151,7 +152,8 @@ def missing_else(index: WorkspaceIndex) -> RuleResult:
                 yield (
                     step.locs.get("split", step.loc),
                     (
-                        f"split {step.id!r} has no `else` branch: say where customers go when no branch matches"
+                        f"split {step.id!r} has no `else` branch: say where customers go "
+                        "when no branch matches"
                     ),
                 )
 
