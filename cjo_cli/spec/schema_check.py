@@ -72,6 +72,8 @@ def _validator(kind: str) -> Any:
 
 
 def _shown(value: Any, container: Any = None, key: str | int | None = None) -> str:
+    if value is None:
+        return "empty"
     texts = getattr(container, "texts", None)
     if texts is not None and key in texts:
         return repr(texts[key])
@@ -177,6 +179,9 @@ class _Explainer:
     ) -> None:
         branches: Any = error.validator_value
         instance: Any = error.instance
+        own_schema: Any = error.schema
+        if own_schema.get("type") == "object" and not isinstance(instance, dict):
+            return  # the schema's own `type` error says it better
         keys = [b.get("x-cjo-key") for b in branches]
         if isinstance(instance, dict) and all(keys):
             present = [k for k in keys if k in instance]
