@@ -73,6 +73,9 @@ def validate(
         output_format = Format.github if github else Format.text
     limits = Limits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     result = validate_paths(paths, workspace=workspace, limits=limits)
+    if result.files_checked == 0 and not result.findings:
+        shown = ", ".join(str(p) for p in paths)
+        raise UsageError(f"no *.yaml or *.yml files in {shown}")
     findings: list[Finding] = list(result.findings)
     if strict:
         findings = [replace(f, level=Level.ERROR) for f in findings]

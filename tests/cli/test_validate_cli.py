@@ -77,6 +77,13 @@ def test_no_paths_and_no_journeys_directory_is_a_usage_error(
     assert "Traceback" not in result.stderr
 
 
+def test_a_directory_without_yaml_is_a_usage_error(run_cjo: RunCjo, tmp_path: Path) -> None:
+    (tmp_path / "journeys").mkdir()
+    result = run_cjo("validate", "journeys", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no *.yaml or *.yml files in journeys" in result.stderr
+
+
 def test_findings_exit_1_in_text_format(run_cjo: RunCjo, tmp_path: Path) -> None:
     make_workspace(tmp_path, {"journeys/j.yaml": JOURNEY})  # persona lisa is missing
     result = run_cjo("validate", "journeys", cwd=tmp_path)
