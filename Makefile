@@ -18,6 +18,7 @@ demo: $(BIN)/cjo
 	$(BIN)/cjo validate journeys/
 
 test: $(BIN)/cjo
+	scripts/fetch_sarif_schema.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/cjo

@@ -18,9 +18,14 @@ def _sorted(findings: Iterable[Finding]) -> list[Finding]:
 def format_text(findings: Iterable[Finding]) -> str:
     """`path:line:col: level: message [rule]`, one line each, as compilers and yamllint do."""
     return "\n".join(
-        f"{f.path}:{f.line}:{f.col}: {f.level.value}: {f.message} [{f.rule}]"
+        f"{_one_line(f.path)}:{f.line}:{f.col}: {f.level.value}: {_one_line(f.message)} [{f.rule}]"
         for f in _sorted(findings)
     )
+
+
+def _one_line(text: str) -> str:
+    # A key or value quoted in a message may hold line breaks; one finding stays one line.
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _counts(findings: Sequence[Finding]) -> tuple[int, int]:
