@@ -168,8 +168,14 @@ class _Compiler:
             for wants_object, needs, branch in compiled:
                 if wants_object and not is_dict:
                     continue
-                if is_dict and any(key not in value for key in needs):
-                    continue
+                if is_dict:
+                    missing = False
+                    for key in needs:
+                        if key not in value:
+                            missing = True
+                            break
+                    if missing:
+                        continue
                 if branch(value):
                     if not need_one:
                         return True

@@ -23,8 +23,9 @@ from typing import Any
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Document, Loc, Workspace
 from cjo_cli.spec.build import Builder
-from cjo_cli.spec.rules import Declared, WorkspaceIndex, run_rules
-from cjo_cli.spec.schema_check import KINDS, check_document
+from cjo_cli.spec.rules import Declared, Reference, WorkspaceIndex, run_rules
+from cjo_cli.spec.rules.references import collect_references, provided_names
+from cjo_cli.spec.schema_check import check_document
 from cjo_cli.spec.yaml_loader import Limits, load_file
 
 MARKER = ".cjo-workspace"
@@ -34,12 +35,18 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class FileResult:
-    """What one file contributes: its findings, the ids it declares, its valid documents."""
+    """What one file contributes: findings, and the compact facts workspace rules read.
+
+    `documents` (the model) is kept only when asked for: handing it back from
+    another process would cost as much as checking the file again.
+    """
 
     display: str
     findings: tuple[Finding, ...]
     declared: tuple[Declared, ...]
-    documents: tuple[tuple[str, Document], ...]
+    references: tuple[Reference, ...]
+    provided: tuple[tuple[str, str], ...]
+    documents: tuple[tuple[str, Document], ...] = ()
     unreadable: bool = False
 
 
@@ -49,6 +56,7 @@ class ValidationResult:
     files_checked: int
     unreadable: bool
     workspace: Workspace = field(default_factory=Workspace)
+    """The model of the valid documents (of the last workspace checked), when kept."""
 
     @property
     def errors(self) -> int:
@@ -89,8 +97,9 @@ def yaml_files(directory: Path) -> list[Path]:
     return found
 
 
-def check_file(path: Path, display: str, limits: Limits) -> FileResult:
-    """Load one file, check each document against its schema and build the valid ones."""
+def check_file(path: Path, display: str, limits: Limits, keep_model: bool = True) -> FileResult:
+    """Load one file, check its documents against their schemas, build the valid ones
+    and run the document rules on them."""
     loaded = load_file(path, display, limits)
     findings = list(loaded.findings)
     declared: list[Declared] = []
@@ -106,11 +115,20 @@ def check_file(path: Path, display: str, limits: Limits) -> FileResult:
         root: Any = doc.root
         if kind is not None and isinstance(root.get("id"), str):
             line, col = root.val_pos["id"]
-            declared.append(Declared(kind, root["id"], Loc(display, line, col)))
+            valid = not schema_findings
+            declared.append(Declared(kind, root["id"], Loc(display, line, col), valid))
         if kind is not None and not schema_findings:
             documents.append((kind, builder.build(root)))
+    local = _workspace_of(documents)
+    findings.extend(run_rules(WorkspaceIndex(local), "document"))
     return FileResult(
-        display, tuple(findings), tuple(declared), tuple(documents), loaded.unreadable
+        display,
+        tuple(findings),
+        tuple(declared),
+        tuple(collect_references(local)),
+        tuple(provided_names(local)),
+        tuple(documents) if keep_model else (),
+        loaded.unreadable,
     )
 
 
@@ -125,19 +143,50 @@ _KIND_TABLE = {
 }
 
 
-def assemble(results: Iterable[FileResult]) -> tuple[Workspace, WorkspaceIndex]:
-    """The model of the valid documents and the index the rules read."""
+def _workspace_of(documents: Iterable[tuple[str, Document]]) -> Workspace:
+    """A model of these documents; the first of two with the same kind and id wins."""
     tables: dict[str, dict[str, Any]] = {name: {} for name in _KIND_TABLE.values()}
+    for kind, document in documents:
+        tables[_KIND_TABLE[kind]].setdefault(document.id, document)
+    return Workspace(**tables)
+
+
+def _check_job(job: tuple[Path, str, Limits, bool]) -> FileResult:
+    return check_file(*job)
+
+
+# Below this many files a second process costs more than it saves.
+_PARALLEL_MIN_FILES = 64
+
+
+def check_files(jobs: Sequence[tuple[Path, str, Limits, bool]]) -> list[FileResult]:
+    """Check files, on two or more cores when there are many (results come back in order)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(jobs) < _PARALLEL_MIN_FILES or any(keep for *_, keep in jobs):
+        return [_check_job(job) for job in jobs]
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [_check_job(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(jobs) // (workers * 4))
+    with context.Pool(workers) as pool:
+        return pool.map(_check_job, jobs, chunksize=chunk)
+
+
+def workspace_index(results: Sequence[FileResult]) -> WorkspaceIndex:
+    """The facts workspace rules read, gathered from every file of a workspace."""
+    provided: dict[str, set[str]] = {}
     declared: list[Declared] = []
-    known: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    references: list[Reference] = []
     for result in results:
         declared.extend(result.declared)
+        references.extend(result.references)
         for item in result.declared:
-            known[item.kind].add(item.id)
-        for kind, document in result.documents:
-            tables[_KIND_TABLE[kind]].setdefault(document.id, document)
-    workspace = Workspace(**tables)
-    return workspace, WorkspaceIndex(workspace, tuple(declared), known)
+            provided.setdefault(item.kind, set()).add(item.id)
+        for namespace, name in result.provided:
+            provided.setdefault(namespace, set()).add(name)
+    return WorkspaceIndex(declared=tuple(declared), references=tuple(references), provided=provided)
 
 
 @dataclass(frozen=True)
@@ -178,6 +227,7 @@ def validate_paths(
     *,
     workspace: Path | None = None,
     limits: Limits = Limits(),
+    keep_model: bool = False,
 ) -> ValidationResult:
     """Validate the given files and directories, each within its workspace."""
     groups, missing = _groups(paths, workspace)
@@ -186,7 +236,7 @@ def validate_paths(
         findings.append(
             Finding(str(path), 1, 1, Level.ERROR, "unreadable", "no such file or directory")
         )
-    result = _validate_groups(groups, limits)
+    result = _validate_groups(groups, limits, keep_model)
     return ValidationResult(
         tuple(sorted({*findings, *result.findings})),
         result.files_checked,
@@ -196,35 +246,36 @@ def validate_paths(
 
 
 def validate_files(files: Sequence[Path], *, limits: Limits = Limits()) -> ValidationResult:
-    """Validate exactly these files as one workspace (what tests and `cjo demo` use)."""
+    """Validate exactly these files as one workspace, keeping the model (tests use this)."""
     resolved = [f.resolve() for f in files]
-    return _validate_groups([_Group(resolved, set(resolved))], limits)
+    return _validate_groups([_Group(resolved, set(resolved))], limits, keep_model=True)
 
 
-def _validate_groups(groups: Sequence[_Group], limits: Limits) -> ValidationResult:
+def _validate_groups(
+    groups: Sequence[_Group], limits: Limits, keep_model: bool
+) -> ValidationResult:
     jobs = []
     reported_names: set[str] = set()
     group_of: list[int] = []
     for number, group in enumerate(groups):
         for file in group.files:
             shown = display_path(file)
-            jobs.append((file, shown, limits))
+            jobs.append((file, shown, limits, keep_model))
             group_of.append(number)
             if file in group.reported:
                 reported_names.add(shown)
-    # One process: handing the results of a second process back costs as much as
-    # checking them here (measured: 0.39 s of pickling for 1,000 journeys).
-    results = [check_file(*job) for job in jobs]
+    results = check_files(jobs)
     findings: list[Finding] = []
     unreadable = False
     model = Workspace()
     for number in range(len(groups)):
         members = [r for r, g in zip(results, group_of, strict=True) if g == number]
-        model, index = assemble(members)
         group_findings = [f for r in members for f in r.findings]
-        group_findings.extend(run_rules(index))
+        group_findings.extend(run_rules(workspace_index(members), "workspace"))
         findings.extend(f for f in group_findings if f.path in reported_names)
         unreadable = unreadable or any(
             r.unreadable and r.display in reported_names for r in members
         )
+        if keep_model:
+            model = _workspace_of(doc for r in members for doc in r.documents)
     return ValidationResult(tuple(sorted(set(findings))), len(reported_names), unreadable, model)

@@ -92,6 +92,7 @@ _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 # Resolved tags are shared Tag objects: nodes keep them as they are, and reading
 # `node.ctag.suffix` is much cheaper than ruamel's `node.tag` property.
 _TAGS = {name: Tag(suffix=name) for name in (_PLAIN, _STR, _MAP, _SEQ)}
+_PLAIN_TAG = _TAGS[_PLAIN]
 
 
 class _Parser(CParser):  # type: ignore[misc]
@@ -212,6 +213,12 @@ class _Converter:
         line, col = _pos(node)
         return _LimitExceeded(Finding(self.path, line, col, Level.ERROR, rule, message))
 
+    def count(self, node: Any, depth: int) -> None:
+        """Charge one node to the budget; raise when the budget or the depth is exceeded."""
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes or depth > self.limits.max_depth:
+            self.convert(node, depth)  # raises the right finding
+
     def convert(self, node: Any, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
@@ -282,15 +289,20 @@ class _Converter:
                 self.find(
                     key_node, "duplicate-key", f"duplicate key {key!r} (first at line {first})"
                 )
-            value = self.convert(value_node, depth + 1)
-            if value is _REJECTED:
-                continue  # reported already; leaving the key out avoids a second, confusing finding
+            if type(value_node) is ScalarNode and value_node.ctag is _PLAIN_TAG:
+                # The common case, inlined: a plain scalar value.
+                self.count(value_node, depth + 1)
+                text = value_node.value
+                value = resolve_plain(text)
+                if type(value) is not str:
+                    result.texts[key] = text
+            else:
+                value = self.convert(value_node, depth + 1)
+                if value is _REJECTED:
+                    continue  # reported already; leaving the key out avoids a second finding
             result[key] = value
             result.key_pos[key] = _pos(key_node)
             result.val_pos[key] = _pos(value_node)
-            plain = isinstance(value_node, ScalarNode) and _tag_of(value_node) == _PLAIN
-            if plain and not isinstance(value, str):
-                result.texts[key] = value_node.value
         for source in merged:
             self.merge(result, source, depth)
         return result

@@ -1,7 +1,14 @@
 """Semantic rules (SPEC §6): each a small function with an id, a level and a summary.
 
-A rule reads the whole workspace (its checked model and the ids it declares)
-and yields `(loc, message)` pairs; the registry turns them into findings.
+Rules come in two scopes, so that files can be checked on several cores:
+
+- `document` rules read the model of one file's valid documents (a journey's
+  step graph, its settings) and run where the file is checked;
+- `workspace` rules read only compact facts gathered from every file: the ids
+  each file declares, the names it provides (phases, journeys with an ab
+  step) and the references it makes. They run once, after all files.
+
+A rule yields `(loc, message)` pairs; the registry turns them into findings.
 Rules are registered by importing their modules, at the end of this file.
 """
 
@@ -9,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Loc, Workspace
@@ -16,27 +24,44 @@ from cjo_cli.model import Loc, Workspace
 
 @dataclass(frozen=True)
 class Declared:
-    """A document's kind and id as written, valid or not, with where its id is."""
+    """A document's kind and id as written, with where its id is, and whether it is valid."""
 
     kind: str
     id: str
     loc: Loc
+    valid: bool = True
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A name one document uses that another document must provide."""
+
+    namespace: str
+    """`persona`, `touchpoint`, `journey`, `funnel`, `phases` (document ids); `phase`
+    (any phase); `phase_of:ID` (a phase of that phases document); `journey_with_ab`."""
+    ident: str
+    loc: Loc
+    where: str
+    """Who refers, for the message: "journey 'cart'"."""
 
 
 @dataclass(frozen=True)
 class WorkspaceIndex:
-    """What rules read: the model of the valid documents, and every declared id."""
+    """What rules read.
 
-    workspace: Workspace
+    Document rules read `workspace` (the model of one file). Workspace rules
+    read `declared`, `references` and `provided` (gathered from all files).
+    """
+
+    workspace: Workspace = field(default_factory=Workspace)
     declared: tuple[Declared, ...] = ()
-    known: dict[str, set[str]] = field(default_factory=dict)
-
-    def knows(self, kind: str, ident: str) -> bool:
-        return ident in self.known.get(kind, set())
+    references: tuple[Reference, ...] = ()
+    provided: dict[str, set[str]] = field(default_factory=dict)
 
 
 RuleResult = Iterator[tuple[Loc, str]]
 RuleCheck = Callable[[WorkspaceIndex], RuleResult]
+Scope = Literal["document", "workspace"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +69,11 @@ class Rule:
     id: str
     level: Level
     summary: str
+    scope: Scope
     check: RuleCheck
 
 
-RULES: dict[str, Rule] = {}
+RULES: list[Rule] = []
 
 # Rules that are not semantic: the loader's and the schema check's.
 LOADER_RULES: dict[str, tuple[Level, str]] = {
@@ -76,24 +102,36 @@ LOADER_RULES: dict[str, tuple[Level, str]] = {
 }
 
 
-def rule(rule_id: str, level: Level, summary: str) -> Callable[[RuleCheck], RuleCheck]:
+def rule(
+    rule_id: str, level: Level, summary: str, scope: Scope = "document"
+) -> Callable[[RuleCheck], RuleCheck]:
     def register(check: RuleCheck) -> RuleCheck:
-        RULES[rule_id] = Rule(rule_id, level, summary, check)
+        RULES.append(Rule(rule_id, level, summary, scope, check))
         return check
 
     return register
 
 
+def rule_levels() -> dict[str, Level]:
+    """Every rule id cjo can report, with its level."""
+    levels = {rule_id: level for rule_id, (level, _) in LOADER_RULES.items()}
+    levels.update({r.id: r.level for r in RULES})
+    return levels
+
+
 def rule_summaries() -> dict[str, str]:
     """Every rule id cjo can report, with its one-line summary."""
     summaries = {rule_id: text for rule_id, (_, text) in LOADER_RULES.items()}
-    summaries.update({r.id: r.summary for r in RULES.values()})
+    for registered in RULES:
+        summaries.setdefault(registered.id, registered.summary)
     return summaries
 
 
-def run_rules(index: WorkspaceIndex) -> list[Finding]:
+def run_rules(index: WorkspaceIndex, scope: Scope) -> list[Finding]:
     findings = []
-    for registered in RULES.values():
+    for registered in RULES:
+        if registered.scope != scope:
+            continue
         for loc, message in registered.check(index):
             findings.append(
                 Finding(loc.path, loc.line, loc.col, registered.level, registered.id, message)

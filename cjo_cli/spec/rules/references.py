@@ -1,24 +1,104 @@
-"""Ids: unique per kind, and every reference points at something that exists."""
+"""Ids: unique per kind, and every reference points at something that exists.
+
+References inside one document (a journey's steps) are checked with the
+document. References between documents are gathered per file as `Reference`
+records and checked once against what every file declares and provides.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from cjo_cli.findings import Level
-from cjo_cli.model import Loc, SendStep
-from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
+from cjo_cli.model import Loc, SendStep, Workspace
+from cjo_cli.spec.rules import Declared, Reference, RuleResult, WorkspaceIndex, rule
 from cjo_cli.spec.suggest import did_you_mean
 
-_KIND_WORDS = {
+_WORDS = {
     "persona": "persona",
     "phases": "phases document",
     "touchpoint": "touchpoint",
     "journey": "journey",
     "funnel": "funnel",
+    "phase": "phase",
 }
 
 
-@rule("duplicate-id", Level.ERROR, "Two documents of the same kind (or two phases) share an id.")
+def collect_references(ws: Workspace) -> Iterator[Reference]:
+    """Every name the documents of `ws` use that some document must provide."""
+
+    def refs(
+        namespace: str, pairs: Iterable[tuple[str | None, Loc]], where: str
+    ) -> Iterator[Reference]:
+        for ident, loc in pairs:
+            if ident is not None:
+                yield Reference(namespace, ident, loc, where)
+
+    for tp in ws.touchpoints.values():
+        yield from refs(
+            "phase", [(tp.phase, tp.locs.get("phase", tp.loc))], f"touchpoint {tp.id!r}"
+        )
+    for journey in ws.journeys.values():
+        where = f"journey {journey.id!r}"
+        yield from refs(
+            "persona", [(journey.persona, journey.locs.get("persona", journey.loc))], where
+        )
+        yield from refs("phase", [(journey.phase, journey.locs.get("phase", journey.loc))], where)
+        for step in journey.steps.values():
+            if isinstance(step, SendStep):
+                yield Reference(
+                    "touchpoint", step.touchpoint, step.locs["send"], f"step {step.id!r}"
+                )
+    for funnel in ws.funnels.values():
+        where = f"funnel {funnel.id!r}"
+        yield from refs(
+            "persona", [(funnel.persona, funnel.locs.get("persona", funnel.loc))], where
+        )
+        yield from refs("phase", [(funnel.phase, funnel.locs.get("phase", funnel.loc))], where)
+        breakdown = funnel.breakdown
+        if breakdown is not None and breakdown.journey is not None:
+            loc = funnel.locs.get("breakdown", funnel.loc)
+            yield Reference("journey", breakdown.journey, loc, f"{where} breakdown")
+            yield Reference("journey_with_ab", breakdown.journey, loc, where)
+    for jmap in ws.maps.values():
+        where = f"map {jmap.id!r}"
+        yield Reference("persona", jmap.persona, jmap.locs["persona"], where)
+        yield Reference("phases", jmap.phases, jmap.locs["phases"], where)
+        for stage in jmap.stages.values():
+            yield Reference(f"phase_of:{jmap.phases}", stage.phase, stage.loc, where)
+            stage_where = f"{where} stage {stage.phase!r}"
+            for tp_id, loc in zip(stage.touchpoints, stage.touchpoint_locs, strict=True):
+                yield Reference("touchpoint", tp_id, loc, stage_where)
+            for journey_id, loc in zip(stage.journeys, stage.journey_locs, strict=True):
+                yield Reference("journey", journey_id, loc, stage_where)
+            for kpi in stage.kpis:
+                yield Reference("funnel", kpi.funnel, kpi.loc, stage_where)
+    for policy in ws.policies.values():
+        for journey_id, loc in zip(policy.priority, policy.priority_locs, strict=True):
+            yield Reference("journey", journey_id, loc, f"policy {policy.id!r} priority")
+
+
+def provided_names(ws: Workspace) -> Iterator[tuple[str, str]]:
+    """The names the valid documents of `ws` provide beyond their own ids."""
+    for phases in ws.phases.values():
+        for phase_id in phases.ids():
+            yield "phase", phase_id
+            yield f"phase_of:{phases.id}", phase_id
+    for journey in ws.journeys.values():
+        if any(True for _ in journey.ab_steps()):
+            yield "journey_with_ab", journey.id
+
+
+def _invalid(declared: tuple[Declared, ...], kind: str) -> set[str]:
+    return {d.id for d in declared if d.kind == kind and not d.valid}
+
+
+@rule(
+    "duplicate-id",
+    Level.ERROR,
+    "Two documents of the same kind (or two phases) share an id.",
+    scope="workspace",
+)
 def duplicate_ids(index: WorkspaceIndex) -> RuleResult:
     first: dict[tuple[str, str], Loc] = {}
     for declared in index.declared:
@@ -26,10 +106,14 @@ def duplicate_ids(index: WorkspaceIndex) -> RuleResult:
         if key in first:
             yield (
                 declared.loc,
-                (f"duplicate {declared.kind} id {declared.id!r} (first declared at {first[key]})"),
+                f"duplicate {declared.kind} id {declared.id!r} (first declared at {first[key]})",
             )
         else:
             first[key] = declared.loc
+
+
+@rule("duplicate-id", Level.ERROR, "Two phases of one phases document share an id.")
+def duplicate_phase_ids(index: WorkspaceIndex) -> RuleResult:
     for phases in index.workspace.phases.values():
         seen: dict[str, Loc] = {}
         for phase in phases.phases:
@@ -38,120 +122,71 @@ def duplicate_ids(index: WorkspaceIndex) -> RuleResult:
             seen.setdefault(phase.id, phase.loc)
 
 
-def _all_phase_ids(index: WorkspaceIndex) -> set[str]:
-    return {p for phases in index.workspace.phases.values() for p in phases.ids()}
-
-
-def _missing(
-    index: WorkspaceIndex, kind: str, refs: Iterable[tuple[str | None, Loc]], where: str
-) -> RuleResult:
-    for ident, loc in refs:
-        if ident is not None and not index.knows(kind, ident):
-            hint = did_you_mean(ident, index.known.get(kind, set()))
-            yield loc, f"{where} refers to unknown {_KIND_WORDS[kind]} {ident!r}{hint}"
-
-
-def _missing_phase(
-    phase_ids: set[str], refs: Iterable[tuple[str | None, Loc]], where: str
-) -> RuleResult:
-    for ident, loc in refs:
-        if ident is not None and ident not in phase_ids:
-            yield loc, f"{where} refers to unknown phase {ident!r}{did_you_mean(ident, phase_ids)}"
+@rule(
+    "unknown-reference",
+    Level.ERROR,
+    "A reference to a persona, phase, touchpoint, step, funnel or journey that does not exist.",
+    scope="workspace",
+)
+def unknown_references(index: WorkspaceIndex) -> RuleResult:
+    invalid_phases = _invalid(index.declared, "phases")
+    invalid_journeys = _invalid(index.declared, "journey")
+    known_journeys = index.provided.get("journey", set())
+    for ref in index.references:
+        names = index.provided.get(ref.namespace, set())
+        if ref.ident in names:
+            continue
+        if ref.namespace == "journey_with_ab":
+            # Unknown or broken journeys are reported on their own.
+            if ref.ident in known_journeys and ref.ident not in invalid_journeys:
+                yield (
+                    ref.loc,
+                    (
+                        f"{ref.where} breaks down by the variant of journey {ref.ident!r}, "
+                        "which has no ab step"
+                    ),
+                )
+            continue
+        if ref.namespace.startswith("phase_of:"):
+            phases_id = ref.namespace.removeprefix("phase_of:")
+            if phases_id in invalid_phases or phases_id not in index.provided.get("phases", set()):
+                continue  # a broken or missing phases document is reported on its own
+            hint = did_you_mean(ref.ident, names)
+            yield ref.loc, f"{ref.where}: stage {ref.ident!r} is not a phase of {phases_id!r}{hint}"
+            continue
+        if ref.namespace == "phase" and invalid_phases:
+            continue
+        hint = did_you_mean(ref.ident, names)
+        word = _WORDS[ref.namespace]
+        yield ref.loc, f"{ref.where} refers to unknown {word} {ref.ident!r}{hint}"
 
 
 @rule(
     "unknown-reference",
     Level.ERROR,
-    "A reference to a persona, phase, touchpoint, step, funnel or journey that does not exist.",
+    "A step, start or loop_to that names a step or phase its own document does not have.",
 )
-def unknown_references(index: WorkspaceIndex) -> RuleResult:
+def unknown_local_references(index: WorkspaceIndex) -> RuleResult:
     ws = index.workspace
-    phase_ids = _all_phase_ids(index)
     for phases in ws.phases.values():
         if phases.loop_to is not None and phases.loop_to not in phases.ids():
-            yield from _missing_phase(
-                set(phases.ids()), [(phases.loop_to, phases.locs["loop_to"])], "loop_to"
+            hint = did_you_mean(phases.loop_to, phases.ids())
+            yield (
+                phases.locs["loop_to"],
+                f"loop_to refers to unknown phase {phases.loop_to!r}{hint}",
             )
-    for tp in ws.touchpoints.values():
-        yield from _missing_phase(
-            phase_ids, [(tp.phase, tp.locs.get("phase", tp.loc))], f"touchpoint {tp.id!r}"
-        )
     for journey in ws.journeys.values():
-        where = f"journey {journey.id!r}"
-        yield from _missing(
-            index, "persona", [(journey.persona, journey.locs.get("persona", journey.loc))], where
-        )
-        yield from _missing_phase(
-            phase_ids, [(journey.phase, journey.locs.get("phase", journey.loc))], where
-        )
         if journey.start not in journey.steps:
             yield (
                 journey.locs.get("start", journey.loc),
-                f"{where}: start refers to unknown step {journey.start!r}",
+                f"journey {journey.id!r}: start refers to unknown step {journey.start!r}"
+                + did_you_mean(journey.start, journey.steps),
             )
         for step in journey.steps.values():
-            if isinstance(step, SendStep):
-                yield from _missing(
-                    index, "touchpoint", [(step.touchpoint, step.locs["send"])], f"step {step.id!r}"
-                )
             for target, loc in step.successors():
                 if target not in journey.steps:
                     hint = did_you_mean(target, journey.steps)
                     yield loc, f"step {step.id!r} leads to unknown step {target!r}{hint}"
-    for funnel in ws.funnels.values():
-        where = f"funnel {funnel.id!r}"
-        yield from _missing(
-            index, "persona", [(funnel.persona, funnel.locs.get("persona", funnel.loc))], where
-        )
-        yield from _missing_phase(
-            phase_ids, [(funnel.phase, funnel.locs.get("phase", funnel.loc))], where
-        )
-        breakdown = funnel.breakdown
-        if breakdown is not None and breakdown.journey is not None:
-            loc = funnel.locs.get("breakdown", funnel.loc)
-            varied = ws.journeys.get(breakdown.journey)
-            if not index.knows("journey", breakdown.journey):
-                yield from _missing(
-                    index, "journey", [(breakdown.journey, loc)], f"{where} breakdown"
-                )
-            elif varied is not None and not any(True for _ in varied.ab_steps()):
-                yield (
-                    loc,
-                    f"{where} breaks down by the variant of journey {breakdown.journey!r}, "
-                    "which has no ab step",
-                )
-    for jmap in ws.maps.values():
-        where = f"map {jmap.id!r}"
-        yield from _missing(index, "persona", [(jmap.persona, jmap.locs["persona"])], where)
-        yield from _missing(index, "phases", [(jmap.phases, jmap.locs["phases"])], where)
-        columns = ws.phases.get(jmap.phases)
-        for stage in jmap.stages.values():
-            if columns is not None and stage.phase not in columns.ids():
-                hint = did_you_mean(stage.phase, columns.ids())
-                yield (
-                    stage.loc,
-                    f"{where}: stage {stage.phase!r} is not a phase of {jmap.phases!r}{hint}",
-                )
-            stage_where = f"{where} stage {stage.phase!r}"
-            yield from _missing(
-                index,
-                "touchpoint",
-                zip(stage.touchpoints, stage.touchpoint_locs, strict=True),
-                stage_where,
-            )
-            yield from _missing(
-                index, "journey", zip(stage.journeys, stage.journey_locs, strict=True), stage_where
-            )
-            yield from _missing(
-                index, "funnel", [(k.funnel, k.loc) for k in stage.kpis], stage_where
-            )
-    for policy in ws.policies.values():
-        yield from _missing(
-            index,
-            "journey",
-            zip(policy.priority, policy.priority_locs, strict=True),
-            f"policy {policy.id!r} priority",
-        )
 
 
 @rule(
@@ -167,9 +202,7 @@ def bad_step_numbers(index: WorkspaceIndex) -> RuleResult:
             if not (1 <= first < last <= count):
                 yield (
                     exclusion.between_loc,
-                    (
-                        f"exclusion of {exclusion.event.event!r} is between steps "
-                        f"[{first}, {last}], but funnel {funnel.id!r} has steps 1 to {count} "
-                        "(and the first must be before the second)"
-                    ),
+                    f"exclusion of {exclusion.event.event!r} is between steps "
+                    f"[{first}, {last}], but funnel {funnel.id!r} has steps 1 to {count} "
+                    "(and the first must be before the second)",
                 )
