@@ -1,0 +1,141 @@
+"""Event-log formats: how each export's columns become the canonical event.
+
+The canonical event is (`customer_id`, `event`, `ts` TIMESTAMPTZ in UTC,
+`properties` JSON object). JSON-lines exports are read as raw lines and each
+format is a set of SQL expressions over the parsed line `j` (a DuckDB JSON
+value); expressions are constant SQL written here, never built from user data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Timestamps written as text: ISO 8601 with or without an offset. A naive one is
+# UTC (the session's TimeZone is pinned to UTC).
+_TEXT_TS = "try_cast({x} AS TIMESTAMPTZ)"
+# Epoch seconds (Mixpanel) or milliseconds (newer Mixpanel exports) as a number.
+_EPOCH_TS = (
+    "CASE WHEN try_cast({x} AS DOUBLE) > 1e11 THEN to_timestamp(try_cast({x} AS DOUBLE) / 1000)"
+    " ELSE to_timestamp(try_cast({x} AS DOUBLE)) END"
+)
+# GA4's event_timestamp: microseconds since the epoch, as a number or a string.
+_MICROS_TS = "make_timestamp(try_cast({x} AS BIGINT))::TIMESTAMPTZ"
+
+_GA4_PARAMS_TYPE = (
+    '[{"key":"VARCHAR","value":{"string_value":"VARCHAR","int_value":"BIGINT",'
+    '"float_value":"DOUBLE","double_value":"DOUBLE"}}]'
+)
+_GA4_PARAMS = (
+    "to_json(map_from_entries(list_transform("
+    f"from_json(j->'event_params', '{_GA4_PARAMS_TYPE}'),"
+    " lambda p: {'key': p.key, 'value': coalesce(to_json(p.value.string_value),"
+    " to_json(p.value.int_value), to_json(p.value.double_value), to_json(p.value.float_value))})))"
+)
+
+
+@dataclass(frozen=True)
+class JsonFormat:
+    """A JSON-lines export: SQL expressions over the parsed line `j`."""
+
+    name: str
+    title: str
+    customer_id: str
+    event: str
+    ts_text: str
+    """The raw timestamp as text, for the reject reason."""
+    ts: str
+    properties: str
+    skip_reason: str | None = None
+    """A SQL expression giving a reject reason for rows that are not events (or NULL)."""
+    required_keys: tuple[str, ...] = ()
+    """Top-level keys whose presence identifies the format when sniffing."""
+
+
+JSON_FORMATS: dict[str, JsonFormat] = {
+    "jsonl": JsonFormat(
+        name="jsonl",
+        title="canonical JSON lines (customer_id, event, ts, properties)",
+        customer_id="j->>'customer_id'",
+        event="j->>'event'",
+        ts_text="j->>'ts'",
+        ts=_TEXT_TS.format(x="j->>'ts'"),
+        properties="j->'properties'",
+        required_keys=("customer_id", "event", "ts"),
+    ),
+    "segment": JsonFormat(
+        name="segment",
+        title="Segment / RudderStack (track, page and screen calls)",
+        customer_id="coalesce(j->>'userId', j->>'anonymousId')",
+        event=(
+            "CASE j->>'type' WHEN 'track' THEN j->>'event' WHEN 'page' THEN 'page_view'"
+            " WHEN 'screen' THEN 'screen_view' ELSE j->>'event' END"
+        ),
+        ts_text="coalesce(j->>'timestamp', j->>'originalTimestamp', j->>'receivedAt')",
+        ts=_TEXT_TS.format(
+            x="coalesce(j->>'timestamp', j->>'originalTimestamp', j->>'receivedAt')"
+        ),
+        properties=(
+            "CASE WHEN j->>'name' IS NOT NULL AND json_type(j->'properties') = 'OBJECT'"
+            " THEN json_merge_patch(j->'properties', json_object('name', j->>'name'))"
+            " ELSE j->'properties' END"
+        ),
+        skip_reason=(
+            "CASE WHEN j->>'type' IN ('identify', 'group', 'alias')"
+            " THEN 'a Segment ' || (j->>'type') || ' call is not an event"
+            " (profile traits go in --customers)' END"
+        ),
+        required_keys=("type",),
+    ),
+    "mixpanel": JsonFormat(
+        name="mixpanel",
+        title="Mixpanel export (event, properties.distinct_id, properties.time)",
+        customer_id="j->'properties'->>'distinct_id'",
+        event="j->>'event'",
+        ts_text="j->'properties'->>'time'",
+        ts=_EPOCH_TS.format(x="j->'properties'->>'time'"),
+        properties="j->'properties'",
+        required_keys=("event", "properties"),
+    ),
+    "amplitude": JsonFormat(
+        name="amplitude",
+        title="Amplitude export (event_type, user_id or device_id, event_time)",
+        customer_id="coalesce(j->>'user_id', j->>'device_id')",
+        event="j->>'event_type'",
+        ts_text="j->>'event_time'",
+        ts=_TEXT_TS.format(x="j->>'event_time'"),
+        properties="j->'event_properties'",
+        required_keys=("event_type", "event_time"),
+    ),
+    "ga4": JsonFormat(
+        name="ga4",
+        title="GA4 BigQuery export (event_name, event_timestamp µs, event_params)",
+        customer_id="coalesce(j->>'user_id', j->>'user_pseudo_id')",
+        event="j->>'event_name'",
+        ts_text="j->>'event_timestamp'",
+        ts=_MICROS_TS.format(x="j->>'event_timestamp'"),
+        properties=_GA4_PARAMS,
+        required_keys=("event_name", "event_timestamp"),
+    ),
+}
+
+TABULAR_FORMATS = {
+    "csv": "canonical CSV (customer_id, event, ts, properties; other columns become properties)",
+    "parquet": "canonical Parquet (customer_id, event, ts, properties)",
+}
+
+FORMATS = ("auto", *JSON_FORMATS, *TABULAR_FORMATS)
+
+
+def sniff_json_keys(keys: set[str], properties_keys: set[str]) -> str | None:
+    """Which JSON format a first record with these keys is, or None."""
+    if {"event_name", "event_timestamp"} <= keys:
+        return "ga4"
+    if {"event_type", "event_time"} <= keys:
+        return "amplitude"
+    if "type" in keys and ({"userId", "anonymousId"} & keys):
+        return "segment"
+    if {"customer_id", "event", "ts"} <= keys:
+        return "jsonl"
+    if {"event", "properties"} <= keys and {"distinct_id", "time"} <= properties_keys:
+        return "mixpanel"
+    return None
