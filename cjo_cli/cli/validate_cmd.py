@@ -6,6 +6,7 @@ import os
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,6 +14,9 @@ from cjo_cli import __version__
 from cjo_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from cjo_cli.findings import Finding, Level
 from cjo_cli.spec.yaml_loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, Limits
+
+if TYPE_CHECKING:
+    from cjo_cli.spec.workspace import ValidationResult
 
 
 class Format(StrEnum):
@@ -49,6 +53,21 @@ def validate(
     max_nodes: int = typer.Option(
         DEFAULT_MAX_NODES, help="Most nodes a document may expand to (caps alias bombs).", min=1
     ),
+    logs: list[Path] = typer.Option(
+        None,
+        "--log",
+        help="An event log: also warn about funnel, entry and goal events it never contains.",
+        show_default=False,
+    ),
+    log_format: str = typer.Option(
+        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
+    ),
+    column_map: list[str] = typer.Option(
+        None,
+        "--map",
+        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
+        show_default=False,
+    ),
 ) -> None:
     """Check journeys, funnels, maps and the rest: schema and semantic rules, all findings."""
     from cjo_cli.output.findings_formats import (
@@ -72,11 +91,13 @@ def validate(
         github = os.environ.get("GITHUB_ACTIONS", "").lower() == "true"
         output_format = Format.github if github else Format.text
     limits = Limits(max_bytes=max_bytes, max_depth=max_depth, max_nodes=max_nodes)
-    result = validate_paths(paths, workspace=workspace, limits=limits)
+    result = validate_paths(paths, workspace=workspace, limits=limits, keep_model=bool(logs))
     if result.files_checked == 0 and not result.findings:
         shown = ", ".join(str(p) for p in paths)
         raise UsageError(f"no *.yaml or *.yml files in {shown}")
     findings: list[Finding] = list(result.findings)
+    if logs:
+        findings = sorted([*findings, *_log_findings(result, logs, log_format, column_map or [])])
     if strict:
         findings = [replace(f, level=Level.ERROR) for f in findings]
     if output_format is Format.json:
@@ -95,3 +116,21 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
     failing = any(f.level is Level.ERROR for f in findings)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _log_findings(
+    result: ValidationResult, logs: list[Path], log_format: str, column_map: list[str]
+) -> list[Finding]:
+    """Read the logs (this is the only path of `validate` that imports duckdb)."""
+    from cjo_cli.events.formats import FORMATS
+    from cjo_cli.events.load import connect, load_events, parse_mapping
+    from cjo_cli.spec.rules.log_events import events_missing_from_log
+
+    if log_format not in FORMATS:
+        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
+    con = connect()
+    summary = load_events(con, logs, log_format, parse_mapping(column_map))
+    typer.echo(f"log: read {summary.read:,}, rejected {summary.rejected:,}", err=True)
+    seen = {str(name) for (name,) in con.execute("SELECT DISTINCT event FROM events").fetchall()}
+    con.close()
+    return events_missing_from_log(result.workspace, seen, result.reported)

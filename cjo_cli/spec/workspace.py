@@ -57,6 +57,8 @@ class ValidationResult:
     unreadable: bool
     workspace: Workspace = field(default_factory=Workspace)
     """The model of the valid documents (of the last workspace checked), when kept."""
+    reported: frozenset[str] = frozenset()
+    """The files findings are reported for, as findings name them."""
 
     @property
     def errors(self) -> int:
@@ -242,6 +244,7 @@ def validate_paths(
         result.files_checked,
         result.unreadable or bool(missing),
         result.workspace,
+        result.reported,
     )
 
 
@@ -278,4 +281,10 @@ def _validate_groups(
         )
         if keep_model:
             model = _workspace_of(doc for r in members for doc in r.documents)
-    return ValidationResult(tuple(sorted(set(findings))), len(reported_names), unreadable, model)
+    return ValidationResult(
+        tuple(sorted(set(findings))),
+        len(reported_names),
+        unreadable,
+        model,
+        frozenset(reported_names),
+    )

@@ -229,3 +229,38 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "cjo-validate"
     assert hook["entry"] == "cjo validate"
     assert hook["language"] == "python"
+
+
+def test_log_warns_about_funnel_events_it_never_contains(run_cjo: RunCjo, tmp_path: Path) -> None:
+    make_workspace(
+        tmp_path,
+        {
+            "journeys/f.yaml": (
+                "kind: funnel\nid: f\nsteps:\n  - {event: product_view}\n  - {event: purchase}\n"
+            ),
+        },
+    )
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        '{"customer_id": "c1", "event": "product_view", "ts": "2026-01-01T00:00:00Z"}\n'
+        '{"customer_id": "c1", "event": "Purchase", "ts": "2026-01-01T00:01:00Z"}\n'
+        "not json\n",
+        encoding="utf-8",
+    )
+    result = run_cjo("validate", "journeys", "--log", str(log), cwd=tmp_path)
+    assert result.returncode == 0  # a warning: the log may simply be partial
+    assert result.stdout.splitlines() == [
+        "journeys/f.yaml:5:5: warning: funnel 'f' step 2: event 'purchase' never occurs in the "
+        "log; did you mean 'Purchase'? [event-not-in-log]"
+    ]
+    assert "log: read 2, rejected 1" in result.stderr
+    strict = run_cjo("validate", "--strict", "journeys", "--log", str(log), cwd=tmp_path)
+    assert strict.returncode == 1
+
+
+def test_log_that_cannot_be_read_exits_2(run_cjo: RunCjo, tmp_path: Path) -> None:
+    make_workspace(tmp_path, {"journeys/p.yaml": PERSONA})
+    result = run_cjo("validate", "journeys", "--log", "missing.jsonl", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "missing.jsonl: no such file" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -112,16 +112,25 @@ def rule(
     return register
 
 
+# Rules that need more than the workspace (an event log).
+INPUT_RULES: dict[str, tuple[Level, str]] = {
+    "event-not-in-log": (
+        Level.WARNING,
+        "A funnel step, journey entry or goal event that the given --log never contains.",
+    ),
+}
+
+
 def rule_levels() -> dict[str, Level]:
     """Every rule id cjo can report, with its level."""
-    levels = {rule_id: level for rule_id, (level, _) in LOADER_RULES.items()}
+    levels = {rule_id: level for rule_id, (level, _) in {**LOADER_RULES, **INPUT_RULES}.items()}
     levels.update({r.id: r.level for r in RULES})
     return levels
 
 
 def rule_summaries() -> dict[str, str]:
     """Every rule id cjo can report, with its one-line summary."""
-    summaries = {rule_id: text for rule_id, (_, text) in LOADER_RULES.items()}
+    summaries = {rule_id: text for rule_id, (_, text) in {**LOADER_RULES, **INPUT_RULES}.items()}
     for registered in RULES:
         summaries.setdefault(registered.id, registered.summary)
     return summaries
