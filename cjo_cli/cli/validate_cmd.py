@@ -62,6 +62,9 @@ def validate(
     log_format: str = typer.Option(
         "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
     ),
+    max_rejects: str = typer.Option(
+        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
+    ),
     column_map: list[str] = typer.Option(
         None,
         "--map",
@@ -97,7 +100,9 @@ def validate(
         raise UsageError(f"no *.yaml or *.yml files in {shown}")
     findings: list[Finding] = list(result.findings)
     if logs:
-        findings = sorted([*findings, *_log_findings(result, logs, log_format, column_map or [])])
+        findings = sorted(
+            [*findings, *_log_findings(result, logs, log_format, column_map or [], max_rejects)]
+        )
     if strict:
         findings = [replace(f, level=Level.ERROR) for f in findings]
     if output_format is Format.json:
@@ -119,11 +124,15 @@ def validate(
 
 
 def _log_findings(
-    result: ValidationResult, logs: list[Path], log_format: str, column_map: list[str]
+    result: ValidationResult,
+    logs: list[Path],
+    log_format: str,
+    column_map: list[str],
+    max_rejects: str,
 ) -> list[Finding]:
     """Read the logs (this is the only path of `validate` that imports duckdb)."""
     from cjo_cli.events.formats import FORMATS
-    from cjo_cli.events.load import connect, load_events, parse_mapping
+    from cjo_cli.events.load import check_rejects, connect, load_events, parse_mapping
     from cjo_cli.spec.rules.log_events import events_missing_from_log
 
     if log_format not in FORMATS:
@@ -131,6 +140,7 @@ def _log_findings(
     con = connect()
     summary = load_events(con, logs, log_format, parse_mapping(column_map))
     typer.echo(f"log: read {summary.read:,}, rejected {summary.rejected:,}", err=True)
+    check_rejects(summary, max_rejects)
     seen = {str(name) for (name,) in con.execute("SELECT DISTINCT event FROM events").fetchall()}
     con.close()
     return events_missing_from_log(result.workspace, seen, result.reported)

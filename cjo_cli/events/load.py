@@ -88,12 +88,36 @@ class EventLogError(InputError):
     """An event log that cannot be read at all, or is mostly garbage."""
 
 
-def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A connection with the session pinned to UTC and the canonical tables created."""
-    con = duckdb.connect(database)
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Pin the session to UTC and create the canonical tables."""
     con.execute("SET TimeZone = 'UTC'")
     con.execute(CREATE_TABLES)
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection, prepared; commands use `database.open_database`."""
+    con = duckdb.connect(":memory:")
+    prepare(con)
     return con
+
+
+def check_rejects(summary: LoadSummary, limit: str) -> None:
+    """Fail loudly when more rows were rejected than `limit` ("1%" or a count) allows."""
+    text = limit.strip()
+    try:
+        if text.endswith("%"):
+            share = float(text[:-1]) / 100
+            allowed = share * (summary.read + summary.rejected)
+        else:
+            allowed = float(int(text))
+    except ValueError as exc:
+        raise UsageError(f"bad --max-rejects {limit!r}: use a share such as 1% or a count") from exc
+    if summary.rejected > allowed:
+        total = summary.read + summary.rejected
+        raise EventLogError(
+            f"rejected {summary.rejected:,} of {total:,} rows, more than --max-rejects {text}; "
+            "the log is mostly unreadable or needs --log-format/--map (see the rejects table)"
+        )
 
 
 def quote_identifier(name: str) -> str:
