@@ -8,7 +8,7 @@ import sys
 import typer
 
 from cjo_cli import __version__
-from cjo_cli.cli import schema_cmd, validate_cmd
+from cjo_cli.cli import sample_log_cmd, schema_cmd, validate_cmd
 from cjo_cli.errors import EXIT_INTERNAL, CjoError
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ def root(
 
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)
+app.command("sample-log")(sample_log_cmd.sample_log)
 
 
 def main() -> None:

@@ -81,7 +81,7 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ),
         skip_reason=(
             "CASE WHEN j->>'type' IN ('identify', 'group', 'alias')"
-            " THEN 'a Segment ' || (j->>'type') || ' call is not an event"
+            " THEN 'not an event: a Segment ' || (j->>'type') || ' call"
             " (profile traits go in --customers)' END"
         ),
         required_keys=("type",),

@@ -63,12 +63,20 @@ INSERT_REJECTS = (
 )
 
 
+# Rejects whose reason starts so are readable rows that are not events (a Segment
+# identify call): kept in `rejects` so that nothing goes missing, but not held
+# against --max-rejects.
+NOT_AN_EVENT = "not an event: "
+
+
 @dataclass(frozen=True)
 class FileSummary:
     path: str
     format: str
     read: int
     rejected: int
+    not_events: int = 0
+    """Of the rejected rows, those that were readable but are not events."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,10 @@ class LoadSummary:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(f.rejected - f.not_events for f in self.files)
 
 
 class EventLogError(InputError):
@@ -112,10 +124,11 @@ def check_rejects(summary: LoadSummary, limit: str) -> None:
             allowed = float(int(text))
     except ValueError as exc:
         raise UsageError(f"bad --max-rejects {limit!r}: use a share such as 1% or a count") from exc
-    if summary.rejected > allowed:
+    if summary.unreadable > allowed:
         total = summary.read + summary.rejected
         raise EventLogError(
-            f"rejected {summary.rejected:,} of {total:,} rows, more than --max-rejects {text}; "
+            f"could not read {summary.unreadable:,} of {total:,} rows, "
+            f"more than --max-rejects {text}; "
             "the log is mostly unreadable or needs --log-format/--map (see the rejects table)"
         )
 
@@ -192,7 +205,13 @@ def load_events(
         else:
             raise UsageError(f"unknown log format {fmt!r}")
         after = _counts(con)
-        summary = FileSummary(str(path), fmt, after[0] - before[0], after[1] - before[1])
+        ((not_events,),) = con.execute(
+            "SELECT count(*) FROM rejects WHERE file = ? AND starts_with(reason, ?)",
+            [str(path), NOT_AN_EVENT],
+        ).fetchall()
+        summary = FileSummary(
+            str(path), fmt, after[0] - before[0], after[1] - before[1], int(not_events)
+        )
         summaries.append(summary)
         if on_file is not None:
             on_file(summary)
