@@ -15,25 +15,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from cjo_cli.model.conditions import OPS as MODEL_OPS
+from cjo_cli.model.documents import Channel
 
 OUT = Path(__file__).resolve().parent.parent / "cjo_cli" / "schemas"
 BASE_URI = "https://cjo.dev/schemas/"
-KINDS = ("phases", "touchpoint", "persona", "journey", "funnel", "map", "policy")
-CHANNELS = [
-    "email",
-    "sms",
-    "web_push",
-    "app_push",
-    "in_app",
-    "ad",
-    "web",
-    "store",
-    "call_center",
-    "social",
-    "other",
-]
-OPS = ["eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains"]
+# The model is the one list of channels and operators; the schemas follow it.
+CHANNELS = list(get_args(Channel))
+OPS = list(MODEL_OPS)
 
 Schema = dict[str, Any]
 
