@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cjo_cli.model.conditions import (
+    NUMBER,
     AllOf,
     AnyOf,
     AttributeCondition,
@@ -40,7 +40,6 @@ from cjo_cli.model.conditions import (
     Value,
 )
 
-NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 _NUMBER_SQL = NUMBER.pattern
 _MISSING: Any = object()
 
@@ -252,7 +251,7 @@ def value_sql(column: str, key: str, op: str, wanted: Value) -> Sql:
         member = _eq_sql("json_object('v', item)", "$.v", wanted)
         in_list = Sql(
             f"coalesce({kind} = 'ARRAY' AND list_bool_or(list_transform("
-            f"CAST(json_extract({column}, ?) AS JSON[]), lambda item: {member.text})), false)",
+            f"try_cast(json_extract({column}, ?) AS JSON[]), lambda item: {member.text})), false)",
             [path, path, *member.params],
         )
         return _join("OR", [in_text, in_list], "false")

@@ -107,6 +107,8 @@ WORKED = [
     ({"flag": None}, PropertyFilter("flag", "exists", True), False),
     ({"flag": 0}, PropertyFilter("flag", "exists", True), True),
     ({"category": "b"}, PropertyFilter("category", "gt", "a"), True),
+    ({"tags": False}, PropertyFilter("tags", "contains", None), False),  # found by hypothesis
+    ({"tags": [None]}, PropertyFilter("tags", "contains", None), True),
 ]
 
 

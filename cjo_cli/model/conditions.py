@@ -6,6 +6,7 @@ the engines' job, so that both read the same model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +15,9 @@ from cjo_cli.model.timing import Duration
 Op = Literal["eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains"]
 OPS: tuple[Op, ...] = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains")
 Scalar = str | int | float | bool | None
+# A text value that conditions compare as a number ("12000", "-1.5", "1e3"): exports
+# often carry numbers as text (every CSV does).
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 Value = Scalar | tuple[Scalar, ...]
 
 
