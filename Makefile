@@ -18,7 +18,6 @@ demo: $(BIN)/cjo
 	$(BIN)/cjo validate journeys/
 
 test: $(BIN)/cjo
-	scripts/fetch_sarif_schema.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/cjo

@@ -80,7 +80,7 @@ def validate(
         format_text,
         summary_line,
     )
-    from cjo_cli.spec.rules import rule_summaries
+    from cjo_cli.spec.rules import rule_levels, rule_summaries
     from cjo_cli.spec.workspace import validate_paths
 
     if not paths:
@@ -108,7 +108,7 @@ def validate(
     if output_format is Format.json:
         typer.echo(format_json(findings, result.files_checked))
     elif output_format is Format.sarif:
-        typer.echo(format_sarif(findings, rule_summaries(), __version__))
+        typer.echo(format_sarif(findings, rule_summaries(), __version__, levels=rule_levels()))
     elif output_format is Format.github:
         if findings:
             typer.echo(format_github(findings))
