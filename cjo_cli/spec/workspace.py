@@ -201,6 +201,7 @@ class _Group:
 
 def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group], list[Path]]:
     groups: dict[Path | None, _Group] = {}
+    members: dict[Path | None, set[Path]] = {}  # the files of each group, for quick lookups
     missing: list[Path] = []
     standalone: list[_Group] = []
     for path in paths:
@@ -217,10 +218,12 @@ def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group]
             continue
         if root not in groups:
             groups[root] = _Group(yaml_files(root), set())
+            members[root] = set(groups[root].files)
         group = groups[root]
         group.reported.update(reported)
-        for extra in sorted(reported - set(group.files)):
+        for extra in sorted(reported - members[root]):
             group.files.append(extra)  # a file given outside the tree, or not named *.yaml
+            members[root].add(extra)
     return [*groups.values(), *standalone], missing
 
 
