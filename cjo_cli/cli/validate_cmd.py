@@ -27,8 +27,13 @@ class Format(StrEnum):
 
 
 def validate(
-    paths: list[Path] = typer.Argument(
-        None, help="Files or directories to check (default: ./journeys).", show_default=False
+    # Plain strings: typer's per-item Path conversion is slow for the thousand file
+    # names a pre-commit run may pass.
+    given: list[str] = typer.Argument(
+        None,
+        metavar="PATHS",
+        help="Files or directories to check (default: ./journeys).",
+        show_default=False,
     ),
     output_format: Format | None = typer.Option(
         None,
@@ -83,6 +88,7 @@ def validate(
     from cjo_cli.spec.rules import rule_levels, rule_summaries
     from cjo_cli.spec.workspace import validate_paths
 
+    paths = [Path(item) for item in given or ()]
     if not paths:
         default = Path("journeys")
         if not default.is_dir():

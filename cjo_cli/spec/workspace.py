@@ -202,6 +202,7 @@ class _Group:
 def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group], list[Path]]:
     groups: dict[Path | None, _Group] = {}
     members: dict[Path | None, set[Path]] = {}  # the files of each group, for quick lookups
+    roots: dict[Path, Path | None] = {}
     missing: list[Path] = []
     standalone: list[_Group] = []
     for path in paths:
@@ -209,7 +210,13 @@ def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group]
             missing.append(path)
             continue
         resolved = path.resolve()
-        root = workspace.resolve() if workspace is not None else find_root(resolved)
+        if workspace is not None:
+            root: Path | None = workspace.resolve()
+        else:
+            folder = resolved if resolved.is_dir() else resolved.parent
+            if folder not in roots:  # pre-commit passes many files of few folders
+                roots[folder] = find_root(folder)
+            root = roots[folder]
         if root is None and resolved.is_dir():
             root = resolved
         reported = set(yaml_files(resolved)) if resolved.is_dir() else {resolved}
