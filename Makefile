@@ -27,4 +27,4 @@ lint: $(BIN)/cjo
 
 bench: $(BIN)/cjo
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/validate_bench.py
+	$(BIN)/python benchmarks/validate_bench.py --hostile
