@@ -296,7 +296,10 @@ class _Converter:
                 value = resolve_plain(text)
                 if type(value) is not str:
                     result.texts[key] = text
+                else:
+                    result.texts.pop(key, None)  # a duplicate key's earlier text
             else:
+                result.texts.pop(key, None)
                 value = self.convert(value_node, depth + 1)
                 if value is _REJECTED:
                     continue  # reported already; leaving the key out avoids a second finding
