@@ -8,7 +8,7 @@ import sys
 import typer
 
 from cjo_cli import __version__
-from cjo_cli.cli import sample_log_cmd, schema_cmd, validate_cmd
+from cjo_cli.cli import init_cmd, sample_log_cmd, schema_cmd, validate_cmd
 from cjo_cli.errors import EXIT_INTERNAL, CjoError
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ def root(
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)
 app.command("sample-log")(sample_log_cmd.sample_log)
+app.command("init")(init_cmd.init)
 
 
 def main() -> None:
