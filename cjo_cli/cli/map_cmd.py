@@ -1,0 +1,58 @@
+"""`cjo map MAP_ID`: print a persona's journey map."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from cjo_cli.errors import EXIT_FINDINGS, UsageError
+
+
+class MapFormat(StrEnum):
+    terminal = "terminal"
+    markdown = "markdown"
+    mermaid = "mermaid"
+
+
+def map_command(
+    map_id: str = typer.Argument(..., help="The id of a map document."),
+    workspace: Path = typer.Option(
+        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
+    ),
+    output_format: MapFormat = typer.Option(
+        MapFormat.terminal, "--format", "-f", help="terminal (a grid), markdown or mermaid."
+    ),
+    width: int | None = typer.Option(
+        None, help="Terminal width to lay out for (default: the terminal's).", min=40
+    ),
+) -> None:
+    """Print a persona's journey map: phases as columns, with actions, touchpoints,
+    thoughts, the emotion curve, information needs, pain points, measures and KPIs."""
+    from rich.console import Console
+
+    from cjo_cli.output import journey_map
+    from cjo_cli.output.findings_formats import format_text
+    from cjo_cli.spec.suggest import did_you_mean
+    from cjo_cli.spec.workspace import validate_paths
+
+    if not workspace.is_dir():
+        raise UsageError(f"no workspace directory {workspace}; give --workspace")
+    result = validate_paths([workspace], keep_model=True)
+    errors = [f for f in result.findings if f.level.value == "error"]
+    if errors:
+        typer.echo(format_text(errors), err=True)
+        typer.echo(f"cjo: the workspace has {len(errors)} error(s); fix them first", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    ws = result.workspace
+    jmap = ws.maps.get(map_id)
+    if jmap is None:
+        known = ", ".join(sorted(ws.maps)) or "none"
+        raise UsageError(f"no map {map_id!r} (maps: {known}){did_you_mean(map_id, ws.maps)}")
+    if output_format is MapFormat.markdown:
+        typer.echo(journey_map.render_markdown(jmap, ws), nl=False)
+    elif output_format is MapFormat.mermaid:
+        typer.echo(journey_map.render_mermaid(jmap, ws), nl=False)
+    else:
+        journey_map.render_terminal(jmap, ws, Console(width=width, highlight=False))

@@ -1,0 +1,187 @@
+"""A persona's journey map as a terminal grid, Markdown, or a Mermaid journey diagram.
+
+Phases are columns, in the order of the map's phases document; the rows are
+what the journey-map method asks for: actions, touchpoints (with channel),
+thoughts, the emotion (drawn as a curve over the phases), information needs,
+pain points, measures, KPIs and the journeys of each phase. Wide characters
+(Japanese labels) are measured by display cells, and on a narrow terminal the
+phases are shown a few at a time rather than squeezed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from cjo_cli.model import JourneyMap, Stage, Workspace
+
+ROWS = (
+    ("actions", "Actions"),
+    ("touchpoints", "Touchpoints"),
+    ("thoughts", "Thoughts"),
+    ("emotion", "Emotion"),
+    ("info_needs", "Info needs"),
+    ("pain_points", "Pain points"),
+    ("measures", "Measures"),
+    ("kpis", "KPIs"),
+    ("journeys", "Journeys"),
+)
+FACES = {2: "😄", 1: "🙂", 0: "😐", -1: "🙁", -2: "😣"}
+_LABEL_WIDTH = 11
+_MIN_COLUMN = 22
+
+
+@dataclass(frozen=True)
+class Column:
+    phase_id: str
+    title: str
+    stage: Stage | None
+
+
+def columns(jmap: JourneyMap, ws: Workspace) -> list[Column]:
+    """The map's phases in their declared order; phases with no stage are empty columns."""
+    phases = ws.phases.get(jmap.phases)
+    order = [(p.id, p.name) for p in phases.phases] if phases is not None else []
+    known = {phase_id for phase_id, _ in order}
+    order += [(phase_id, phase_id) for phase_id in jmap.stages if phase_id not in known]
+    return [Column(pid, name, jmap.stages.get(pid)) for pid, name in order]
+
+
+def _items(column: Column, row: str, ws: Workspace) -> list[str]:
+    stage = column.stage
+    if stage is None:
+        return []
+    if row == "touchpoints":
+        shown = []
+        for tp_id in stage.touchpoints:
+            tp = ws.touchpoints.get(tp_id)
+            shown.append(f"{tp.name} · {tp.channel}" if tp is not None else tp_id)
+        return shown
+    if row == "kpis":
+        shown = []
+        for kpi in stage.kpis:
+            funnel = ws.funnels.get(kpi.funnel)
+            label = kpi.name or (funnel.kpi.name if funnel and funnel.kpi else "") or kpi.funnel
+            shown.append(f"{label} [{kpi.funnel}]" if label != kpi.funnel else kpi.funnel)
+        return shown
+    if row == "journeys":
+        return [ws.journeys[j].name if j in ws.journeys else j for j in stage.journeys]
+    if row == "emotion":
+        if stage.emotion is None:
+            return []
+        return [f"{stage.emotion.score:+d} {stage.emotion.note}".strip()]
+    values: tuple[str, ...] = getattr(stage, row)
+    return list(values)
+
+
+def _bullet(item: str) -> str:
+    # Text without spaces (Japanese) folds mid-word; a space after the bullet would let
+    # the wrapper leave the bullet alone on its line, so wide text follows it directly.
+    return f"•{item}" if item and cell_len(item[0]) == 2 else f"• {item}"
+
+
+def _curve(column: Column) -> Text:
+    """Five lines, +2 at the top: the dot at the stage's score draws the curve across columns."""
+    emotion = column.stage.emotion if column.stage is not None else None
+    lines = []
+    for level in (2, 1, 0, -1, -2):
+        if emotion is not None and emotion.score == level:
+            lines.append(f"● {FACES[level]} {emotion.note}".rstrip())
+        else:
+            lines.append("·" if level == 0 else "")
+    return Text("\n".join(lines))
+
+
+def _table(jmap: JourneyMap, ws: Workspace, page: list[Column], width: int) -> Table:
+    table = Table(box=box.SQUARE, show_lines=True, expand=True, width=width, title_justify="left")
+    table.add_column("", style="bold", no_wrap=True, width=_LABEL_WIDTH)
+    for column in page:
+        table.add_column(column.title, ratio=1, overflow="fold")
+    for row, label in ROWS:
+        cells: list[Text | str] = []
+        for column in page:
+            if row == "emotion":
+                cells.append(_curve(column))
+            else:
+                cells.append("\n".join(_bullet(item) for item in _items(column, row, ws)))
+        table.add_row(label, *cells)
+    return table
+
+
+def render_terminal(jmap: JourneyMap, ws: Workspace, console: Console) -> None:
+    """Print the map on `console`, paging phases so that each column stays readable."""
+    persona = ws.personas.get(jmap.persona)
+    header = Text(jmap.name, style="bold")
+    header.append(f"\npersona: {persona.name if persona else jmap.persona}")
+    theme = jmap.theme
+    if theme.product or theme.start or theme.goal:
+        header.append(f"\nproduct: {theme.product}  start: {theme.start}  goal: {theme.goal}")
+    all_columns = columns(jmap, ws)
+    width = console.width
+    per_page = max(1, min(len(all_columns), (width - _LABEL_WIDTH - 4) // _MIN_COLUMN))
+    pages = [all_columns[i : i + per_page] for i in range(0, len(all_columns), per_page)]
+    parts: list[Text | Table] = [header]
+    for number, page in enumerate(pages, start=1):
+        if len(pages) > 1:
+            parts.append(Text(f"\nphases {number}/{len(pages)}", style="dim"))
+        parts.append(_table(jmap, ws, page, width))
+    console.print(Group(*parts))
+
+
+def render_markdown(jmap: JourneyMap, ws: Workspace) -> str:
+    """A Markdown table: phases as columns, `<br>` between the items of a cell."""
+    cols = columns(jmap, ws)
+    persona = ws.personas.get(jmap.persona)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# {jmap.name}", "", f"Persona: {persona.name if persona else jmap.persona}"]
+    theme = jmap.theme
+    if theme.product or theme.start or theme.goal:
+        lines.append(f"Product: {theme.product} · Start: {theme.start} · Goal: {theme.goal}")
+    lines += ["", "| | " + " | ".join(cell(c.title) for c in cols) + " |"]
+    lines.append("|---|" + "---|" * len(cols))
+    for row, label in ROWS:
+        values = []
+        for column in cols:
+            items = _items(column, row, ws)
+            if row == "emotion" and column.stage and column.stage.emotion:
+                items = [f"{FACES[column.stage.emotion.score]} {items[0]}"]
+            values.append("<br>".join(cell(item) for item in items))
+        lines.append(f"| **{label}** | " + " | ".join(values) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_mermaid(jmap: JourneyMap, ws: Workspace) -> str:
+    """A Mermaid `journey` diagram: a section per phase, a task per action, scored 1-5
+    from the stage's emotion (-2..+2), the persona as the actor."""
+    persona = ws.personas.get(jmap.persona)
+    # Commas separate actors in Mermaid: the persona's name must not contain one.
+    actor = _mermaid_text(persona.name if persona else jmap.persona).replace(",", "，")
+    lines = ["journey", f"    title {_mermaid_text(jmap.name)}"]
+    for column in columns(jmap, ws):
+        stage = column.stage
+        if stage is None:
+            continue
+        score = (stage.emotion.score if stage.emotion else 0) + 3
+        lines.append(f"    section {_mermaid_text(column.title)}")
+        if stage.actions:
+            tasks = stage.actions
+        elif stage.emotion is not None and stage.emotion.note:
+            tasks = (stage.emotion.note,)
+        else:
+            tasks = (column.title,)
+        for task in tasks:
+            lines.append(f"      {_mermaid_text(task)}: {score}: {actor}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    # ':' separates a task from its score and '#'/';' end statements in Mermaid.
+    return " ".join(text.replace(":", "：").replace(";", "；").replace("#", "＃").split())

@@ -1,0 +1,66 @@
+"""`cjo map`: golden outputs of Lisa's map (terminal at 80 and 160 columns, Markdown,
+Mermaid), with Japanese labels. Regenerate with UPDATE_GOLDEN=1 and read the diff."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunCjo
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "golden"),
+    [
+        (["--width", "80"], "lisa_map_80.txt"),
+        (["--width", "160"], "lisa_map_160.txt"),
+        (["--format", "markdown"], "lisa_map.md"),
+        (["--format", "mermaid"], "lisa_map.mmd"),
+    ],
+)
+def test_lisa_map(run_cjo: RunCjo, args: list[str], golden: str) -> None:
+    result = run_cjo("map", "lisa_map", *args, env={"NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    check_golden(golden, result.stdout)
+
+
+def test_terminal_lines_fit_the_width(run_cjo: RunCjo) -> None:
+    from rich.cells import cell_len
+
+    for width in (80, 160):
+        result = run_cjo("map", "lisa_map", "--width", str(width))
+        assert max(cell_len(line) for line in result.stdout.splitlines()) <= width
+        assert "\x1b[" not in result.stdout  # piped: no colour codes
+
+
+def test_every_phase_is_a_column_in_order(run_cjo: RunCjo) -> None:
+    text = run_cjo("map", "lisa_map", "--width", "220").stdout
+    (header,) = [line for line in text.splitlines() if "認知 (awareness)" in line]
+    names = ("認知", "獲得", "オンボーディング", "エンゲージメント", "維持", "推奨")
+    positions = [header.index(name) for name in names]
+    assert positions == sorted(positions)
+
+
+def test_unknown_map_and_broken_workspace(run_cjo: RunCjo, tmp_path: Path) -> None:
+    unknown = run_cjo("map", "lisa_mapp")
+    assert unknown.returncode == 2
+    assert "did you mean 'lisa_map'" in unknown.stderr
+    broken = tmp_path / "journeys"
+    broken.mkdir()
+    (broken / "m.yaml").write_text(
+        "kind: map\nid: m\npersona: p\nphases: x\nstages: {}\n", encoding="utf-8"
+    )
+    result = run_cjo("map", "m", "--workspace", str(broken))
+    assert result.returncode == 1
+    assert "unknown persona 'p'" in result.stderr
