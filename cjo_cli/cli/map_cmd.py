@@ -14,6 +14,7 @@ class MapFormat(StrEnum):
     terminal = "terminal"
     markdown = "markdown"
     mermaid = "mermaid"
+    html = "html"
 
 
 def map_command(
@@ -22,7 +23,10 @@ def map_command(
         Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
     ),
     output_format: MapFormat = typer.Option(
-        MapFormat.terminal, "--format", "-f", help="terminal (a grid), markdown or mermaid."
+        MapFormat.terminal,
+        "--format",
+        "-f",
+        help="terminal (a grid), markdown, mermaid or html (a self-contained page).",
     ),
     width: int | None = typer.Option(
         None, help="Terminal width to lay out for (default: the terminal's).", min=40
@@ -54,5 +58,7 @@ def map_command(
         typer.echo(journey_map.render_markdown(jmap, ws), nl=False)
     elif output_format is MapFormat.mermaid:
         typer.echo(journey_map.render_mermaid(jmap, ws), nl=False)
+    elif output_format is MapFormat.html:
+        typer.echo(journey_map.render_html(jmap, ws), nl=False)
     else:
         journey_map.render_terminal(jmap, ws, Console(width=width, highlight=False))

@@ -11,6 +11,7 @@ phases are shown a few at a time rather than squeezed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from rich import box
 from rich.cells import cell_len
@@ -185,3 +186,83 @@ def render_mermaid(jmap: JourneyMap, ws: Workspace) -> str:
 def _mermaid_text(text: str) -> str:
     # ':' separates a task from its score and '#'/';' end statements in Mermaid.
     return " ".join(text.replace(":", "：").replace(";", "；").replace("#", "＃").split())
+
+
+def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
+    """An inline SVG line through the stages' emotion scores (+2 at the top, -2 at the bottom)."""
+    step = width / max(len(cols), 1)
+    top, bottom = 20.0, height - 30.0
+
+    def y(score: int) -> float:
+        return top + (2 - score) * (bottom - top) / 4
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="emotion curve">',
+        f'<line x1="0" y1="{y(0):.1f}" x2="{width}" y2="{y(0):.1f}" stroke="#bbb" '
+        'stroke-dasharray="4 4"/>',
+    ]
+    points = []
+    for index, column in enumerate(cols):
+        emotion = column.stage.emotion if column.stage is not None else None
+        if emotion is None:
+            continue
+        x = step * index + step / 2
+        points.append((x, y(emotion.score), emotion))
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{py:.1f}" for x, py, _ in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#d6336c" stroke-width="3"/>')
+    for x, py, emotion in points:
+        label = escape(f"{FACES[emotion.score]} {emotion.score:+d} {emotion.note}".strip())
+        parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="6" fill="#d6336c"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{py - 12:.1f}" text-anchor="middle" font-size="13">'
+            f"{label}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_HTML_STYLE = """
+body { font-family: system-ui, "Hiragino Sans", "Noto Sans CJK JP", sans-serif; margin: 2rem; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+th, td { border: 1px solid #ccc; padding: .4rem .5rem; vertical-align: top; font-size: .9rem; }
+th { background: #f6f6f6; } td.label { font-weight: bold; width: 8rem; background: #fafafa; }
+ul { margin: 0; padding-left: 1.1rem; } .theme { color: #555; }
+@media print { body { margin: 0; } th, td { font-size: .75rem; } }
+"""
+
+
+def map_table_html(jmap: JourneyMap, ws: Workspace) -> str:
+    """The map grid as an HTML table with the emotion curve above it (a fragment)."""
+    cols = columns(jmap, ws)
+    head = "".join(f"<th>{escape(c.title)}</th>" for c in cols)
+    rows = []
+    for row, label in ROWS:
+        cells = []
+        for column in cols:
+            items = _items(column, row, ws)
+            if row == "emotion" and column.stage is not None and column.stage.emotion is not None:
+                items = [f"{FACES[column.stage.emotion.score]} {items[0]}"]
+            inner = "".join(f"<li>{escape(item)}</li>" for item in items)
+            cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
+        rows.append(f'<tr><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
+    return (
+        f'<div class="curve">{emotion_svg(cols)}</div>'
+        f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def render_html(jmap: JourneyMap, ws: Workspace) -> str:
+    """A self-contained HTML page of the map: no scripts, no network, printable."""
+    persona = ws.personas.get(jmap.persona)
+    theme = jmap.theme
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<title>{escape(jmap.name)}</title><style>{_HTML_STYLE}</style></head><body>"
+        f"<h1>{escape(jmap.name)}</h1>"
+        f'<p class="theme">Persona: {escape(persona.name if persona else jmap.persona)}'
+        f" · Product: {escape(theme.product)} · Start: {escape(theme.start)}"
+        f" · Goal: {escape(theme.goal)}</p>"
+        f"{map_table_html(jmap, ws)}</body></html>\n"
+    )

@@ -64,3 +64,25 @@ def test_unknown_map_and_broken_workspace(run_cjo: RunCjo, tmp_path: Path) -> No
     result = run_cjo("map", "m", "--workspace", str(broken))
     assert result.returncode == 1
     assert "unknown persona 'p'" in result.stderr
+
+
+def test_html_map_is_self_contained_and_escaped(run_cjo: RunCjo, tmp_path: Path) -> None:
+    result = run_cjo("map", "lisa_map", "--format", "html")
+    assert result.returncode == 0
+    page = result.stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<svg" in page and "<polyline" in page  # the emotion curve
+    for text in ("認知 (awareness)", "カートに入れるが購入せずに離脱する", "迷いと不安"):
+        assert text in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    hostile = tmp_path / "journeys"
+    hostile.mkdir()
+    (hostile / "w.yaml").write_text(
+        "kind: phases\nid: p\nphases: [{id: a, name: '<script>alert(1)</script>'}]\n---\n"
+        "kind: persona\nid: x\nname: '\"><img src=x onerror=alert(1)>'\n---\n"
+        "kind: map\nid: m\npersona: x\nphases: p\nstages: {a: {actions: ['<b>bold</b> & co']}}\n",
+        encoding="utf-8",
+    )
+    page = run_cjo("map", "m", "--workspace", str(hostile), "--format", "html").stdout
+    assert "<script>" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and "&amp; co" in page
