@@ -32,7 +32,9 @@ ROWS = (
     ("kpis", "KPIs"),
     ("journeys", "Journeys"),
 )
-FACES = {2: "😄", 1: "🙂", 0: "😐", -1: "🙁", -2: "😣"}
+# Marks every font has (emoji faces show as boxes without an emoji font, and take
+# an unpredictable width in terminals): the Japanese ◎ ○ △ × grading.
+FACES = {2: "◎", 1: "○", 0: "△", -1: "×", -2: "××"}
 _LABEL_WIDTH = 11
 _MIN_COLUMN = 22
 
@@ -191,7 +193,7 @@ def _mermaid_text(text: str) -> str:
 def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
     """An inline SVG line through the stages' emotion scores (+2 at the top, -2 at the bottom)."""
     step = width / max(len(cols), 1)
-    top, bottom = 20.0, height - 30.0
+    top, bottom = 36.0, height - 24.0
 
     def y(score: int) -> float:
         return top + (2 - score) * (bottom - top) / 4
@@ -247,10 +249,13 @@ def map_table_html(jmap: JourneyMap, ws: Workspace) -> str:
             inner = "".join(f"<li>{escape(item)}</li>" for item in items)
             cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
         rows.append(f'<tr><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
-    return (
-        f'<div class="curve">{emotion_svg(cols)}</div>'
-        f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    # The curve sits in a row spanning the phase columns, so its points line up with them.
+    curve = (
+        f'<tr><td class="label">Emotion curve</td>'
+        f'<td colspan="{len(cols)}">{emotion_svg(cols)}</td></tr>'
     )
+    body = curve + "".join(rows)
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_html(jmap: JourneyMap, ws: Workspace) -> str:
