@@ -1,0 +1,69 @@
+"""The HTML output opened in a real browser (headless Chromium): the rendered page holds
+the map's phases (Japanese included) and the emotion chart; a screenshot is kept in
+test-output/ for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, RunCjo
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_map_page_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) -> None:
+    page = tmp_path / "lisa_map.html"
+    result = run_cjo("map", "lisa_map", "--format", "html")
+    assert result.returncode == 0
+    page.write_text(result.stdout, encoding="utf-8")
+    dom = browse(page, tmp_path / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-500:]
+    for text in (
+        "認知 (awareness)",
+        "推奨 (advocacy)",
+        "カートに入れるが購入せずに離脱する",
+        "迷いと不安",
+    ):
+        assert text in dom.stdout
+    assert "<svg" in dom.stdout and "<polyline" in dom.stdout
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    shot = out / "lisa_map.png"
+    shot.unlink(missing_ok=True)
+    picture = browse(
+        page, tmp_path / "profile-shot", "--window-size=1400,1000", f"--screenshot={shot}"
+    )
+    assert picture.returncode == 0, picture.stderr[-500:]
+    assert shot.stat().st_size > 20_000  # a real page, not a blank one
