@@ -15,7 +15,8 @@ $(BIN)/cjo: pyproject.toml
 install: $(BIN)/cjo
 
 demo: $(BIN)/cjo
-	$(BIN)/cjo validate journeys/
+	$(BIN)/cjo validate journeys/ --log samples/events.jsonl
+	$(BIN)/cjo map lisa_map
 
 test: $(BIN)/cjo
 	$(BIN)/python -m pytest
