@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -26,6 +27,36 @@ _OBJECT_KEYWORDS = (
     "maxProperties",
     "patternProperties",
 )
+
+
+@cache
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema pattern with ECMA-262 meaning in Python's `re`.
+
+    JSON Schema patterns are ECMA-262, where `$` (without the multiline flag) is
+    the end of the input; in Python, `$` also matches before a final line break,
+    so `"1h\\n"` would pass `^[0-9]+[smhdw]$`. A bare `$` becomes `\\Z`.
+    """
+    out = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "]":
+            in_class = False
+            out.append(char)
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+        else:
+            out.append(char)
+    return re.compile("".join(out))
 
 
 def _is_number(value: Any) -> bool:
@@ -199,14 +230,15 @@ class _Compiler:
         if keyword == "enum":
             return lambda v: any(json_equal(v, option) for option in arg)
         if keyword == "pattern":
-            search = re.compile(arg).search
+            search = ecma_pattern(arg).search
             return lambda v: not isinstance(v, str) or search(v) is not None
         if keyword == "minLength":
             return lambda v: not isinstance(v, str) or len(v) >= arg
+        # Written as "not below" / "not above", as jsonschema does: NaN passes both.
         if keyword == "minimum":
-            return lambda v: not _is_number(v) or v >= arg
+            return lambda v: not _is_number(v) or not v < arg
         if keyword == "maximum":
-            return lambda v: not _is_number(v) or v <= arg
+            return lambda v: not _is_number(v) or not v > arg
         if keyword in {"minItems", "maxItems"}:
             low = keyword == "minItems"
             return lambda v: not isinstance(v, list) or (len(v) >= arg if low else len(v) <= arg)

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.findings import Finding, Level
-from cjo_cli.spec.fast_schema import Check, compile_schema
+from cjo_cli.spec.fast_schema import Check, compile_schema, ecma_pattern
 from cjo_cli.spec.located import LMap, LSeq, Position, position_of
 from cjo_cli.spec.suggest import did_you_mean
 
@@ -65,10 +65,16 @@ def fast_check(kind: str) -> Check:
 
 
 @cache
-def _validator(kind: str) -> Any:
-    from jsonschema import Draft202012Validator
+def explaining_validator(kind: str) -> Any:
+    from jsonschema import Draft202012Validator, ValidationError, validators
 
-    return Draft202012Validator(schema(kind))
+    def pattern(validator: Any, regex: str, instance: Any, _: Any) -> Any:
+        # ECMA-262 patterns, as the compiled check reads them (a final `\n` does not pass `$`).
+        if validator.is_type(instance, "string") and not ecma_pattern(regex).search(instance):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
+
+    checker = validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
+    return checker(schema(kind))
 
 
 def _shown(value: Any, container: Any = None, key: str | int | None = None) -> str:
@@ -272,7 +278,7 @@ def check_document(path: str, root: Any) -> tuple[str | None, list[Finding]]:
     if fast_check(kind)(root):
         return kind, []
     explainer = _Explainer(path, root)
-    explainer.explain(_validator(kind).iter_errors(root))
+    explainer.explain(explaining_validator(kind).iter_errors(root))
     return kind, _dedupe(explainer.findings)
 
 

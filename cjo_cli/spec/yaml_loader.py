@@ -280,8 +280,12 @@ class _Converter:
             if not isinstance(key_node, ScalarNode):
                 self.find(key_node, "yaml-key", "mapping keys must be plain scalars")
                 continue
+            key_tag = _tag_of(key_node)
+            if key_tag not in (_PLAIN, _STR, "!") and key_tag not in _CORE_SCALAR_TAGS:
+                self.reject_tag(key_node)  # `!!python/name:os.system x: 1` is no plain key
+                continue
             key = key_node.value
-            if key == "<<" and _tag_of(key_node) == _PLAIN:
+            if key == "<<" and key_tag == _PLAIN:
                 merged.append(value_node)
                 continue
             if key in result.key_pos:
@@ -446,36 +450,40 @@ def _convert_strict(
     return documents, findings
 
 
+def _too_deep(path: str, where: Position, depth: int) -> LoadedFile:
+    message = f"nesting deeper than {depth} levels; raise --max-depth if it is real"
+    if depth >= _C_COMPOSER_SAFE_DEPTH:
+        message = f"nesting deeper than {depth} levels, more than cjo can read safely"
+    finding = Finding(path, where[0], where[1], Level.ERROR, "yaml-depth-limit", message)
+    return LoadedFile(path, (), (finding,))
+
+
 def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
     """Parse YAML text (already decoded) into located documents and findings."""
-    if _nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH:
+    # Past this depth the C composer would crash the process, whatever --max-depth says.
+    depth = min(limits.max_depth, _C_COMPOSER_SAFE_DEPTH)
+    if _nesting_bound(text) > depth:
         try:
-            where = _deepest_event(text, limits.max_depth)
+            where = _deepest_event(text, depth)
         except YAMLError:
             where = None  # a syntax error: reported by the parse below
         if where is not None:
-            message = (
-                f"nesting deeper than {limits.max_depth} levels; raise --max-depth if it is real"
-            )
-            finding = Finding(path, where[0], where[1], Level.ERROR, "yaml-depth-limit", message)
-            return LoadedFile(path, (), (finding,))
+            return _too_deep(path, where, depth)
     parser = _Parser(text)
     result: tuple[list[Document], list[Finding]] | None
     try:
         result = _convert_strict(path, _compose_c(parser), limits)
     except _SyntaxErrorAfter:
         result = None  # retried below with the pure-Python parser
+    except RecursionError:  # a --max-depth raised past what Python's stack allows
+        return _too_deep(path, (1, 1), limits.max_depth)
     finally:
         parser.dispose()
     if result is None:
         try:
             result = _convert_all(path, _compose_pure(text), limits)
         except RecursionError:
-            message = (
-                f"nesting deeper than {limits.max_depth} levels; raise --max-depth if it is real"
-            )
-            finding = Finding(path, 1, 1, Level.ERROR, "yaml-depth-limit", message)
-            result = ([], [finding])
+            return _too_deep(path, (1, 1), limits.max_depth)
     documents, findings = result
     return LoadedFile(path, tuple(documents), tuple(findings))
 

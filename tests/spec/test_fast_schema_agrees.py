@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
 
 from cjo_cli.spec.fast_schema import compile_schema, json_equal
-from cjo_cli.spec.schema_check import KINDS, schema
+from cjo_cli.spec.schema_check import KINDS, explaining_validator, schema
 from cjo_cli.spec.yaml_loader import load_file
 from tests.conftest import REPO
 
@@ -39,7 +38,7 @@ def sample_documents() -> dict[str, list[Any]]:
 
 @cache
 def checks(kind: str) -> tuple[Any, Any]:
-    return compile_schema(schema(kind)), Draft202012Validator(schema(kind))
+    return compile_schema(schema(kind)), explaining_validator(kind)
 
 
 def agree(kind: str, document: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -107,7 +108,9 @@ def holdout_range(index: WorkspaceIndex) -> RuleResult:
             continue
         percent = journey.holdout_percent
         loc = journey.locs["holdout"]
-        if percent >= 100:
+        if not math.isfinite(percent):
+            yield loc, f"holdout of {percent}% is not a number of percent"
+        elif percent >= 100:
             yield loc, f"holdout of {percent:g}% leaves no customer to treat; use less than 100%"
         elif percent <= 0:
             yield (
@@ -136,7 +139,7 @@ def ab_weights(index: WorkspaceIndex) -> RuleResult:
         for step in journey.steps.values():
             if isinstance(step, AbStep):
                 total = sum(variant.weight for variant in step.variants)
-                if abs(total - 100) > 1e-9:
+                if not math.isclose(total, 100):  # also catches a .nan weight
                     shown = " + ".join(f"{v.weight:g}" for v in step.variants)
                     yield (
                         step.locs.get("ab", step.loc),
