@@ -225,8 +225,8 @@ class _Converter:
             raise self.abort(
                 node,
                 "yaml-alias-limit",
-                f"document expands to more than {self.limits.max_nodes} nodes "
-                "(alias expansion, e.g. a 'billion laughs' file); raise --max-nodes if it is real",
+                f"document has more than {self.limits.max_nodes} nodes once aliases are "
+                "expanded (a 'billion laughs' file does this); raise --max-nodes if it is real",
             )
         if depth > self.limits.max_depth:
             raise self.abort(
@@ -461,8 +461,9 @@ def _too_deep(path: str, where: Position, depth: int) -> LoadedFile:
 def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
     """Parse YAML text (already decoded) into located documents and findings."""
     # Past this depth the C composer would crash the process, whatever --max-depth says.
+    # Below that bound the converter enforces --max-depth itself (and cheaply).
     depth = min(limits.max_depth, _C_COMPOSER_SAFE_DEPTH)
-    if _nesting_bound(text) > depth:
+    if _nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH:
         try:
             where = _deepest_event(text, depth)
         except YAMLError:
