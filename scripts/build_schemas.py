@@ -94,10 +94,10 @@ COMMON_DEFS: dict[str, Schema] = {
     ),
     "percent": prop(
         "Percentage",
-        'A percentage such as "10%" (or a number from 0 to 100).',
+        'A percentage from 0 to 100 such as "10%" (or a number from 0 to 100).',
         {
             "type": ["string", "number"],
-            "pattern": "^[0-9]+(\\.[0-9]+)?%$",
+            "pattern": "^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$",
             "minimum": 0,
             "maximum": 100,
             "x-cjo-rule": "bad-percent",
