@@ -1,0 +1,170 @@
+"""The counted attempt of one customer, for any funnel: the exact per-customer path.
+
+The SQL path in `funnels.py` covers ordered funnels whose steps no event can match
+twice. Everything else (strict, unordered, and funnels where one event could
+fill two steps, such as `view → view`) goes through this module, one customer at
+a time, over the rows DuckDB has already reduced to the funnel's events.
+
+Input per customer: *instants* (distinct timestamps, ascending), each with the
+step masks of its events (bit i set: the event matches step i+1) and, for
+strict funnels, the instant's rank among all of the customer's events (dense,
+so that two instants are adjacent when no other event lies between them).
+
+Definitions are those of SPEC §5 as written out in the tests' reference
+(`tests/engine/funnel_reference.py`); this module reaches the same answers in
+polynomial time:
+
+- ordered: from each start instant, fill at every later instant the longest run
+  of next steps its events can take (one event per step). Filling more steps
+  earlier never hurts later ones, so this greedy chain is the longest from that
+  start and has the earliest time at every step. The counted attempt is the
+  greedy chain of the earliest start that reaches the customer's best level.
+- strict: the next step must come at the same instant or at the next one of
+  the customer's events; here how many steps an instant takes does matter, so a
+  small search over (step, instant) states finds the longest chain per start and
+  then the earliest times.
+- unordered: events that can be matched to distinct steps form a matroid, so
+  taking events in time order whenever they still fit gives the largest set in
+  the window with the earliest times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Instant:
+    ts: int
+    masks: tuple[int, ...]
+    """One mask per event at this instant that matches at least one step."""
+    rank: int = 0
+    """Dense rank among all of the customer's event times (strict funnels only)."""
+
+
+def _matchable(masks: Sequence[int], steps: Sequence[int]) -> bool:
+    """Can each of `steps` (0-based) be given its own event from `masks`?"""
+    owner: dict[int, int] = {}  # event index -> step it fills
+
+    def place(step: int, seen: set[int]) -> bool:
+        for index, mask in enumerate(masks):
+            if mask >> step & 1 and index not in seen:
+                seen.add(index)
+                if index not in owner or place(owner[index], seen):
+                    owner[index] = step
+                    return True
+        return False
+
+    return all(place(step, set()) for step in steps)
+
+
+def _fill(masks: Sequence[int], first: int, steps: int) -> int:
+    """How many consecutive steps from `first` (0-based) the events can take."""
+    taken = 0
+    while first + taken < steps and _matchable(masks, range(first, first + taken + 1)):
+        taken += 1
+    return taken
+
+
+def ordered_attempt(instants: Sequence[Instant], steps: int, window: int) -> tuple[int, ...]:
+    """Times of the counted attempt, one per step reached (empty: never entered)."""
+    best: tuple[int, ...] = ()
+    for start_index, start in enumerate(instants):
+        chain: list[int] = []
+        for instant in instants[start_index:]:
+            if instant.ts - start.ts > window or len(chain) == steps:
+                break
+            taken = _fill(instant.masks, len(chain), steps)
+            if not chain and taken == 0:
+                break  # step 1 must be at the start instant
+            chain.extend([instant.ts] * taken)
+        if len(chain) > len(best):
+            best = tuple(chain)
+            if len(best) == steps:
+                break
+    return best
+
+
+def strict_attempt(instants: Sequence[Instant], steps: int, window: int) -> tuple[int, ...]:
+    """As `ordered_attempt`, but each next step at the same or the adjacent instant."""
+    best: tuple[int, ...] = ()
+    for start_index, start in enumerate(instants):
+
+        @cache
+        def longest(position: int, block_start: int, filled: int) -> tuple[int, ...]:
+            """The best continuation (times of steps after `filled`) when steps
+            [block_start, filled) sit at instant `position`."""
+            here = instants[position]
+            options: list[tuple[int, ...]] = [()]
+            same = list(range(block_start, filled + 1))
+            if filled < steps and _matchable(here.masks, same):
+                options.append((here.ts, *longest(position, block_start, filled + 1)))
+            following = position + 1
+            if (
+                filled < steps
+                and following < len(instants)
+                and instants[following].rank == here.rank + 1
+                and instants[following].ts - start.ts <= window
+                and _matchable(instants[following].masks, [filled])
+            ):
+                nxt = instants[following]
+                options.append((nxt.ts, *longest(following, filled, filled + 1)))
+            # Longest first, then earliest times.
+            return min(options, key=lambda option: (-len(option), option))
+
+        if not any(mask & 1 for mask in start.masks):
+            continue
+        chain = (start.ts, *longest(start_index, 0, 1))
+        if len(chain) > len(best):
+            best = chain
+            if len(best) == steps:
+                break
+    return best
+
+
+def unordered_attempt(instants: Sequence[Instant], steps: int, window: int) -> tuple[int, ...]:
+    """Times (ascending) of the largest set of events matching distinct steps within
+    the window, earliest start first, then earliest times."""
+    best: tuple[int, ...] = ()
+    for start_index, start in enumerate(instants):
+        chosen_masks: list[int] = []
+        times: list[int] = []
+        for instant in instants[start_index:]:
+            if instant.ts - start.ts > window or len(chosen_masks) == steps:
+                break
+            for mask in instant.masks:
+                if len(chosen_masks) < steps and _fits(chosen_masks, mask, steps):
+                    chosen_masks.append(mask)
+                    times.append(instant.ts)
+        if len(times) > len(best):
+            best = tuple(times)
+            if len(best) == steps:
+                break
+    return best
+
+
+def _fits(chosen: Sequence[int], mask: int, steps: int) -> bool:
+    """Can the events `chosen` plus one with `mask` fill distinct steps?"""
+    events = [*chosen, mask]
+    return _distinct_steps(events, steps) == len(events)
+
+
+def _distinct_steps(masks: Sequence[int], steps: int) -> int:
+    """Size of a largest matching of events to distinct steps."""
+    owner: dict[int, int] = {}  # step -> event index
+
+    def place(index: int, seen: set[int]) -> bool:
+        for step in range(steps):
+            if masks[index] >> step & 1 and step not in seen:
+                seen.add(step)
+                if step not in owner or place(owner[step], seen):
+                    owner[step] = index
+                    return True
+        return False
+
+    return sum(1 for index in range(len(masks)) if place(index, set()))
+
+
+ATTEMPTS = {"ordered": ordered_attempt, "strict": strict_attempt, "unordered": unordered_attempt}

@@ -1,0 +1,260 @@
+"""The DuckDB funnel engine held to the reference semantics (tests/engine/funnel_reference.py):
+the worked cases, then hypothesis on small logs with many equal timestamps, all three
+orders, windows, step filters, repeated steps and exclusions, step by step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Sequence
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cjo_cli.engine.funnels import FunnelOptions, FunnelResult, run_funnel
+from cjo_cli.events.load import connect
+from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
+from tests.engine.funnel_reference import LogEvent, counted_attempt, funnel_counts
+
+H, D = 3600, 86400
+EPOCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+
+def funnel(*events: str, window: int = 7 * D, order: str = "ordered", **extra: object) -> Funnel:
+    steps = tuple(FunnelStep(EventFilter(name), name) for name in events)
+    return Funnel("f", "f", steps, Duration(window), order, **extra)  # type: ignore[arg-type]
+
+
+def ev(customer: str, name: str, ts: int, **props: object) -> LogEvent:
+    return LogEvent(customer, name, ts, dict(props))
+
+
+def load(log: Sequence[LogEvent]) -> duckdb.DuckDBPyConnection:
+    con = connect()
+    rows = [
+        (e.customer_id, e.event, EPOCH + dt.timedelta(seconds=e.ts), json.dumps(e.properties), i)
+        for i, e in enumerate(log)
+    ]
+    if rows:
+        con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, 'log', ?)", rows)
+    return con
+
+
+def run(f: Funnel, log: Sequence[LogEvent], **options: object) -> FunnelResult:
+    return run_funnel(load(log), f, FunnelOptions(**options))  # type: ignore[arg-type]
+
+
+def counts(f: Funnel, log: Sequence[LogEvent]) -> list[int]:
+    return [step.customers for step in run(f, log).total.steps]
+
+
+def test_cart_examples() -> None:
+    # lisa: view, cart, abandons -> step 2; kenji: all four within a day; mika buys
+    # without a view -> never enters. Times to the cart: 60 s and 10 s.
+    cart = funnel("product_view", "add_to_cart", "checkout_start", "purchase")
+    log = [
+        ev("lisa", "product_view", 0),
+        ev("lisa", "add_to_cart", 60),
+        ev("kenji", "product_view", 0),
+        ev("kenji", "add_to_cart", 10),
+        ev("kenji", "checkout_start", 20),
+        ev("kenji", "purchase", 30),
+        ev("mika", "add_to_cart", 0),
+        ev("mika", "purchase", 10),
+    ]
+    result = run(cart, log)
+    assert [s.customers for s in result.total.steps] == [2, 2, 1, 1]
+    assert result.engine == "sql"
+    cartstep = result.total.steps[1]
+    assert (cartstep.median_seconds, cartstep.mean_seconds) == (35.0, 35.0)
+    assert (cartstep.from_start, cartstep.from_previous) == (1.0, 1.0)
+    assert result.total.steps[2].from_previous == 0.5
+    assert result.total.steps[0].median_seconds is None
+
+
+def test_equal_timestamps_fill_consecutive_steps_in_any_row_order() -> None:
+    cart = funnel("product_view", "add_to_cart", "checkout_start", "purchase")
+    names = ("purchase", "checkout_start", "add_to_cart", "product_view")
+    assert counts(cart, [ev("c", name, 100) for name in names]) == [1, 1, 1, 1]
+
+
+def test_repeated_step_one_event_is_not_two_steps() -> None:
+    twice = funnel("product_view", "product_view")
+    assert counts(twice, [ev("c", "product_view", 0)]) == [1, 0]
+    assert counts(twice, [ev("c", "product_view", 0), ev("c", "product_view", 0)]) == [1, 1]
+    assert run(twice, [ev("c", "product_view", 0)]).engine == "exact"
+
+
+def test_second_attempt_is_the_better_one() -> None:
+    # Window 1 day: view at 0 expires; view at 3 d + cart 1 h later reaches step 2,
+    # and the time to the cart is that attempt's hour, not 3 days.
+    f = funnel("product_view", "add_to_cart", window=D)
+    log = [ev("c", "product_view", 0), ev("c", "product_view", 3 * D), ev("c", "add_to_cart", 3 * D + H)]
+    result = run(f, log)
+    assert [s.customers for s in result.total.steps] == [1, 1]
+    assert result.total.steps[1].median_seconds == H
+
+
+def test_window_boundary_is_inclusive() -> None:
+    f = funnel("product_view", "add_to_cart", window=D)
+    assert counts(f, [ev("c", "product_view", 0), ev("c", "add_to_cart", D)]) == [1, 1]
+    assert counts(f, [ev("c", "product_view", 0), ev("c", "add_to_cart", D + 1)]) == [1, 0]
+
+
+def test_strict_breaks_on_an_interleaved_event() -> None:
+    log = [ev("c", "product_view", 0), ev("c", "page_view", 5), ev("c", "add_to_cart", 10)]
+    assert counts(funnel("product_view", "add_to_cart", order="strict"), log) == [1, 0]
+    same = [ev("c", "product_view", 0), ev("c", "page_view", 0), ev("c", "add_to_cart", 10)]
+    assert counts(funnel("product_view", "add_to_cart", order="strict"), same) == [1, 1]
+
+
+def test_strict_takes_the_later_of_two_simultaneous_choices() -> None:
+    # A@0, B@0, B@1, C@2: A,B@0 would need C at the next instant (1): none. A@0, B@1,
+    # C@2 has nothing between its events: strict reaches all three.
+    log = [ev("c", "a", 0), ev("c", "b", 0), ev("c", "b", 1), ev("c", "c", 2)]
+    assert counts(funnel("a", "b", "c", order="strict"), log) == [1, 1, 1]
+
+
+def test_unordered() -> None:
+    log = [ev("c", "purchase", 0), ev("c", "product_view", 10)]
+    assert counts(funnel("product_view", "purchase"), log) == [1, 0]
+    assert counts(funnel("product_view", "purchase", order="unordered"), log) == [1, 1]
+
+
+def test_exclusion_removes_the_customer() -> None:
+    # c1's refund at 15 lies between its cart (10) and purchase (30): removed;
+    # c2's refund at 100 comes after its purchase: stays.
+    steps = ["product_view", "add_to_cart", "checkout_start", "purchase"]
+    f = funnel(*steps, exclusions=(Exclusion(EventFilter("refund"), 2, 4),))
+    c1 = [ev("c1", name, t * 10) for t, name in enumerate(steps)] + [ev("c1", "refund", 15)]
+    c2 = [ev("c2", name, t * 10) for t, name in enumerate(steps)] + [ev("c2", "refund", 100)]
+    result = run(f, [*c1, *c2])
+    assert [s.customers for s in result.total.steps] == [1, 1, 1, 1]
+    assert result.total.excluded == 1
+
+
+def test_step_filter_on_amount() -> None:
+    paid = EventFilter("purchase", (PropertyFilter("amount", "gt", 0),))
+    f = Funnel(
+        "f", "f", (FunnelStep(EventFilter("add_to_cart"), "cart"), FunnelStep(paid, "paid")), Duration(D)
+    )
+    log = [
+        ev("a", "add_to_cart", 0),
+        ev("a", "purchase", 5, amount=0),
+        ev("b", "add_to_cart", 0),
+        ev("b", "purchase", 5, amount="1200"),
+    ]
+    assert counts(f, log) == [2, 1]
+
+
+def test_since_until_slice_the_log() -> None:
+    f = funnel("product_view", "add_to_cart")
+    log = [ev("c", "product_view", 0), ev("c", "add_to_cart", 2 * D)]
+    later = (EPOCH + dt.timedelta(days=1)).isoformat()
+    assert [s.customers for s in run(f, log, since=later).total.steps] == [0, 0]
+    assert [s.customers for s in run(f, log, until=later).total.steps] == [1, 0]
+
+
+def test_breakdown_first_and_last_touch() -> None:
+    # a: view on web, cart on app; b: view on app only. First touch: web 1 (reached 2),
+    # app 1. Last touch: a's last step is the cart on app -> app has both customers.
+    f = funnel("product_view", "add_to_cart")
+    log = [
+        ev("a", "product_view", 0, channel="web"),
+        ev("a", "add_to_cart", 5, channel="app"),
+        ev("b", "product_view", 0, channel="app"),
+    ]
+    first = run(f, log, breakdown="channel")
+    assert {g.label: [s.customers for s in g.steps] for g in first.groups} == {
+        "web": [1, 1],
+        "app": [1, 0],
+    }
+    last = run(f, log, breakdown="channel:last_touch")
+    assert {g.label: [s.customers for s in g.steps] for g in last.groups} == {"app": [2, 1]}
+
+
+# ---- the engine equals the reference -----------------------------------------------
+
+NAMES = ["view", "cart", "buy", "other"]
+CUSTOMERS = ["a", "b", "c", "d"]
+events = st.builds(
+    ev,
+    st.sampled_from(CUSTOMERS),
+    st.sampled_from(NAMES),
+    st.integers(0, 8),
+    tier=st.sampled_from([1, 2]),
+)
+logs = st.lists(events, max_size=14)
+
+
+@st.composite
+def funnels(draw: st.DrawFn, distinct: bool = False) -> Funnel:
+    if distinct:
+        names = draw(st.permutations(NAMES[:3]).map(lambda p: p[: draw(st.integers(2, 3))]))
+    else:
+        names = draw(st.lists(st.sampled_from(NAMES[:3]), min_size=1, max_size=4))
+    steps = []
+    for index, name in enumerate(names):
+        where = ()
+        if draw(st.integers(0, 4)) == 0:
+            where = (PropertyFilter("tier", "eq", draw(st.sampled_from([1, 2]))),)
+        steps.append(FunnelStep(EventFilter(name, where), f"s{index}"))
+    exclusions: tuple[Exclusion, ...] = ()
+    if len(steps) >= 2 and draw(st.booleans()):
+        first = draw(st.integers(1, len(steps) - 1))
+        last = draw(st.integers(first + 1, len(steps)))
+        exclusions = (Exclusion(EventFilter(draw(st.sampled_from(NAMES))), first, last),)
+    order = "ordered" if distinct else draw(st.sampled_from(["ordered", "strict", "unordered"]))
+    window = draw(st.integers(0, 6))
+    return Funnel("f", "f", tuple(steps), Duration(window), order, exclusions)  # type: ignore[arg-type]
+
+
+def assert_same(f: Funnel, log: list[LogEvent]) -> None:
+    expected = funnel_counts(f, log)
+    got = run(f, log).total.steps
+    assert [s.customers for s in got] == [s.customers for s in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.median_seconds == pytest.approx(theirs.median_seconds)
+        assert mine.mean_seconds == pytest.approx(theirs.mean_seconds)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs, funnels())
+def test_engine_equals_reference(log: list[LogEvent], f: Funnel) -> None:
+    assert_same(f, log)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs, funnels(distinct=True))
+def test_sql_path_equals_reference(log: list[LogEvent], f: Funnel) -> None:
+    assert run(f, log).engine == "sql"
+    assert_same(f, log)
+
+
+@settings(max_examples=100, deadline=None)
+@given(logs, funnels(), st.randoms())
+def test_engine_invariants(log: list[LogEvent], f: Funnel, rnd: random.Random) -> None:
+    base = counts(f, log)
+    assert base == sorted(base, reverse=True)
+    shuffled = list(log)
+    rnd.shuffle(shuffled)
+    assert counts(f, shuffled) == base
+    renamed = [LogEvent("x" + e.customer_id, e.event, e.ts, e.properties) for e in log]
+    assert counts(f, renamed) == base
+    if not f.exclusions:
+        wider = Funnel("f", "f", f.steps, Duration(f.window.seconds + 3), f.order)
+        assert all(w >= b for w, b in zip(counts(wider, log), base, strict=True))
+
+
+def test_counted_attempt_times_match_the_reference() -> None:
+    # A case where the earliest start does not reach the best level: its times must
+    # come from the later attempt (the reference's counted attempt).
+    f = funnel("view", "cart", "buy", window=10)
+    log = [ev("c", "view", 0), ev("c", "cart", 8), ev("c", "view", 9), ev("c", "cart", 12), ev("c", "buy", 15)]
+    attempt = counted_attempt(f, log)
+    assert [e.ts for e in attempt] == [9, 12, 15]
+    steps = run(f, log).total.steps
+    assert [s.median_seconds for s in steps] == [None, 3.0, 3.0]
