@@ -140,7 +140,8 @@ def _steps_table(
     key: str,
     value_path: str | None,
 ) -> None:
-    """Create `cjo_fs(k, cid, t, mask, bv)`: one row per event matching some step."""
+    """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
+    second hash of the customer id, to detect two ids sharing the key k)."""
     persona_sql = _persona_sql(persona)
     masks, params = [], []
     for index, step in enumerate(funnel.steps):
@@ -166,8 +167,8 @@ def _steps_table(
     con.execute(
         f"""
         CREATE TEMP TABLE cjo_fs AS
-        SELECT k, cid, t, mask, bv FROM (
-            SELECT {key_sql} AS k, e.customer_id AS cid, epoch_us(e.ts) AS t,
+        SELECT k, k2, t, mask, bv FROM (
+            SELECT {key_sql} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
             WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
@@ -179,7 +180,7 @@ def _steps_table(
 
 def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
     ((clashes,),) = con.execute(
-        "SELECT count(*) FROM (SELECT k FROM cjo_fs GROUP BY k HAVING min(cid) <> max(cid))"
+        "SELECT count(*) FROM (SELECT k FROM cjo_fs GROUP BY k HAVING min(k2) <> max(k2))"
     ).fetchall()
     return bool(clashes)
 
@@ -187,8 +188,9 @@ def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
 # ---- stage 2: the counted attempt -------------------------------------------------
 
 
-def _ordered_sql(steps: int) -> str:
-    """The counted attempt of an ordered funnel whose steps match disjoint events.
+def _ordered_sql(steps: int) -> list[str]:
+    """The counted attempt of an ordered funnel whose steps match disjoint events, as
+    statements run in turn (`$window` in microseconds); the last leaves `cjo_att`.
 
     From a step-1 event at t1 the earliest chain takes, for each next step, its
     first event at or after the previous one (an ASOF join). All step-1 events
@@ -196,62 +198,62 @@ def _ordered_sql(steps: int) -> str:
     grouped (lo/hi: their earliest and latest time) and the chain is followed once
     per group. Within a group a later start only gains window, so the group's
     level is the one of `hi`; the counted start is the earliest start of the
-    earliest group that reaches the customer's best level.
+    earliest group that reaches the customer's best level (the earliest start in
+    that group still within the window of the chain's last step).
     """
-    step_rows = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
-    parts = [
-        "WITH s1 AS (SELECT k, t FROM cjo_fs WHERE mask = 1),",
-        "g AS (SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM s1 a "
-        f"ASOF LEFT JOIN {step_rows.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
-        "GROUP BY a.k, b.t),",
-        "h2 AS (SELECT * FROM g),",
+    rows = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
+    statements = [
+        "CREATE OR REPLACE TEMP TABLE cjo_g AS "
+        f"SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM {rows.format(bit=1)} a "
+        f"ASOF LEFT JOIN {rows.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
+        "GROUP BY a.k, b.t"
+        if steps > 1
+        else "CREATE OR REPLACE TEMP TABLE cjo_g AS "
+        f"SELECT k, NULL::BIGINT AS t2, min(t) AS lo, max(t) AS hi FROM {rows.format(bit=1)} "
+        "GROUP BY k"
     ]
     for step in range(3, steps + 1):
-        parts.append(
-            f"h{step} AS (SELECT h.*, b.t AS t{step} FROM h{step - 1} h "
-            f"ASOF LEFT JOIN {step_rows.format(bit=1 << (step - 1))} b "
-            f"ON h.k = b.k AND h.t{step - 1} <= b.t),"
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE cjo_g AS SELECT h.*, b.t AS t{step} FROM cjo_g h "
+            f"ASOF LEFT JOIN {rows.format(bit=1 << (step - 1))} b "
+            f"ON h.k = b.k AND h.t{step - 1} <= b.t"
         )
-    levels = " ".join(
-        f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1)
+    levels = " ".join(f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1))
+    level = f"CASE {levels} ELSE 1 END" if steps > 1 else "1"
+    chain = "".join(f", arg_min(t{step}, lo) AS t{step}" for step in range(2, steps + 1))
+    statements.append(
+        "CREATE OR REPLACE TEMP TABLE cjo_pick AS "
+        f"WITH lv AS (SELECT *, {level} AS level FROM cjo_g), "
+        "best AS (SELECT k, max(level) AS level FROM lv GROUP BY k) "
+        f"SELECT k, level, min(lo) AS lo, arg_min(hi, lo) AS hi{chain} "
+        "FROM lv JOIN best USING (k, level) GROUP BY k, level"
     )
-    chain = ", ".join(f"'t{step}': t{step}" for step in range(2, steps + 1))
-    parts.append(
-        f"lv AS (SELECT *, CASE {levels} ELSE 1 END AS level FROM h{steps}),"
-        if steps > 1
-        else "lv AS (SELECT *, 1 AS level FROM h2),"
+    last = " ".join(f"WHEN {step} THEN p.t{step}" for step in range(2, steps + 1))
+    threshold = f"CASE p.level {last} END - $window" if steps > 1 else "NULL::BIGINT"
+    columns = "".join(
+        f", CASE WHEN p.level >= {step} THEN p.t{step} END AS t{step}"
+        for step in range(2, steps + 1)
     )
-    parts.append(
-        "pick AS (SELECT k, max(level) AS level, "
-        f"arg_min({{'lo': lo, 'hi': hi{', ' + chain if chain else ''}}}, (-level, lo)) AS g "
-        "FROM lv GROUP BY k),"
+    # The group's earliest start is usually within the window of the chain's last
+    # step; when it is not, find the first start that is.
+    statements.append(
+        "CREATE OR REPLACE TEMP TABLE cjo_att AS "
+        f"WITH late AS (SELECT k, {threshold} AS thr, hi FROM cjo_pick p "
+        f"WHERE p.level > 1 AND p.lo < {threshold}), "
+        f"fix AS (SELECT s.k, min(s.t) AS t1 FROM {rows.format(bit=1)} s "
+        "JOIN late ON s.k = late.k AND s.t >= late.thr AND s.t <= late.hi GROUP BY s.k) "
+        f"SELECT p.k, p.level, coalesce(fix.t1, p.lo) AS t1{columns} "
+        "FROM cjo_pick p LEFT JOIN fix ON fix.k = p.k"
     )
-    last = " ".join(f"WHEN {step} THEN g.t{step}" for step in range(2, steps + 1))
-    last_time = f"CASE level {last} END" if steps > 1 else "NULL"
-    parts.append(
-        f"att AS (SELECT k, level, g, {last_time} - $window AS thr FROM pick),"
-        "fix AS (SELECT s1.k, min(s1.t) AS t1 FROM s1 JOIN att "
-        "ON s1.k = att.k AND att.level > 1 AND att.g.lo < att.thr "
-        "AND s1.t >= att.thr AND s1.t <= att.g.hi GROUP BY s1.k)"
-    )
-    columns = ", ".join(
-        f"CASE WHEN level >= {step} THEN g.t{step} END AS t{step}" for step in range(2, steps + 1)
-    )
-    return (
-        "\n".join(parts)
-        + " SELECT att.k, level, coalesce(fix.t1, g.lo) AS t1"
-        + (f", {columns}" if columns else "")
-        + " FROM att LEFT JOIN fix ON fix.k = att.k"
-    )
+    return statements
 
 
 def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
-    steps = len(funnel.steps)
-    con.execute("DROP TABLE IF EXISTS cjo_att")
-    con.execute(
-        f"CREATE TEMP TABLE cjo_att AS {_ordered_sql(steps)}",
-        {"window": funnel.window.seconds * US},
-    )
+    window = {"window": funnel.window.seconds * US}
+    for statement in _ordered_sql(len(funnel.steps)):
+        con.execute(statement, window if "$window" in statement else None)
+    con.execute("DROP TABLE IF EXISTS cjo_g")
+    con.execute("DROP TABLE IF EXISTS cjo_pick")
 
 
 def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
@@ -552,7 +554,11 @@ def _keep_customers(con: duckdb.DuckDBPyConnection, funnel: Funnel, key: str) ->
         """
     )
     times = ", ".join(f"make_timestamptz(a.t{n})" for n in range(1, steps + 1))
-    ids = "(SELECT k, min(cid) AS cid FROM cjo_fs GROUP BY k)"
+    key_sql = "hash(customer_id)" if key == "hash" else "customer_id"
+    ids = (
+        f"(SELECT DISTINCT {key_sql} AS k, customer_id AS cid FROM events "
+        f"WHERE {key_sql} IN (SELECT k FROM cjo_att))"
+    )
     con.execute(
         f"""
         INSERT INTO funnel_customers
