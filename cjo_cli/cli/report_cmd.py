@@ -1,0 +1,300 @@
+"""`cjo report [FUNNEL_IDS...] --log FILE...`: funnel conversion from an event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from cjo_cli.errors import EXIT_FINDINGS, UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from cjo_cli.engine.funnels import FunnelResult
+    from cjo_cli.events.load import LoadSummary
+    from cjo_cli.model import Funnel, Workspace
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def expand_logs(items: list[str]) -> list[Path]:
+    """`--log` values as files: globs expanded (sorted), each file once."""
+    paths: list[Path] = []
+    for item in items:
+        if any(char in item for char in "*?[") and not Path(item).exists():
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise UsageError(f"--log {item}: no file matches")
+            paths += [Path(match) for match in matches]
+        else:
+            paths.append(Path(item))
+    unique: list[Path] = []
+    for path in paths:
+        if path not in unique:
+            unique.append(path)
+    return unique
+
+
+def check_time(text: str | None, flag: str) -> str | None:
+    """An ISO date or time; a naive one is UTC (as in the logs)."""
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"bad {flag} {text!r}: use an ISO date or time, e.g. 2026-06-01") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()
+
+
+def load_workspace(workspace: Path) -> Workspace:
+    """The workspace's model; exit 1 with the findings when it has errors."""
+    from cjo_cli.output.findings_formats import format_text
+    from cjo_cli.spec.workspace import validate_paths
+
+    if not workspace.is_dir():
+        raise UsageError(f"no workspace directory {workspace}; give --workspace")
+    result = validate_paths([workspace], keep_model=True)
+    errors = [f for f in result.findings if f.level.value == "error"]
+    if errors:
+        typer.echo(format_text(errors), err=True)
+        typer.echo(f"cjo: the workspace has {len(errors)} error(s); fix them first", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    return result.workspace
+
+
+def pick_funnels(ws: Workspace, ids: list[str]) -> list[Funnel]:
+    from cjo_cli.spec.suggest import did_you_mean
+
+    if not ids:
+        if not ws.funnels:
+            raise UsageError("the workspace has no funnels")
+        return list(ws.funnels.values())
+    picked = []
+    for funnel_id in ids:
+        if funnel_id not in ws.funnels:
+            known = ", ".join(sorted(ws.funnels)) or "none"
+            raise UsageError(
+                f"no funnel {funnel_id!r} (funnels: {known}){did_you_mean(funnel_id, ws.funnels)}"
+            )
+        picked.append(ws.funnels[funnel_id])
+    return picked
+
+
+def read_logs(
+    con: duckdb.DuckDBPyConnection,
+    logs: list[Path],
+    log_format: str,
+    column_map: list[str],
+    max_rejects: str,
+    copy: bool,
+    quiet: bool = False,
+) -> LoadSummary:
+    """Load (or, for Parquet when nothing is kept, scan in place) the logs; say what was
+    read and rejected; stop with exit 2 when too much was unreadable."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from cjo_cli.events.formats import FORMATS
+    from cjo_cli.events.load import (
+        check_rejects,
+        load_events,
+        parse_mapping,
+        scan_parquet,
+        sniff,
+    )
+
+    if not logs:
+        raise UsageError("give the event log with --log FILE (several, or a glob, are fine)")
+    if log_format not in FORMATS:
+        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
+    mapping = parse_mapping(column_map)
+    for path in logs:
+        if not path.is_file():
+            raise UsageError(f"--log {path}: no such file")
+    formats = {sniff(path) if log_format == "auto" else log_format for path in logs}
+    console = Console(stderr=True)
+    if log_format == "auto" and not quiet:
+        console.print(f"log format: {', '.join(sorted(formats))} (sniffed)", highlight=False)
+    show = console.is_terminal and not quiet
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("reading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not show,
+    ) as progress:
+        task = progress.add_task(logs[0].name, total=len(logs))
+
+        def done(summary: object) -> None:
+            progress.advance(task)
+            index = min(int(progress.tasks[0].completed), len(logs) - 1)
+            progress.update(task, description=logs[index].name)
+
+        if formats == {"parquet"} and not copy:
+            summary = scan_parquet(con, logs, mapping, on_file=done)
+        else:
+            summary = load_events(con, logs, log_format, mapping, on_file=done)
+    if not quiet:
+        console.print(
+            f"log: read {summary.read:,}, rejected {summary.rejected:,}"
+            + (" (see the rejects table)" if summary.rejected else ""),
+            highlight=False,
+        )
+    check_rejects(summary, max_rejects)
+    return summary
+
+
+def keep_results(con: duckdb.DuckDBPyConnection, results: list[FunnelResult]) -> None:
+    """The `funnel_steps` table of a `--db` file."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS funnel_steps (
+            funnel VARCHAR, breakdown VARCHAR, "group" VARCHAR, step INTEGER, name VARCHAR,
+            event VARCHAR, customers BIGINT, from_start DOUBLE, from_previous DOUBLE,
+            median_seconds DOUBLE, mean_seconds DOUBLE
+        )
+        """
+    )
+    rows = []
+    for result in results:
+        groups = [(None, result.total), *((g.label, g) for g in result.groups)]
+        for label, group in groups:
+            for number, step in enumerate(group.steps, 1):
+                rows.append(
+                    (
+                        result.funnel.id,
+                        result.breakdown_by if label is not None else None,
+                        label,
+                        number,
+                        step.name,
+                        step.event,
+                        step.customers,
+                        step.from_start,
+                        step.from_previous,
+                        step.median_seconds,
+                        step.mean_seconds,
+                    )
+                )
+    if rows:
+        con.executemany(
+            "INSERT INTO funnel_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def report(
+    funnel_ids: list[str] = typer.Argument(
+        None, help="Funnels to report (default: every funnel of the workspace).", show_default=False
+    ),
+    logs: list[str] = typer.Option(
+        None, "--log", help="Event log file or glob; repeat for several.", show_default=False
+    ),
+    workspace: Path = typer.Option(
+        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
+    ),
+    log_format: str = typer.Option(
+        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
+    ),
+    column_map: list[str] = typer.Option(
+        None,
+        "--map",
+        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
+        show_default=False,
+    ),
+    customers: Path | None = typer.Option(
+        None, "--customers", help="Customer traits (CSV, JSON lines or identify calls)."
+    ),
+    max_rejects: str = typer.Option(
+        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
+    ),
+    output_format: ReportFormat = typer.Option(
+        ReportFormat.table, "--format", "-f", help="table, json, csv or markdown."
+    ),
+    by: str | None = typer.Option(
+        None,
+        "--by",
+        help="Break down by persona, or by an event property (PROPERTY or PROPERTY:last_touch).",
+    ),
+    since: str | None = typer.Option(None, "--since", help="Ignore events before this time."),
+    until: str | None = typer.Option(None, "--until", help="Ignore events at or after this time."),
+    db: Path | None = typer.Option(
+        None,
+        "--db",
+        help="Keep the events, rejects and results in this DuckDB file (written atomically).",
+    ),
+    memory_limit: str | None = typer.Option(
+        None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="DuckDB threads.", min=1),
+) -> None:
+    """Funnel conversion per step, from step 1 and from the previous step, with the
+    median and mean time between steps (SPEC §5)."""
+    from rich.console import Console
+
+    from cjo_cli.engine.funnels import FunnelOptions, run_funnel
+    from cjo_cli.events.customers import load_customers
+    from cjo_cli.events.database import Settings, open_database
+    from cjo_cli.output import funnel_report
+
+    ws = load_workspace(workspace)
+    funnels = pick_funnels(ws, funnel_ids or [])
+    options = FunnelOptions(
+        since=check_time(since, "--since"),
+        until=check_time(until, "--until"),
+        breakdown=by,
+        keep_customers=db is not None,
+        personas=dict(ws.personas),
+    )
+    if by is not None and not by.strip():
+        raise UsageError("--by needs persona or a property name")
+    settings = Settings(threads=threads, memory_limit=memory_limit)
+    err = Console(stderr=True)
+    with open_database(db, settings) as con:
+        summary = read_logs(
+            con, expand_logs(logs or []), log_format, column_map or [], max_rejects, db is not None
+        )
+        if customers is not None:
+            loaded = load_customers(con, customers)
+            err.print(f"customers: {loaded.customers:,}", highlight=False)
+        results = []
+        for funnel in funnels:
+            funnel_options = options
+            if by is None and funnel.breakdown is not None and funnel.breakdown.by == "variant":
+                err.print(
+                    f"[yellow]{funnel.id}: a breakdown by A/B variant needs the journey replay "
+                    "(cjo simulate), which is not built yet; showing the funnel without it[/]"
+                )
+                funnel = _without_breakdown(funnel)
+            results.append(run_funnel(con, funnel, funnel_options))
+        if db is not None:
+            keep_results(con, results)
+    if output_format is ReportFormat.json:
+        typer.echo(funnel_report.format_json(results, summary.read, summary.rejected))
+    elif output_format is ReportFormat.csv:
+        sys.stdout.write(funnel_report.format_csv(results))
+    elif output_format is ReportFormat.markdown:
+        sys.stdout.write(funnel_report.format_markdown(results, summary.read, summary.rejected))
+    else:
+        funnel_report.print_tables(Console(), results)
+    if db is not None:
+        err.print(f"wrote {db} (tables events, rejects, funnel_steps, funnel_customers)")
+
+
+def _without_breakdown(funnel: Funnel) -> Funnel:
+    from dataclasses import replace
+
+    return replace(funnel, breakdown=None)

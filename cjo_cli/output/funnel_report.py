@@ -1,0 +1,251 @@
+"""`cjo report` output: funnel results as rich tables with bars, JSON, CSV or Markdown.
+
+The JSON shape is the contract of SPEC §5, one object per funnel, wrapped as
+`{"funnels": [...], "log": {"read": N, "rejected": M}}`:
+
+    {"funnel": id, "name": ..., "order": ..., "window_seconds": ..., "engine": ...,
+     "excluded": n,
+     "steps": [{"name", "event", "customers", "from_start", "from_previous",
+                "median_seconds", "mean_seconds"}],
+     "breakdown": {"by": ..., "groups": [{"value": ..., "excluded": n, "steps": [...]}]}}
+
+`from_start` and `from_previous` are shares (0..1), null when the step they divide
+by has no customers; times are seconds from the previous step of the counted
+attempt, null for step 1 and when nobody reached the step. `breakdown` is null
+when the funnel has none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from cjo_cli.engine.funnels import FunnelGroup, FunnelResult, StepStats
+
+BAR_WIDTH = 24
+
+
+def _step_json(step: StepStats) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "event": step.event,
+        "customers": step.customers,
+        "from_start": step.from_start,
+        "from_previous": step.from_previous,
+        "median_seconds": step.median_seconds,
+        "mean_seconds": step.mean_seconds,
+    }
+
+
+def funnel_json(result: FunnelResult) -> dict[str, Any]:
+    funnel = result.funnel
+    breakdown = None
+    if result.breakdown_by is not None:
+        breakdown = {
+            "by": result.breakdown_by,
+            "groups": [
+                {
+                    "value": group.label,
+                    "excluded": group.excluded,
+                    "steps": [_step_json(step) for step in group.steps],
+                }
+                for group in result.groups
+            ],
+        }
+    return {
+        "funnel": funnel.id,
+        "name": funnel.name,
+        "order": funnel.order,
+        "window_seconds": funnel.window.seconds,
+        "engine": result.engine,
+        "excluded": result.total.excluded,
+        "steps": [_step_json(step) for step in result.total.steps],
+        "breakdown": breakdown,
+    }
+
+
+def format_json(results: Sequence[FunnelResult], read: int, rejected: int) -> str:
+    document = {
+        "funnels": [funnel_json(result) for result in results],
+        "log": {"read": read, "rejected": rejected},
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+CSV_COLUMNS = (
+    "funnel",
+    "breakdown",
+    "group",
+    "step",
+    "name",
+    "event",
+    "customers",
+    "from_start",
+    "from_previous",
+    "median_seconds",
+    "mean_seconds",
+)
+
+
+def _groups(result: FunnelResult) -> list[tuple[str, FunnelGroup]]:
+    return [("", result.total), *((group.label or "", group) for group in result.groups)]
+
+
+def format_csv(results: Sequence[FunnelResult]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in results:
+        for label, group in _groups(result):
+            for number, step in enumerate(group.steps, 1):
+                writer.writerow(
+                    [
+                        result.funnel.id,
+                        result.breakdown_by if label else "",
+                        label,
+                        number,
+                        step.name,
+                        step.event,
+                        step.customers,
+                        _plain(step.from_start),
+                        _plain(step.from_previous),
+                        _plain(step.median_seconds),
+                        _plain(step.mean_seconds),
+                    ]
+                )
+    return out.getvalue()
+
+
+def _plain(value: float | None) -> str:
+    return "" if value is None else repr(round(value, 6))
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """A time between steps for people: 45s, 12m 5s, 3h 20m, 2d 4h."""
+    if seconds is None:
+        return "–"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:.0f}s" if seconds >= 1 or seconds == 0 else f"{seconds:.2f}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def _md(text: str) -> str:
+    """Table-cell text: pipes escaped, line breaks flattened."""
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -> str:
+    lines: list[str] = []
+    for result in results:
+        funnel = result.funnel
+        lines += [
+            f"## {_md(funnel.name)} (`{funnel.id}`)",
+            "",
+            f"{funnel.order}, window {funnel.window.text or funnel.window.seconds}"
+            + (f"; {result.total.excluded} excluded" if result.total.excluded else ""),
+            "",
+            "| # | Step | Event | Customers | From start | From previous | Median | Mean |",
+            "|---|---|---|--:|--:|--:|--:|--:|",
+        ]
+        for number, step in enumerate(result.total.steps, 1):
+            lines.append(
+                f"| {number} | {_md(step.name)} | `{_md(step.event)}` | {step.customers:,} | "
+                f"{percent(step.from_start)} | {percent(step.from_previous)} | "
+                f"{duration(step.median_seconds)} | {duration(step.mean_seconds)} |"
+            )
+        if result.breakdown_by is not None:
+            names = " | ".join(_md(step.name) for step in result.total.steps)
+            lines += [
+                "",
+                f"By {_md(result.breakdown_by)}:",
+                "",
+                f"| {_md(result.breakdown_by)} | {names} | Conversion |",
+                "|---|" + "--:|" * (len(result.total.steps) + 1),
+            ]
+            for group in result.groups:
+                cells = " | ".join(f"{step.customers:,}" for step in group.steps)
+                lines.append(
+                    f"| {_md(group.label or '')} | {cells} | {percent(group.steps[-1].from_start)} |"
+                )
+        lines.append("")
+    lines.append(f"Log: read {read:,} rows, rejected {rejected:,}.")
+    return "\n".join(lines) + "\n"
+
+
+def _bar(share: float | None, width: int) -> Text:
+    filled = 0 if share is None else round(share * width)
+    return Text("█" * filled, style="cyan") + Text("░" * (width - filled), style="dim")
+
+
+def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
+    """The funnel as a table; on narrow terminals shorter bars and no event names."""
+    wide = width >= 110
+    bar_width = BAR_WIDTH if wide else 8
+    funnel = result.funnel
+    title = f"{funnel.name} ({funnel.id})"
+    caption = f"{funnel.order}, window {funnel.window.text or str(funnel.window.seconds) + 's'}"
+    if result.total.excluded:
+        caption += f"; {result.total.excluded:,} removed by exclusions"
+    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Step", min_width=10, ratio=1)
+    table.add_column("Customers", justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Start" if not wide else "From start", justify="right", no_wrap=True)
+    table.add_column("Prev." if not wide else "From prev.", justify="right", no_wrap=True)
+    table.add_column("Median", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("Mean", justify="right", no_wrap=True)
+    for number, step in enumerate(result.total.steps, 1):
+        label = Text(step.name)
+        if wide and step.name != step.event:
+            label += Text(f" {step.event}", style="dim")
+        table.add_row(
+            str(number),
+            label,
+            f"{step.customers:,}",
+            _bar(step.from_start, bar_width),
+            percent(step.from_start),
+            percent(step.from_previous),
+            duration(step.median_seconds),
+            *([duration(step.mean_seconds)] if wide else []),
+        )
+    if result.breakdown_by is None:
+        return table
+    by = Table(title=f"by {result.breakdown_by}", title_justify="left")
+    by.add_column(result.breakdown_by)
+    for step in result.total.steps:
+        by.add_column(step.name, justify="right")
+    by.add_column("Conversion", justify="right")
+    for group in result.groups:
+        by.add_row(
+            Text(group.label or ""),
+            *(f"{step.customers:,}" for step in group.steps),
+            percent(group.steps[-1].from_start),
+        )
+    return Group(table, by)
+
+
+def print_tables(console: Console, results: Sequence[FunnelResult]) -> None:
+    for result in results:
+        console.print(funnel_table(result, console.width))
+        console.print()
