@@ -191,9 +191,7 @@ def keep_results(con: duckdb.DuckDBPyConnection, results: list[FunnelResult]) ->
                     )
                 )
     if rows:
-        con.executemany(
-            "INSERT INTO funnel_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        con.executemany("INSERT INTO funnel_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def report(

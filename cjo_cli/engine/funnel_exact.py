@@ -91,37 +91,42 @@ def strict_attempt(instants: Sequence[Instant], steps: int, window: int) -> tupl
     """As `ordered_attempt`, but each next step at the same or the adjacent instant."""
     best: tuple[int, ...] = ()
     for start_index, start in enumerate(instants):
-
-        @cache
-        def longest(position: int, block_start: int, filled: int) -> tuple[int, ...]:
-            """The best continuation (times of steps after `filled`) when steps
-            [block_start, filled) sit at instant `position`."""
-            here = instants[position]
-            options: list[tuple[int, ...]] = [()]
-            same = list(range(block_start, filled + 1))
-            if filled < steps and _matchable(here.masks, same):
-                options.append((here.ts, *longest(position, block_start, filled + 1)))
-            following = position + 1
-            if (
-                filled < steps
-                and following < len(instants)
-                and instants[following].rank == here.rank + 1
-                and instants[following].ts - start.ts <= window
-                and _matchable(instants[following].masks, [filled])
-            ):
-                nxt = instants[following]
-                options.append((nxt.ts, *longest(following, filled, filled + 1)))
-            # Longest first, then earliest times.
-            return min(options, key=lambda option: (-len(option), option))
-
         if not any(mask & 1 for mask in start.masks):
             continue
-        chain = (start.ts, *longest(start_index, 0, 1))
+        chain = _strict_from(instants, start_index, steps, start.ts + window)
         if len(chain) > len(best):
             best = chain
             if len(best) == steps:
                 break
     return best
+
+
+def _strict_from(
+    instants: Sequence[Instant], start_index: int, steps: int, deadline: int
+) -> tuple[int, ...]:
+    """The longest, then earliest, strict chain whose step 1 is at `start_index`."""
+
+    @cache
+    def longest(position: int, block_start: int, filled: int) -> tuple[int, ...]:
+        """The best continuation (times of the steps after `filled`) when steps
+        [block_start, filled) sit at instant `position`."""
+        here = instants[position]
+        options: list[tuple[int, ...]] = [()]
+        if filled < steps and _matchable(here.masks, range(block_start, filled + 1)):
+            options.append((here.ts, *longest(position, block_start, filled + 1)))
+        following = position + 1
+        if (
+            filled < steps
+            and following < len(instants)
+            and instants[following].rank == here.rank + 1
+            and instants[following].ts <= deadline
+            and _matchable(instants[following].masks, [filled])
+        ):
+            options.append((instants[following].ts, *longest(following, filled, filled + 1)))
+        # Longest first, then earliest times.
+        return min(options, key=lambda option: (-len(option), option))
+
+    return (instants[start_index].ts, *longest(start_index, 0, 1))
 
 
 def unordered_attempt(instants: Sequence[Instant], steps: int, window: int) -> tuple[int, ...]:

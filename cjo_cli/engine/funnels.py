@@ -285,7 +285,9 @@ def _customer_instants(
     rank = 0
     for batch in reader:
         columns = batch.to_pydict()
-        for k, t, mask, r in zip(columns["k"], columns["t"], columns["mask"], columns["r"]):
+        for k, t, mask, r in zip(
+            columns["k"], columns["t"], columns["mask"], columns["r"], strict=True
+        ):
             if k != current:
                 if instant_ts is not None:
                     instants.append(Instant(instant_ts, tuple(masks), rank))
@@ -385,9 +387,14 @@ def _group_stats(
     for step in range(1, steps + 1):
         columns.append(f"count(*) FILTER (WHERE level >= {step})")
         if step > 1:
-            gap = f"(t{step} - t{step - 1}) / {US}.0"
-            columns.append(f"median({gap}) FILTER (WHERE level >= {step})")
-            columns.append(f"avg({gap}) FILTER (WHERE level >= {step})")
+            # Integer microseconds, summed exactly: the mean does not depend on the
+            # order threads add up the rows in.
+            gap = f"(t{step} - t{step - 1})"
+            reached = f"FILTER (WHERE level >= {step})"
+            columns.append(f"median({gap}) {reached} / {US}.0")
+            columns.append(
+                f"CAST(sum({gap}::HUGEINT) {reached} AS DOUBLE) / count(*) {reached} / {US}.0"
+            )
     rows = con.execute(
         f"""
         SELECT grp, count(*) FILTER (WHERE excluded), {", ".join(columns)}
@@ -520,7 +527,10 @@ def run_funnel(
     if breakdown.by == "property":
         _breakdown_values(con, funnel, breakdown.attribution)
         found = _group_stats(
-            con, funnel, f"CASE WHEN a.excluded THEN NULL ELSE coalesce(a.bv, '{NONE_LABEL}') END", []
+            con,
+            funnel,
+            f"CASE WHEN a.excluded THEN NULL ELSE coalesce(a.bv, '{NONE_LABEL}') END",
+            [],
         )
         for label in sorted(name for name in found if name is not None):
             groups.append(FunnelGroup(label, found[label].steps, 0))

@@ -387,6 +387,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[s
 
 # ---- Parquet without copying: `events` as a view ---------------------------------------
 
+
 # The same rules as _REASON, in forms DuckDB evaluates cheaply on every scan (the
 # view re-checks each row whenever a query reads it): trim() only for values that
 # start with a space, and the properties text checked as a valid JSON object.
@@ -498,9 +499,9 @@ def scan_parquet(
         f"src.{quote_identifier(name)} AS cjo_raw_{index}" for index, name in enumerate(columns)
     )
     # A relation, not SQL text, carries the file names into the view.
-    con.read_parquet(
-        names, filename=True, file_row_number=True, union_by_name=True
-    ).create_view("cjo_parquet", replace=True)
+    con.read_parquet(names, filename=True, file_row_number=True, union_by_name=True).create_view(
+        "cjo_parquet", replace=True
+    )
     ts_text = f"CAST({col['ts']} AS VARCHAR)" if ts_is_text else "NULL::VARCHAR"
     staged = (
         f"SELECT *, {_view_reason(ts_is_text, skip)} AS reason FROM ("
@@ -513,7 +514,7 @@ def scan_parquet(
     con.execute("DROP VIEW IF EXISTS events")
     con.execute(f"CREATE OR REPLACE TEMP VIEW cjo_parquet_staged AS {staged}")
     con.execute(
-        "CREATE VIEW events AS SELECT customer_id, event, ts, properties, file, \"row\" "
+        'CREATE VIEW events AS SELECT customer_id, event, ts, properties, file, "row" '
         "FROM cjo_parquet_staged WHERE reason IS NULL"
     )
     # `raw` (every column as text) only for the rejected rows.
@@ -527,9 +528,7 @@ def scan_parquet(
             [names],
         ).fetchall()
     )
-    rejected = dict(
-        con.execute("SELECT file, count(*) FROM rejects GROUP BY file").fetchall()
-    )
+    rejected = dict(con.execute("SELECT file, count(*) FROM rejects GROUP BY file").fetchall())
     summaries = []
     for name in names:
         total, bad = int(totals.get(name, 0)), int(rejected.get(name, 0))

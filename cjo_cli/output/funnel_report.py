@@ -183,9 +183,8 @@ def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -
             ]
             for group in result.groups:
                 cells = " | ".join(f"{step.customers:,}" for step in group.steps)
-                lines.append(
-                    f"| {_md(group.label or '')} | {cells} | {percent(group.steps[-1].from_start)} |"
-                )
+                share = percent(group.steps[-1].from_start)
+                lines.append(f"| {_md(group.label or '')} | {cells} | {share} |")
         lines.append("")
     lines.append(f"Log: read {read:,} rows, rejected {rejected:,}.")
     return "\n".join(lines) + "\n"

@@ -92,7 +92,11 @@ def test_second_attempt_is_the_better_one() -> None:
     # Window 1 day: view at 0 expires; view at 3 d + cart 1 h later reaches step 2,
     # and the time to the cart is that attempt's hour, not 3 days.
     f = funnel("product_view", "add_to_cart", window=D)
-    log = [ev("c", "product_view", 0), ev("c", "product_view", 3 * D), ev("c", "add_to_cart", 3 * D + H)]
+    log = [
+        ev("c", "product_view", 0),
+        ev("c", "product_view", 3 * D),
+        ev("c", "add_to_cart", 3 * D + H),
+    ]
     result = run(f, log)
     assert [s.customers for s in result.total.steps] == [1, 1]
     assert result.total.steps[1].median_seconds == H
@@ -139,7 +143,10 @@ def test_exclusion_removes_the_customer() -> None:
 def test_step_filter_on_amount() -> None:
     paid = EventFilter("purchase", (PropertyFilter("amount", "gt", 0),))
     f = Funnel(
-        "f", "f", (FunnelStep(EventFilter("add_to_cart"), "cart"), FunnelStep(paid, "paid")), Duration(D)
+        "f",
+        "f",
+        (FunnelStep(EventFilter("add_to_cart"), "cart"), FunnelStep(paid, "paid")),
+        Duration(D),
     )
     log = [
         ev("a", "add_to_cart", 0),
@@ -253,7 +260,13 @@ def test_counted_attempt_times_match_the_reference() -> None:
     # A case where the earliest start does not reach the best level: its times must
     # come from the later attempt (the reference's counted attempt).
     f = funnel("view", "cart", "buy", window=10)
-    log = [ev("c", "view", 0), ev("c", "cart", 8), ev("c", "view", 9), ev("c", "cart", 12), ev("c", "buy", 15)]
+    log = [
+        ev("c", "view", 0),
+        ev("c", "cart", 8),
+        ev("c", "view", 9),
+        ev("c", "cart", 12),
+        ev("c", "buy", 15),
+    ]
     attempt = counted_attempt(f, log)
     assert [e.ts for e in attempt] == [9, 12, 15]
     steps = run(f, log).total.steps
