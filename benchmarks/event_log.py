@@ -103,9 +103,7 @@ def generate(path: Path, events: int, seed: int = 11) -> int:
         if statement.strip():
             used = {k: v for k, v in params.items() if f"${k}" in statement}
             con.execute(statement, used)
-    relation = con.sql(
-        "SELECT customer_id, event, ts, properties FROM events_gen ORDER BY shuffle"
-    )
+    relation = con.sql("SELECT customer_id, event, ts, properties FROM events_gen ORDER BY shuffle")
     relation.write_parquet(str(path), compression="zstd")
     ((count,),) = con.execute("SELECT count(*) FROM events_gen").fetchall()
     return int(count)

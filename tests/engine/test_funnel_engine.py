@@ -228,20 +228,20 @@ def assert_same(f: Funnel, log: list[LogEvent]) -> None:
         assert mine.mean_seconds == pytest.approx(theirs.mean_seconds)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs, funnels())
 def test_engine_equals_reference(log: list[LogEvent], f: Funnel) -> None:
     assert_same(f, log)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs, funnels(distinct=True))
 def test_sql_path_equals_reference(log: list[LogEvent], f: Funnel) -> None:
     assert run(f, log).engine == "sql"
     assert_same(f, log)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(logs, funnels(), st.randoms())
 def test_engine_invariants(log: list[LogEvent], f: Funnel, rnd: random.Random) -> None:
     base = counts(f, log)
