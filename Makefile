@@ -16,6 +16,7 @@ install: $(BIN)/cjo
 
 demo: $(BIN)/cjo
 	$(BIN)/cjo validate journeys/ --log samples/events.jsonl
+	$(BIN)/cjo report purchase_funnel product_to_cart --log samples/events.jsonl
 	$(BIN)/cjo map lisa_map
 
 test: $(BIN)/cjo
