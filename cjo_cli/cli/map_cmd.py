@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cjo_cli.errors import EXIT_FINDINGS, UsageError
+from cjo_cli.errors import UsageError
 
 
 class MapFormat(StrEnum):
@@ -36,20 +36,11 @@ def map_command(
     thoughts, the emotion curve, information needs, pain points, measures and KPIs."""
     from rich.console import Console
 
+    from cjo_cli.cli.report_cmd import load_workspace
     from cjo_cli.output import journey_map
-    from cjo_cli.output.findings_formats import format_text
     from cjo_cli.spec.suggest import did_you_mean
-    from cjo_cli.spec.workspace import validate_paths
 
-    if not workspace.is_dir():
-        raise UsageError(f"no workspace directory {workspace}; give --workspace")
-    result = validate_paths([workspace], keep_model=True)
-    errors = [f for f in result.findings if f.level.value == "error"]
-    if errors:
-        typer.echo(format_text(errors), err=True)
-        typer.echo(f"cjo: the workspace has {len(errors)} error(s); fix them first", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    ws = result.workspace
+    ws = load_workspace(workspace)
     jmap = ws.maps.get(map_id)
     if jmap is None:
         known = ", ".join(sorted(ws.maps)) or "none"

@@ -162,7 +162,7 @@ def _steps_table(
     if value_path is not None:
         value = "json_extract_string(e.properties, ?)"
         value_params = [value_path]
-    key_sql = "hash(e.customer_id)" if key == "hash" else "e.customer_id"
+    key_sql = _key_sql(key, "e.customer_id")
     con.execute("DROP TABLE IF EXISTS cjo_fs")
     con.execute(
         f"""
@@ -176,6 +176,11 @@ def _steps_table(
         """,
         [*params, *value_params, *names, *time_filter.params],
     )
+
+
+def _key_sql(key: str, column: str) -> str:
+    """The customer key over `column`: its hash, or the id itself after a collision."""
+    return f"hash({column})" if key == "hash" else column
 
 
 def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
@@ -259,7 +264,7 @@ def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
 def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
     """For strict funnels: each instant's dense rank among all the customer's events."""
     time_filter = _time_filter(options)
-    key_sql = "hash(e.customer_id)" if key == "hash" else "e.customer_id"
+    key_sql = _key_sql(key, "e.customer_id")
     con.execute("DROP TABLE IF EXISTS cjo_rank")
     con.execute(
         f"""
@@ -354,7 +359,7 @@ def _apply_exclusions(
 ) -> None:
     """Add `excluded` to `cjo_att`."""
     con.execute("ALTER TABLE cjo_att ADD COLUMN excluded BOOLEAN DEFAULT false")
-    key_sql = "hash(e.customer_id)" if key == "hash" else "e.customer_id"
+    key_sql = _key_sql(key, "e.customer_id")
     window = funnel.window.seconds * US
     time_filter = _time_filter(options)
     for exclusion in funnel.exclusions:
@@ -564,7 +569,7 @@ def _keep_customers(con: duckdb.DuckDBPyConnection, funnel: Funnel, key: str) ->
         """
     )
     times = ", ".join(f"make_timestamptz(a.t{n})" for n in range(1, steps + 1))
-    key_sql = "hash(customer_id)" if key == "hash" else "customer_id"
+    key_sql = _key_sql(key, "customer_id")
     ids = (
         f"(SELECT DISTINCT {key_sql} AS k, customer_id AS cid FROM events "
         f"WHERE {key_sql} IN (SELECT k FROM cjo_att))"
