@@ -8,7 +8,15 @@ import sys
 import typer
 
 from cjo_cli import __version__
-from cjo_cli.cli import init_cmd, map_cmd, report_cmd, sample_log_cmd, schema_cmd, validate_cmd
+from cjo_cli.cli import (
+    init_cmd,
+    map_cmd,
+    report_cmd,
+    sample_log_cmd,
+    schema_cmd,
+    simulate_cmd,
+    validate_cmd,
+)
 from cjo_cli.errors import EXIT_INTERNAL, CjoError
 
 app = typer.Typer(
@@ -41,6 +49,7 @@ app.command("sample-log")(sample_log_cmd.sample_log)
 app.command("init")(init_cmd.init)
 app.command("map")(map_cmd.map_command)
 app.command("report")(report_cmd.report)
+app.command("simulate")(simulate_cmd.simulate_command)
 
 
 def main() -> None:

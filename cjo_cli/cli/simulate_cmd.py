@@ -1,0 +1,182 @@
+"""`cjo simulate [JOURNEY_IDS...] --log FILE...`: replay a recorded log through journeys."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cjo_cli.cli.report_cmd import expand_logs, load_workspace, read_logs
+from cjo_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from cjo_cli.engine.replay_plan import Plan
+    from cjo_cli.events.load import LoadSummary
+    from cjo_cli.model import Journey, Workspace
+
+
+class SimulateFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def pick_journeys(ws: Workspace, ids: list[str]) -> list[Journey]:
+    from cjo_cli.spec.suggest import did_you_mean
+
+    if not ids:
+        if not ws.journeys:
+            raise UsageError("the workspace has no journeys")
+        return list(ws.journeys.values())
+    picked = []
+    for journey_id in ids:
+        if journey_id not in ws.journeys:
+            known = ", ".join(sorted(ws.journeys)) or "none"
+            raise UsageError(
+                f"no journey {journey_id!r} (journeys: {known}){did_you_mean(journey_id, ws.journeys)}"
+            )
+        picked.append(ws.journeys[journey_id])
+    return picked
+
+
+def log_info(con: duckdb.DuckDBPyConnection, summary: LoadSummary, totals: Any) -> dict[str, Any]:
+    from cjo_cli.engine.replay_feed import log_end, log_start
+    from cjo_cli.engine.replay_plan import to_datetime
+
+    start, end = log_start(con), log_end(con)
+    return {
+        "read": summary.read,
+        "rejected": summary.rejected,
+        "customers_replayed": totals.customers,
+        "start": None if start is None else to_datetime(start).isoformat(),
+        "end": None if end is None else to_datetime(end).isoformat(),
+    }
+
+
+def run_replay(
+    con: duckdb.DuckDBPyConnection, plan: Plan, keep_tables: bool, quiet: bool = False
+) -> Any:
+    """The replay with a progress bar on a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from cjo_cli.engine.replay import ReplayError
+    from cjo_cli.engine.simulate import relevant_events, simulate
+
+    console = Console(stderr=True)
+    show = console.is_terminal and not quiet
+    with Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        console=console,
+        transient=True,
+        disable=not show,
+    ) as progress:
+        task = progress.add_task("replay", total=relevant_events(con, plan) if show else None)
+        try:
+            return simulate(
+                con,
+                plan,
+                keep_tables=keep_tables,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+        except ReplayError as exc:
+            raise UsageError(str(exc)) from exc
+
+
+def simulate_command(
+    journey_ids: list[str] = typer.Argument(
+        None,
+        help="Journeys to replay (default: every journey of the workspace).",
+        show_default=False,
+    ),
+    logs: list[str] = typer.Option(
+        None, "--log", help="Event log file or glob; repeat for several.", show_default=False
+    ),
+    workspace: Path = typer.Option(
+        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
+    ),
+    log_format: str = typer.Option(
+        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
+    ),
+    column_map: list[str] = typer.Option(
+        None,
+        "--map",
+        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
+        show_default=False,
+    ),
+    customers: Path | None = typer.Option(
+        None, "--customers", help="Customer traits (CSV, JSON lines or identify calls)."
+    ),
+    max_rejects: str = typer.Option(
+        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
+    ),
+    output_format: SimulateFormat = typer.Option(
+        SimulateFormat.table, "--format", "-f", help="table or json."
+    ),
+    explain: str | None = typer.Option(
+        None, "--explain", help="Print this customer's path through each journey, with reasons."
+    ),
+    db: Path | None = typer.Option(
+        None,
+        "--db",
+        help="Write events, entries, visits, sends, exits and step_stats to this DuckDB file.",
+    ),
+    memory_limit: str | None = typer.Option(
+        None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="DuckDB threads.", min=1),
+) -> None:
+    """Replay a recorded event log through journeys (SPEC §4): who would have entered,
+    what would have been sent and when, who converted (against the holdout), where
+    customers left."""
+    from rich.console import Console
+
+    from cjo_cli.engine.replay_plan import build_plan
+    from cjo_cli.engine.simulate import explain as explain_customer
+    from cjo_cli.events.customers import load_customers
+    from cjo_cli.events.database import Settings, open_database
+    from cjo_cli.output import simulate_report
+
+    ws = load_workspace(workspace)
+    journeys = pick_journeys(ws, journey_ids or [])
+    plan = build_plan(ws, journeys)
+    names = {journey.id: journey.name for journey in journeys}
+    err = Console(stderr=True)
+    settings = Settings(threads=threads, memory_limit=memory_limit)
+    keep = db is not None and explain is None
+    with open_database(db if keep else None, settings) as con:
+        summary = read_logs(
+            con, expand_logs(logs or []), log_format, column_map or [], max_rejects, keep
+        )
+        if customers is not None:
+            loaded = load_customers(con, customers)
+            err.print(f"customers: {loaded.customers:,}", highlight=False)
+        if explain is not None:
+            replay = explain_customer(con, plan, explain)
+            if replay is None:
+                raise UsageError(f"--explain {explain}: no event of this customer is in the log")
+            if output_format is SimulateFormat.json:
+                typer.echo(simulate_report.explain_json(replay))
+            else:
+                simulate_report.print_explain(Console(), replay)
+            return
+        simulation = run_replay(con, plan, keep)
+        info = log_info(con, summary, simulation.totals)
+    observable = any(
+        send.observable for j in simulation.totals.journeys.values() for send in j.sends.values()
+    )
+    notes = simulate_report.assumptions(
+        simulation.totals, observable, plan.reads_traits and customers is None
+    )
+    if output_format is SimulateFormat.json:
+        typer.echo(simulate_report.format_json(simulation.totals, names, info, notes))
+    else:
+        simulate_report.print_summary(Console(), simulation.totals, names, notes)
+    if keep:
+        err.print(f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)")

@@ -1,0 +1,523 @@
+"""The per-customer replay state machine (SPEC §4). Pure Python, no I/O, no printing.
+
+`replay_customer` takes one customer's relevant events, already in (ts, row)
+order with their filter bits (see `replay_plan`), and returns what happened:
+entries (each with its one exit), step visits, sends, and, when asked, a trace
+of every move with its reason. The rules, in the order they apply:
+
+- Before an event at time t, every timer due at or before t fires, earliest
+  first; timers due at the same instant fire in send-priority order.
+- At an event, for each journey in priority order: the goal ends an active
+  entry (a conversion when within `goal.within` of entry), else an `exit_on`
+  event ends it, else an awaited `wait_for` event moves it on. Then entries:
+  an entry event that passes the entry filter and persona segment (as of this
+  event, counting it) enters when the customer is not in the journey and the
+  re-entry rule allows (`after` counts from the previous entry).
+- A conversion is a goal event within `goal.within` of entry, even after the
+  customer left the journey by its exit step or an exit event, so treated and
+  holdout customers are measured the same way. Without `within`, only a goal
+  reached while in the journey converts.
+- A send in quiet hours (the journey's and the policy's, for message channels)
+  waits in its step for the end of the window; a send over a frequency cap
+  (policy caps, the journey's `per_customer`) is skipped and recorded as capped.
+- Holdout customers (a stable hash of journey and customer id) walk the same
+  steps and are never sent anything.
+- ab variants come from a stable hash of journey id, customer id and seed.
+- After the customer's last event, timers due up to the log's end still fire;
+  whatever is still open is closed as `censored` at the log's end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cjo_cli.engine.replay_plan import (
+    AB,
+    EXIT,
+    MESSAGE_CHANNELS,
+    OBSERVE_WITHIN,
+    SEND,
+    SPLIT,
+    WAIT,
+    WAIT_FOR,
+    WAIT_UNTIL,
+    History,
+    Moment,
+    Plan,
+    PlanJourney,
+    in_quiet_hours,
+    next_wall_time,
+)
+
+NEVER = 1 << 62
+"""A due time later than any log."""
+
+
+class ReplayError(Exception):
+    """The journey cannot be replayed (a loop of steps that never waits)."""
+
+
+def stable_fraction(*parts: str) -> float:
+    """A number in [0, 1) from the parts: the same on every run, machine and engine."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def in_holdout(journey_id: str, customer: str, percent: float) -> bool:
+    return percent > 0 and stable_fraction(journey_id, customer, "holdout") * 100 < percent
+
+
+@dataclass
+class EntryRecord:
+    journey: str
+    entry: int
+    """1 for the customer's first entry into the journey, 2 for the second..."""
+    ts: int
+    holdout: bool
+    variant: str | None = None
+    exit_ts: int = 0
+    exit_reason: str = ""
+    exit_step: str = ""
+    converted_ts: int | None = None
+
+
+@dataclass
+class VisitRecord:
+    journey: str
+    entry: int
+    step: str
+    ts: int
+    holdout: bool
+    variant: str | None
+
+
+@dataclass
+class SendRecord:
+    journey: str
+    entry: int
+    step: str
+    touchpoint: str
+    channel: str
+    ts: int
+    status: str
+    """`sent`, or `capped` (skipped by a frequency cap)."""
+    reason: str = ""
+    planned_ts: int = 0
+    """When the step was reached; later than `ts` only when quiet hours deferred it."""
+    delivered_ts: int | None = None
+    opened_ts: int | None = None
+    clicked_ts: int | None = None
+
+
+@dataclass
+class TraceLine:
+    ts: int
+    journey: str
+    text: str
+
+
+@dataclass
+class CustomerReplay:
+    customer: str
+    entries: list[EntryRecord] = field(default_factory=list)
+    visits: list[VisitRecord] = field(default_factory=list)
+    sends: list[SendRecord] = field(default_factory=list)
+    trace: list[TraceLine] = field(default_factory=list)
+
+
+@dataclass
+class _Open:
+    """An entry in progress."""
+
+    journey: PlanJourney
+    record: EntryRecord
+    properties: Any
+    step: int = -1
+    due: int = NEVER
+    waiting_bit: int = 0
+    deferred: bool = False
+    """Waiting in a send step for quiet hours to end."""
+    planned: int = 0
+    moves: int = field(default=0)
+
+
+class _Customer:
+    def __init__(
+        self, plan: Plan, customer: str, traits: dict[str, Any], log_end: int, explain: bool
+    ) -> None:
+        self.plan = plan
+        self.customer = customer
+        self.traits = traits
+        self.log_end = log_end
+        self.explain = explain
+        self.out = CustomerReplay(customer)
+        self.history = History()
+        self.open: dict[str, _Open] = {}
+        self.entries: dict[str, int] = {}
+        self.last_entry: dict[str, int] = {}
+        self.watching: list[tuple[PlanJourney, EntryRecord]] = []
+        """Entries that left before their conversion window closed."""
+        self.sent: list[tuple[int, str, str]] = []
+        """(ts, journey, channel) of every send, for the caps."""
+        self.awaiting: list[SendRecord] = []
+        """Sends whose message events may still come."""
+        self.next_due = NEVER
+
+    # -- bookkeeping -----------------------------------------------------------
+
+    def note(self, ts: int, journey: str, text: str) -> None:
+        if self.explain:
+            self.out.trace.append(TraceLine(ts, journey, text))
+
+    def moment(self, now: int, state: _Open | None) -> Moment:
+        properties = state.properties if state is not None else None
+
+        def props() -> dict[str, Any]:
+            return _parse(properties)
+
+        return Moment(now, props, self.traits, self.history)
+
+    def refresh_due(self) -> None:
+        self.next_due = min((s.due for s in self.open.values()), default=NEVER)
+
+    def finish(self, state: _Open, ts: int, reason: str) -> None:
+        record = state.record
+        record.exit_ts = ts
+        record.exit_reason = reason
+        record.exit_step = state.journey.steps[state.step].id if state.step >= 0 else ""
+        del self.open[state.journey.id]
+        journey = state.journey
+        if (
+            record.converted_ts is None
+            and journey.goal_bit
+            and journey.goal_within is not None
+            and reason != "censored"
+            and ts < record.ts + journey.goal_within
+        ):
+            self.watching.append((journey, record))
+        self.note(ts, journey.id, f"exit: {reason} at step {record.exit_step or '-'}")
+
+    # -- events ----------------------------------------------------------------
+
+    def on_event(self, ts: int, mask: int, properties: Any, name: str) -> None:
+        plan = self.plan
+        if mask & plan.history_bits:
+            self.history.add(ts, mask, plan.counted)
+        if mask & plan.observe_bits and self.awaiting:
+            self.observe(ts, mask, name)
+        if self.watching:
+            self.watch_goals(ts, mask, name)
+        for journey in plan.journeys:
+            if not mask & journey.bits:
+                continue
+            state = self.open.get(journey.id)
+            if state is not None:
+                if mask & journey.goal_bit:
+                    record = state.record
+                    if journey.goal_within is None or ts <= record.ts + journey.goal_within:
+                        record.converted_ts = ts
+                        self.note(ts, journey.id, f"goal {name!r}: converted")
+                    else:
+                        self.note(ts, journey.id, f"goal {name!r} after goal.within: not converted")
+                    self.finish(state, ts, "goal")
+                elif mask & journey.exit_bits:
+                    self.note(ts, journey.id, f"exit_on event {name!r}")
+                    self.finish(state, ts, "exit_event")
+                elif state.waiting_bit and mask & state.waiting_bit:
+                    step = journey.steps[state.step]
+                    self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
+                    self.advance(state, step.next, ts)
+        for journey in plan.journeys:
+            if mask & journey.entry_bit and journey.id not in self.open:
+                self.try_enter(journey, ts, properties, name)
+        self.refresh_due()
+
+    def try_enter(self, journey: PlanJourney, ts: int, properties: Any, name: str) -> None:
+        previous = self.last_entry.get(journey.id)
+        if previous is not None:
+            if journey.re_entry == "never":
+                return
+            if journey.re_entry == "after" and ts < previous + journey.re_entry_after:
+                self.note(
+                    ts,
+                    journey.id,
+                    f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last entry",
+                )
+                return
+        if journey.entry_checks:
+            probe = _Open(journey, EntryRecord(journey.id, 0, ts, False), properties)
+            moment = self.moment(ts, probe)
+            for label, check in journey.entry_checks:
+                if not check(moment):
+                    self.note(ts, journey.id, f"{name!r} did not enter: {label} does not hold")
+                    return
+        number = self.entries.get(journey.id, 0) + 1
+        self.entries[journey.id] = number
+        self.last_entry[journey.id] = ts
+        holdout = _holdout(journey, self.customer)
+        record = EntryRecord(journey.id, number, ts, holdout)
+        self.out.entries.append(record)
+        state = _Open(journey, record, properties if journey.entry_reads_properties else None)
+        self.open[journey.id] = state
+        self.note(
+            ts,
+            journey.id,
+            f"entered on {name!r} (entry {number}"
+            + (", holdout: nothing is sent)" if holdout else ")"),
+        )
+        self.advance(state, journey.start, ts)
+
+    def watch_goals(self, ts: int, mask: int, name: str) -> None:
+        still = []
+        for journey, record in self.watching:
+            deadline = record.ts + (journey.goal_within or 0)
+            if ts > deadline:
+                continue
+            if mask & journey.goal_bit:
+                record.converted_ts = ts
+                self.note(ts, journey.id, f"goal {name!r} within goal.within after exit: converted")
+                continue
+            still.append((journey, record))
+        self.watching = still
+
+    def observe(self, ts: int, mask: int, name: str) -> None:
+        still = []
+        used = False
+        for send in self.awaiting:
+            if ts - send.ts > OBSERVE_WITHIN:
+                continue
+            tp = self.plan.touchpoints[send.touchpoint]
+            if not used:
+                for kind, bit in (
+                    ("delivered", tp.delivered),
+                    ("opened", tp.opened),
+                    ("clicked", tp.clicked),
+                ):
+                    if bit and mask & bit and getattr(send, f"{kind}_ts") is None:
+                        setattr(send, f"{kind}_ts", ts)
+                        used = True
+                        self.note(
+                            ts, send.journey, f"{send.touchpoint}: {kind} ({name!r} in the log)"
+                        )
+                        break
+            still.append(send)
+        self.awaiting = still
+
+    # -- timers ----------------------------------------------------------------
+
+    def fire_due(self, until: int) -> None:
+        while self.next_due <= until:
+            state = min(
+                (s for s in self.open.values() if s.due <= until),
+                key=lambda s: (s.due, s.journey.rank),
+            )
+            ts = state.due
+            state.due = NEVER
+            step = state.journey.steps[state.step]
+            if state.deferred:
+                state.deferred = False
+                self.send(state, ts)
+            elif step.kind == WAIT_FOR:
+                state.waiting_bit = 0
+                self.note(ts, state.journey.id, f"{step.id}: timed out")
+                self.advance(state, step.on_timeout, ts)
+            else:
+                self.note(ts, state.journey.id, f"{step.id}: wait over")
+                self.advance(state, step.next, ts)
+            self.refresh_due()
+
+    # -- steps -----------------------------------------------------------------
+
+    def advance(self, state: _Open, to: int, ts: int) -> None:
+        journey = state.journey
+        moves = 0
+        while True:
+            moves += 1
+            if moves > len(journey.steps) + 1:
+                raise ReplayError(
+                    f"journey {journey.id}: steps loop without waiting (from {journey.steps[to].id})"
+                )
+            state.step = to
+            step = journey.steps[to]
+            record = state.record
+            self.out.visits.append(
+                VisitRecord(journey.id, record.entry, step.id, ts, record.holdout, record.variant)
+            )
+            kind = step.kind
+            if kind == WAIT:
+                state.due = ts + step.seconds
+                self.note(ts, journey.id, f"{step.id}: wait until {_iso(state.due)}")
+                return
+            if kind == WAIT_UNTIL:
+                assert step.at is not None
+                state.due = next_wall_time(ts, step.at, step.tz)
+                self.note(
+                    ts,
+                    journey.id,
+                    f"{step.id}: wait until {step.at:%H:%M} {step.tz} ({_iso(state.due)})",
+                )
+                return
+            if kind == WAIT_FOR:
+                state.waiting_bit = step.bit
+                state.due = ts + step.seconds
+                self.note(
+                    ts, journey.id, f"{step.id}: waiting for the event until {_iso(state.due)}"
+                )
+                return
+            if kind == SEND:
+                state.planned = ts
+                if record.holdout:
+                    self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)")
+                elif step.channel in MESSAGE_CHANNELS:
+                    end = self.quiet_end(journey, ts)
+                    if end > ts:
+                        state.deferred = True
+                        state.due = end
+                        self.note(
+                            ts,
+                            journey.id,
+                            f"{step.id}: quiet hours, {step.touchpoint} deferred to {_iso(end)}",
+                        )
+                        return
+                    self.send(state, ts, move=False)
+                else:
+                    self.send(state, ts, move=False)
+                to = step.next
+                continue
+            if kind == SPLIT:
+                moment = self.moment(ts, state)
+                for number, (check, target) in enumerate(step.branches, 1):
+                    if check is None or check(moment):
+                        self.note(
+                            ts,
+                            journey.id,
+                            f"{step.id}: branch {number} ({'else' if check is None else 'if'}) → {journey.steps[target].id}",
+                        )
+                        to = target
+                        break
+                continue
+            if kind == AB:
+                fraction = stable_fraction(journey.id, self.customer, step.seed)
+                total = step.variants[-1][1]
+                name, _, target = next(
+                    (v for v in step.variants if fraction * total < v[1]), step.variants[-1]
+                )
+                record.variant = name
+                self.note(ts, journey.id, f"{step.id}: variant {name}")
+                to = target
+                continue
+            assert kind == EXIT
+            self.finish(state, ts, "end")
+            return
+
+    def quiet_end(self, journey: PlanJourney, ts: int) -> int:
+        """The first instant at or after ts outside every quiet window that applies."""
+        moment = ts
+        for _ in range(8):
+            moved = False
+            for quiet in journey.quiet_hours:
+                if in_quiet_hours(moment, quiet):
+                    moment = next_wall_time(moment, quiet.end, quiet.tz)
+                    moved = True
+            if not moved:
+                return moment
+        return moment
+
+    def send(self, state: _Open, ts: int, move: bool = True) -> None:
+        journey = state.journey
+        step = journey.steps[state.step]
+        record = state.record
+        reason = self.capped(journey, step.channel, ts)
+        send = SendRecord(
+            journey.id,
+            record.entry,
+            step.id,
+            step.touchpoint,
+            step.channel,
+            ts,
+            "capped" if reason else "sent",
+            reason,
+            state.planned,
+        )
+        self.out.sends.append(send)
+        if reason:
+            self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
+        else:
+            self.sent.append((ts, journey.id, step.channel))
+            self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
+            tp = self.plan.touchpoints[step.touchpoint]
+            if tp.delivered or tp.opened or tp.clicked:
+                self.awaiting.append(send)
+        if move:
+            self.advance(state, step.next, ts)
+
+    def capped(self, journey: PlanJourney, channel: str, ts: int) -> str:
+        if journey.limit_max is not None:
+            since = ts - journey.limit_per
+            count = sum(1 for t, j, _ in self.sent if j == journey.id and t > since)
+            if count >= journey.limit_max:
+                return f"capped by the journey's limit ({journey.limit_text})"
+        for cap in self.plan.caps:
+            if not cap.counts(channel):
+                continue
+            since = ts - cap.per
+            count = sum(1 for t, _, c in self.sent if t > since and cap.counts(c))
+            if count >= cap.max:
+                return f"capped by the policy's {cap.channel} cap ({cap.text})"
+        return ""
+
+    # -- end of log --------------------------------------------------------------
+
+    def close(self) -> None:
+        self.fire_due(self.log_end)
+        for journey in self.plan.journeys:
+            state = self.open.get(journey.id)
+            if state is not None:
+                self.finish(state, self.log_end, "censored")
+
+
+def _holdout(journey: PlanJourney, customer: str) -> bool:
+    return in_holdout(journey.id, customer, journey.holdout_percent)
+
+
+def _parse(properties: Any) -> dict[str, Any]:
+    if properties is None:
+        return {}
+    if isinstance(properties, dict):
+        return properties
+    try:
+        value = json.loads(properties)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _iso(us: int) -> str:
+    from cjo_cli.engine.replay_plan import to_datetime
+
+    return to_datetime(us).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def replay_customer(
+    plan: Plan,
+    customer: str,
+    times: Sequence[int],
+    masks: Sequence[int],
+    properties: Sequence[Any],
+    names: Sequence[str],
+    log_end: int,
+    traits: dict[str, Any] | None = None,
+    explain: bool = False,
+) -> CustomerReplay:
+    """Replay one customer's events (in order) through the plan's journeys."""
+    state = _Customer(plan, customer, traits or {}, log_end, explain)
+    for index, ts in enumerate(times):
+        if state.next_due <= ts:
+            state.fire_due(ts)
+        state.on_event(ts, masks[index], properties[index], names[index])
+    state.close()
+    return state.out

@@ -1,0 +1,142 @@
+"""DuckDB's part of a replay: reduce the log to the rows that matter, sorted per customer.
+
+The `events` relation is filtered to the event names the plan looks at, each
+row gets its filter bits (parameterised SQL, one BIGINT per 62 filters), rows
+with no bit are dropped, and the rest come sorted by (customer, ts, file, row)
+in Arrow batches. Python sees one customer at a time and keeps nothing of a
+customer once it is done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from cjo_cli.engine.replay_plan import Plan
+
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class CustomerRows:
+    customer: str
+    times: list[int]
+    masks: list[int]
+    properties: list[Any]
+    names: list[str]
+
+
+def log_end(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The last event time of the whole log (µs), where open journeys are censored."""
+    row = con.execute("SELECT epoch_us(max(ts)) FROM events").fetchall()[0]
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def log_start(con: duckdb.DuckDBPyConnection) -> int | None:
+    row = con.execute("SELECT epoch_us(min(ts)) FROM events").fetchall()[0]
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:
+    """Traits of every customer in the customers table (empty when none was given)."""
+    if not plan.reads_traits:
+        return {}
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customers'"
+    ).fetchall()[0]
+    if not exists or not exists[0]:
+        return {}
+    traits: dict[str, dict[str, Any]] = {}
+    for customer, text in con.execute("SELECT customer_id, traits FROM customers").fetchall():
+        value = json.loads(text) if isinstance(text, str) else text
+        traits[customer] = value if isinstance(value, dict) else {}
+    return traits
+
+
+def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any]]:
+    masks = plan.mask_sql()
+    names = plan.event_names()
+    params: list[Any] = []
+    columns = []
+    for number, mask in enumerate(masks):
+        columns.append(f"{mask.text} AS m{number}")
+        params += mask.params
+    prop_names = sorted(
+        {
+            plan.filters[_bit_index(j.entry_bit)].event
+            for j in plan.journeys
+            if j.entry_reads_properties
+        }
+    )
+    if prop_names:
+        marks = ", ".join("?" for _ in prop_names)
+        columns.append(f"CASE WHEN event IN ({marks}) THEN CAST(properties AS VARCHAR) END AS p")
+        params += prop_names
+    else:
+        columns.append("NULL::VARCHAR AS p")
+    where = f"event IN ({', '.join('?' for _ in names)})"
+    params += names
+    if customer is not None:
+        where += " AND customer_id = ?"
+        params.append(customer)
+    keep = " OR ".join(f"m{number} <> 0" for number in range(len(masks)))
+    sql = (
+        f"SELECT customer_id, epoch_us(ts) AS t, {', '.join(f'm{n}' for n in range(len(masks)))}, "
+        f'p, event FROM (SELECT customer_id, ts, file, "row", event, {", ".join(columns)} '
+        f'FROM events WHERE {where}) WHERE {keep} ORDER BY customer_id, ts, file, "row"'
+    )
+    return sql, params
+
+
+def _bit_index(bit: int) -> int:
+    return bit.bit_length() - 1
+
+
+def customer_rows(
+    con: duckdb.DuckDBPyConnection, plan: Plan, customer: str | None = None
+) -> Iterator[CustomerRows]:
+    """The reduced log, one customer at a time, in (ts, file, row) order."""
+    if not plan.filters:
+        return
+    sql, params = _query(plan, customer)
+    reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+    width = len(plan.mask_sql())
+    current: CustomerRows | None = None
+    for batch in reader:
+        ids = batch.column(0).to_pylist()
+        times = batch.column(1).to_pylist()
+        if width == 1:
+            masks = batch.column(2).to_pylist()
+        else:
+            parts = [batch.column(2 + n).to_pylist() for n in range(width)]
+            masks = [
+                sum(int(part[i]) << (62 * n) for n, part in enumerate(parts))
+                for i in range(len(ids))
+            ]
+        props = batch.column(2 + width).to_pylist()
+        names = batch.column(3 + width).to_pylist()
+        start = 0
+        size = len(ids)
+        while start < size:
+            who = ids[start]
+            end = start + 1
+            while end < size and ids[end] == who:
+                end += 1
+            if current is not None and current.customer == who:
+                current.times.extend(times[start:end])
+                current.masks.extend(masks[start:end])
+                current.properties.extend(props[start:end])
+                current.names.extend(names[start:end])
+            else:
+                if current is not None:
+                    yield current
+                current = CustomerRows(
+                    who, times[start:end], masks[start:end], props[start:end], names[start:end]
+                )
+            start = end
+    if current is not None:
+        yield current

@@ -1,0 +1,486 @@
+"""Journeys compiled for replay (SPEC §4): event filters become bits, steps become indices.
+
+Every event filter the replay looks at (entries, goals, exit_on, wait_for,
+the events that segments, entry conditions and splits count, and the message
+events of touchpoints) gets one bit. DuckDB computes each log row's bits once,
+with the same parameterised SQL as every other command, and the per-customer
+state machine only tests bits: it never parses JSON except for the properties
+of entry events that a `property` condition reads.
+
+The plan holds no DuckDB state, so the same plan runs under any executor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cjo_cli.conditions import Sql, filters_sql, value_matches
+from cjo_cli.model import (
+    AbStep,
+    ExitStep,
+    Journey,
+    Policy,
+    QuietHours,
+    SendStep,
+    SplitStep,
+    Touchpoint,
+    WaitForStep,
+    WaitStep,
+    WaitUntilStep,
+    Workspace,
+)
+from cjo_cli.model.conditions import (
+    AllOf,
+    AnyOf,
+    AttributeCondition,
+    Condition,
+    EventCondition,
+    EventFilter,
+    Not,
+    PropertyCondition,
+)
+
+SECOND = 1_000_000
+"""Times are integer microseconds since the Unix epoch, UTC."""
+
+MESSAGE_CHANNELS = frozenset({"email", "sms", "web_push", "app_push"})
+"""Channels that reach a customer who is not looking at us. Quiet hours defer them and
+`channel: any` caps count them; content shown in context (web, in_app, ad, store...)
+is neither deferred nor counted by `any`, as in Braze and SFMC."""
+
+OBSERVE_WITHIN = 86_400 * SECOND
+"""How long after a send its touchpoint's delivered/opened/clicked events are matched."""
+
+MISSING = object()
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def to_datetime(us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=us)
+
+
+def to_us(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def next_wall_time(us: int, at: dt.time, tz: str) -> int:
+    """The first instant at or after `us` whose wall-clock time in `tz` is `at`.
+
+    On a day when `at` does not exist (clocks spring forward over it) the instant is
+    computed with the offset before the change (02:30 → 03:30 new time); on a day it
+    occurs twice (clocks fall back) the first occurrence counts.
+    """
+    here = zone(tz)
+    day = to_datetime(us).astimezone(here).date()
+    for add in range(3):
+        candidate = to_us(dt.datetime.combine(day + dt.timedelta(days=add), at, tzinfo=here))
+        if candidate >= us:
+            return candidate
+    raise AssertionError("a wall-clock time recurs within three days")
+
+
+def in_quiet_hours(us: int, quiet: QuietHours) -> bool:
+    """`from` inclusive, `to` exclusive; a window across midnight wraps; from == to is empty."""
+    local = to_datetime(us).astimezone(zone(quiet.tz)).time().replace(tzinfo=None)
+    if quiet.start < quiet.end:
+        return quiet.start <= local < quiet.end
+    if quiet.start > quiet.end:
+        return local >= quiet.start or local < quiet.end
+    return False
+
+
+class BitRegistry:
+    """One bit per distinct event filter, in the order first asked for."""
+
+    def __init__(self) -> None:
+        self.filters: list[EventFilter] = []
+        self._index: dict[EventFilter, int] = {}
+
+    def bit(self, event_filter: EventFilter) -> int:
+        found = self._index.get(event_filter)
+        if found is None:
+            found = len(self.filters)
+            self._index[event_filter] = found
+            self.filters.append(event_filter)
+        return 1 << found
+
+    def names(self) -> list[str]:
+        return sorted({f.event for f in self.filters})
+
+
+# ---- conditions over bits ---------------------------------------------------
+
+
+class History:
+    """The customer's events so far that conditions count: times and bits, in order."""
+
+    __slots__ = ("masks", "times", "totals")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.masks: list[int] = []
+        self.totals: dict[int, int] = {}
+
+    def add(self, us: int, mask: int, counted: Sequence[int]) -> None:
+        self.times.append(us)
+        self.masks.append(mask)
+        for bit in counted:
+            if mask & bit:
+                self.totals[bit] = self.totals.get(bit, 0) + 1
+
+    def count(self, bit: int, since: int | None) -> int:
+        """Events with `bit` after `since` (all of them when None), up to now."""
+        if since is None:
+            return self.totals.get(bit, 0)
+        found = 0
+        masks = self.masks
+        times = self.times
+        index = len(times) - 1
+        while index >= 0 and times[index] > since:
+            if masks[index] & bit:
+                found += 1
+            index -= 1
+        return found
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What a condition sees in a replay: now, the entry event's properties, traits, history."""
+
+    now: int
+    properties: Callable[[], Mapping[str, Any]]
+    traits: Mapping[str, Any]
+    history: History
+
+
+Predicate = Callable[[Moment], bool]
+
+
+def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]) -> Predicate:
+    """A condition as a predicate over bits, with the meaning `conditions.holds` gives it."""
+    if isinstance(condition, PropertyCondition):
+        key, op, wanted = condition.property, condition.op, condition.value
+        return lambda m: value_matches(m.properties().get(key, MISSING), op, wanted)
+    if isinstance(condition, AttributeCondition):
+        name, op, wanted = condition.attribute, condition.op, condition.value
+        return lambda m: value_matches(m.traits.get(name, MISSING), op, wanted)
+    if isinstance(condition, EventCondition):
+        bit = bits.bit(EventFilter(condition.event, condition.where))
+        counted.add(bit)
+        within = None if condition.within is None else condition.within.seconds * SECOND
+        low, high = condition.count_min, condition.count_max
+
+        def event_holds(m: Moment) -> bool:
+            found = m.history.count(bit, None if within is None else m.now - within)
+            return found >= low and (high is None or found <= high)
+
+        return event_holds
+    if isinstance(condition, AllOf):
+        items = [compile_condition(item, bits, counted) for item in condition.items]
+        return lambda m: all(item(m) for item in items)
+    if isinstance(condition, AnyOf):
+        items = [compile_condition(item, bits, counted) for item in condition.items]
+        return lambda m: any(item(m) for item in items)
+    assert isinstance(condition, Not)
+    inner = compile_condition(condition.item, bits, counted)
+    return lambda m: not inner(m)
+
+
+def reads_properties(condition: Condition | None) -> bool:
+    if condition is None:
+        return False
+    if isinstance(condition, PropertyCondition):
+        return True
+    if isinstance(condition, (AllOf, AnyOf)):
+        return any(reads_properties(item) for item in condition.items)
+    if isinstance(condition, Not):
+        return reads_properties(condition.item)
+    return False
+
+
+# ---- steps and journeys -----------------------------------------------------
+
+WAIT, WAIT_UNTIL, WAIT_FOR, SEND, SPLIT, AB, EXIT = range(7)
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    id: str
+    kind: int
+    next: int = -1
+    seconds: int = 0
+    """wait: the duration; wait_for: the timeout (microseconds)."""
+    at: dt.time | None = None
+    tz: str = "UTC"
+    bit: int = 0
+    """wait_for: the awaited event."""
+    on_timeout: int = -1
+    touchpoint: str = ""
+    channel: str = ""
+    branches: tuple[tuple[Predicate | None, int], ...] = ()
+    variants: tuple[tuple[str, float, int], ...] = ()
+    """ab: (name, cumulative weight, next)."""
+    seed: str = ""
+
+
+@dataclass(frozen=True)
+class PlanJourney:
+    id: str
+    rank: int
+    """Its place in the send priority: lower sends first at the same instant."""
+    steps: tuple[PlanStep, ...]
+    start: int
+    entry_bit: int
+    entry_checks: tuple[tuple[str, Predicate], ...]
+    """(what it is, check): the entry `if` and the persona segment."""
+    entry_reads_properties: bool
+    re_entry: str
+    re_entry_after: int
+    re_entry_text: str
+    goal_bit: int
+    goal_within: int | None
+    exit_bits: int
+    holdout_percent: float
+    limit_max: int | None
+    limit_per: int
+    limit_text: str
+    quiet_hours: tuple[QuietHours, ...]
+    bits: int
+    """Every bit this journey reacts to (entry, goal, exits, its wait_for events)."""
+
+
+@dataclass(frozen=True)
+class PlanTouchpoint:
+    id: str
+    channel: str
+    delivered: int = 0
+    opened: int = 0
+    clicked: int = 0
+
+
+@dataclass(frozen=True)
+class Cap:
+    channel: str
+    max: int
+    per: int
+    text: str = ""
+
+    def counts(self, channel: str) -> bool:
+        if self.channel == "any":
+            return channel in MESSAGE_CHANNELS
+        return channel == self.channel
+
+
+@dataclass(frozen=True)
+class Plan:
+    journeys: tuple[PlanJourney, ...]
+    touchpoints: Mapping[str, PlanTouchpoint]
+    filters: tuple[EventFilter, ...]
+    counted: tuple[int, ...]
+    """Bits that conditions count, kept in each customer's history."""
+    history_bits: int
+    observe_bits: int
+    caps: tuple[Cap, ...] = ()
+    reads_properties: bool = False
+    reads_traits: bool = False
+    trait_names: frozenset[str] = field(default_factory=frozenset)
+
+    def event_names(self) -> list[str]:
+        return sorted({f.event for f in self.filters})
+
+    def mask_sql(self) -> list[Sql]:
+        """One BIGINT expression per 62 bits: bit i of column i // 62 is filter i."""
+        columns: list[Sql] = []
+        for start in range(0, len(self.filters), 62):
+            parts: list[str] = []
+            params: list[Any] = []
+            for offset, event_filter in enumerate(self.filters[start : start + 62]):
+                where = filters_sql("properties", event_filter.where)
+                parts.append(f"CASE WHEN event = ? AND {where.text} THEN {1 << offset} ELSE 0 END")
+                params += [event_filter.event, *where.params]
+            columns.append(Sql("(" + " + ".join(parts) + ")::BIGINT", params))
+        return columns
+
+
+def _priority(journeys: Sequence[Journey], policy: Policy | None) -> list[Journey]:
+    """Policy priority first, in its order; the rest in workspace order."""
+    listed = list(policy.priority) if policy else []
+    ranked = sorted(journeys, key=lambda j: listed.index(j.id) if j.id in listed else len(listed))
+    return ranked
+
+
+def _touchpoint(tp: Touchpoint, bits: BitRegistry) -> PlanTouchpoint:
+    def bit(name: str | None) -> int:
+        return bits.bit(EventFilter(name)) if name else 0
+
+    return PlanTouchpoint(
+        tp.id, tp.channel, bit(tp.delivered_event), bit(tp.opened_event), bit(tp.clicked_event)
+    )
+
+
+def _trait_names(condition: Condition | None) -> set[str]:
+    if isinstance(condition, AttributeCondition):
+        return {condition.attribute}
+    if isinstance(condition, (AllOf, AnyOf)):
+        return set().union(*(_trait_names(item) for item in condition.items))
+    if isinstance(condition, Not):
+        return _trait_names(condition.item)
+    return set()
+
+
+def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
+    """Compile the journeys (with the workspace's personas, touchpoints and policy)."""
+    bits = BitRegistry()
+    counted: set[int] = set()
+    policy = ws.policy()
+    policy_quiet = (policy.quiet_hours,) if policy and policy.quiet_hours else ()
+    touchpoints: dict[str, PlanTouchpoint] = {}
+    reads_props = False
+    traits: set[str] = set()
+    compiled = []
+    for rank, journey in enumerate(_priority(journeys, policy)):
+        checks: list[tuple[str, Condition]] = []
+        if journey.entry.condition is not None:
+            checks.append(("the entry condition", journey.entry.condition))
+        persona = ws.personas.get(journey.persona) if journey.persona else None
+        if persona is not None and persona.segment is not None:
+            checks.append((f"persona {persona.id}'s segment", persona.segment))
+        entry_condition = AllOf(tuple(c for _, c in checks)) if checks else None
+        entry_bit = bits.bit(journey.entry.event)
+        entry_checks = tuple(
+            (label, compile_condition(condition, bits, counted)) for label, condition in checks
+        )
+        traits |= _trait_names(entry_condition)
+        order = list(journey.steps)
+        index = {step_id: number for number, step_id in enumerate(order)}
+        steps = []
+        own_bits = entry_bit
+        reads = reads_properties(entry_condition)
+        for step_id in order:
+            step = journey.steps[step_id]
+            if isinstance(step, WaitStep):
+                steps.append(
+                    PlanStep(step_id, WAIT, index[step.next], step.duration.seconds * SECOND)
+                )
+            elif isinstance(step, WaitUntilStep):
+                steps.append(
+                    PlanStep(step_id, WAIT_UNTIL, index[step.next], at=step.at, tz=step.tz)
+                )
+            elif isinstance(step, WaitForStep):
+                bit = bits.bit(step.event)
+                own_bits |= bit
+                steps.append(
+                    PlanStep(
+                        step_id,
+                        WAIT_FOR,
+                        index[step.next],
+                        step.timeout.seconds * SECOND,
+                        bit=bit,
+                        on_timeout=index[step.on_timeout],
+                    )
+                )
+            elif isinstance(step, SendStep):
+                if step.touchpoint not in touchpoints:
+                    touchpoints[step.touchpoint] = _touchpoint(
+                        ws.touchpoints[step.touchpoint], bits
+                    )
+                tp = touchpoints[step.touchpoint]
+                steps.append(
+                    PlanStep(step_id, SEND, index[step.next], touchpoint=tp.id, channel=tp.channel)
+                )
+            elif isinstance(step, SplitStep):
+                branches = []
+                for branch in step.branches:
+                    check = (
+                        None
+                        if branch.condition is None
+                        else compile_condition(branch.condition, bits, counted)
+                    )
+                    reads = reads or reads_properties(branch.condition)
+                    traits |= _trait_names(branch.condition)
+                    branches.append((check, index[branch.next]))
+                steps.append(PlanStep(step_id, SPLIT, branches=tuple(branches)))
+            elif isinstance(step, AbStep):
+                total = 0.0
+                variants = []
+                for variant in step.variants:
+                    total += variant.weight
+                    variants.append((variant.name, total, index[variant.next]))
+                steps.append(PlanStep(step_id, AB, variants=tuple(variants), seed=step.seed))
+            else:
+                assert isinstance(step, ExitStep)
+                steps.append(PlanStep(step_id, EXIT))
+        goal_bit = bits.bit(journey.goal.event) if journey.goal else 0
+        goal_within = (
+            journey.goal.within.seconds * SECOND
+            if journey.goal is not None and journey.goal.within is not None
+            else None
+        )
+        exit_bits = 0
+        for event_filter in journey.exit_on:
+            exit_bits |= bits.bit(event_filter)
+        reads_props = reads_props or reads
+        own_quiet = (journey.quiet_hours,) if journey.quiet_hours else ()
+        compiled.append(
+            PlanJourney(
+                id=journey.id,
+                rank=rank,
+                steps=tuple(steps),
+                start=index[journey.start],
+                entry_bit=entry_bit,
+                entry_checks=entry_checks,
+                entry_reads_properties=reads,
+                re_entry=journey.re_entry.mode,
+                re_entry_after=(journey.re_entry.after.seconds * SECOND)
+                if journey.re_entry.after
+                else 0,
+                re_entry_text=str(journey.re_entry.after or ""),
+                goal_bit=goal_bit,
+                goal_within=goal_within,
+                exit_bits=exit_bits,
+                holdout_percent=journey.holdout_percent,
+                limit_max=journey.per_customer.max if journey.per_customer else None,
+                limit_per=journey.per_customer.per.seconds * SECOND if journey.per_customer else 0,
+                limit_text=(
+                    f"{journey.per_customer.max} per {journey.per_customer.per}"
+                    if journey.per_customer
+                    else ""
+                ),
+                quiet_hours=own_quiet + policy_quiet,
+                bits=own_bits | goal_bit | exit_bits,
+            )
+        )
+    observe = 0
+    for tp in touchpoints.values():
+        observe |= tp.delivered | tp.opened | tp.clicked
+    history_bits = 0
+    for bit in counted:
+        history_bits |= bit
+    caps = tuple(
+        Cap(cap.channel, cap.max, cap.per.seconds * SECOND, f"{cap.max} per {cap.per}")
+        for cap in (policy.frequency_caps if policy else ())
+    )
+    return Plan(
+        journeys=tuple(compiled),
+        touchpoints=touchpoints,
+        filters=tuple(bits.filters),
+        counted=tuple(sorted(counted)),
+        history_bits=history_bits,
+        observe_bits=observe,
+        caps=caps,
+        reads_properties=reads_props,
+        reads_traits=bool(traits),
+        trait_names=frozenset(traits),
+    )

@@ -1,0 +1,99 @@
+"""Run a replay over the `events` relation: DuckDB feeds, the state machine decides.
+
+This is the one place that ties the feed, the per-customer machine, the totals
+and the optional `--db` tables together; another executor (Spark) would call
+`replay_customer` the same way on its own customer groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from cjo_cli.engine.replay import CustomerReplay, replay_customer
+from cjo_cli.engine.replay_feed import customer_rows, load_traits, log_end, log_start
+from cjo_cli.engine.replay_plan import Plan
+from cjo_cli.engine.replay_stats import ReplayTotals
+from cjo_cli.engine.replay_tables import ReplayTables
+
+
+@dataclass
+class Simulation:
+    plan: Plan
+    totals: ReplayTotals
+    log_start: int | None
+    log_end: int | None
+    explained: CustomerReplay | None = None
+
+
+def simulate(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    *,
+    keep_tables: bool = False,
+    on_customer: Callable[[CustomerReplay], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Simulation:
+    """Replay every customer of the log; with `keep_tables`, write the `--db` tables."""
+    end = log_end(con)
+    totals = ReplayTotals(plan)
+    result = Simulation(plan, totals, log_start(con), end)
+    if end is None:
+        return result
+    traits = load_traits(con, plan)
+    tables = ReplayTables(con.cursor()) if keep_tables else None
+    done = 0
+    for rows in customer_rows(con, plan):
+        replay = replay_customer(
+            plan,
+            rows.customer,
+            rows.times,
+            rows.masks,
+            rows.properties,
+            rows.names,
+            end,
+            traits.get(rows.customer),
+        )
+        totals.add(replay, len(rows.times))
+        if tables is not None:
+            tables.add(replay)
+        if on_customer is not None:
+            on_customer(replay)
+        done += len(rows.times)
+        if progress is not None and totals.customers % 1024 == 0:
+            progress(done)
+    if tables is not None:
+        tables.finish(totals)
+    if progress is not None:
+        progress(done)
+    return result
+
+
+def explain(con: duckdb.DuckDBPyConnection, plan: Plan, customer: str) -> CustomerReplay | None:
+    """One customer's replay with the reason for every move; None if the log lacks them."""
+    found = con.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer]).fetchall()[
+        0
+    ]
+    if not found or not found[0]:
+        return None
+    end = log_end(con)
+    assert end is not None
+    traits = load_traits(con, plan).get(customer)
+    for rows in customer_rows(con, plan, customer):
+        return replay_customer(
+            plan, customer, rows.times, rows.masks, rows.properties, rows.names, end, traits, True
+        )
+    return replay_customer(plan, customer, [], [], [], [], end, traits, True)
+
+
+def relevant_events(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
+    """How many rows the replay reads (for the progress bar's total)."""
+    names = plan.event_names()
+    if not names:
+        return 0
+    row = con.execute(
+        f"SELECT count(*) FROM events WHERE event IN ({', '.join('?' for _ in names)})", names
+    ).fetchall()[0]
+    return int(row[0]) if row else 0

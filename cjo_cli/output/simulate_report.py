@@ -1,0 +1,258 @@
+"""What `cjo simulate` prints: the summary tables, the JSON contract, an explained path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cjo_cli.engine.replay import CustomerReplay
+from cjo_cli.engine.replay_plan import OBSERVE_WITHIN, to_datetime
+from cjo_cli.engine.replay_stats import (
+    GroupTotals,
+    JourneyTotals,
+    ReplayTotals,
+    channel_totals,
+    lift,
+)
+
+
+def assumptions(totals: ReplayTotals, observable: bool, traits_missing: bool) -> list[str]:
+    """What the replay had to assume, said in every output."""
+    found = [
+        "A replay cannot know how customers would have reacted to messages that were not "
+        "really sent: every would-be send is recorded, and customers' later behaviour is the "
+        "one in the log.",
+        "The measured effect of a journey is the conversion of treated minus holdout customers "
+        "on the same log (with a 95% Newcombe interval); conversion is the goal within "
+        "goal.within of entry, also after the customer left the journey.",
+        "Journeys still open at the end of the log are closed as censored, not counted as drops.",
+    ]
+    if observable:
+        found.append(
+            "Sends are matched to their touchpoint's delivered/opened/clicked events in the log "
+            f"within {OBSERVE_WITHIN // 3_600_000_000}h after the send; those counts are observed, "
+            "not simulated."
+        )
+    if traits_missing:
+        found.append(
+            "No --customers file was given: attribute conditions saw no traits (ne holds, every "
+            "other comparison fails)."
+        )
+    return found
+
+
+def _rate(group: GroupTotals) -> float | None:
+    return None if group.rate is None else round(group.rate, 6)
+
+
+def _journey_json(journey: JourneyTotals, name: str) -> dict[str, Any]:
+    found = lift(journey.treated, journey.holdout)
+    return {
+        "id": journey.id,
+        "name": name,
+        "entered": journey.treated.entered,
+        "converted": journey.treated.converted,
+        "conversion_rate": _rate(journey.treated),
+        "entries": journey.treated.entries,
+        "holdout": {
+            "entered": journey.holdout.entered,
+            "converted": journey.holdout.converted,
+            "conversion_rate": _rate(journey.holdout),
+            "entries": journey.holdout.entries,
+        },
+        "lift": None
+        if found is None
+        else {
+            "difference": round(found.difference, 6),
+            "ci95": [round(found.low, 6), round(found.high, 6)],
+        },
+        "exits": dict(journey.exits),
+        "sends": {tp: send.sent for tp, send in journey.sends.items()},
+        "channels": channel_totals(list(journey.sends.values())),
+        "send_details": [
+            {
+                "touchpoint": send.touchpoint,
+                "channel": send.channel,
+                "sent": send.sent,
+                "capped": send.capped,
+                "deferred": send.deferred,
+                "observed": {
+                    "delivered": send.delivered,
+                    "opened": send.opened,
+                    "clicked": send.clicked,
+                }
+                if send.observable
+                else None,
+            }
+            for send in journey.sends.values()
+        ],
+        "variants": {
+            name: {"entries": group.entries, "converted": group.converted}
+            for name, group in journey.variants.items()
+        },
+        "steps": [
+            {
+                "id": step.id,
+                "unique": step.unique,
+                "total": step.total,
+                "drop_off": step.drop_off,
+                "left": dict(step.left),
+            }
+            for step in journey.steps.values()
+        ],
+    }
+
+
+def to_json_data(
+    totals: ReplayTotals, names: Mapping[str, str], log: Mapping[str, Any], notes: list[str]
+) -> dict[str, Any]:
+    return {
+        "journeys": [
+            _journey_json(journey, names.get(journey.id, ""))
+            for journey in totals.journeys.values()
+        ],
+        "log": dict(log),
+        "assumptions": notes,
+    }
+
+
+def format_json(
+    totals: ReplayTotals, names: Mapping[str, str], log: Mapping[str, Any], notes: list[str]
+) -> str:
+    return json.dumps(to_json_data(totals, names, log, notes), ensure_ascii=False, indent=2)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _headline(journey: JourneyTotals) -> Text:
+    text = Text()
+    text.append(f"entered {journey.treated.entered:,}")
+    text.append(f", converted {journey.treated.converted:,} ({_percent(journey.treated.rate)})")
+    if journey.treated.entries != journey.treated.entered:
+        text.append(f", {journey.treated.entries:,} entries")
+    if journey.holdout.entered:
+        text.append(
+            f"\nholdout: entered {journey.holdout.entered:,}, converted "
+            f"{journey.holdout.converted:,} ({_percent(journey.holdout.rate)})"
+        )
+        found = lift(journey.treated, journey.holdout)
+        if found is not None:
+            text.append(
+                f"; treated − holdout {found.difference * 100:+.1f} pt "
+                f"(95% CI {found.low * 100:+.1f} … {found.high * 100:+.1f})"
+            )
+    exits = ", ".join(f"{reason} {count:,}" for reason, count in journey.exits.items())
+    text.append(f"\nexits: {exits}")
+    return text
+
+
+def print_summary(
+    console: Console, totals: ReplayTotals, names: Mapping[str, str], notes: list[str]
+) -> None:
+    for journey in totals.journeys.values():
+        console.print(
+            Text.assemble((journey.id, "bold"), "  ", names.get(journey.id, "")), highlight=False
+        )
+        console.print(_headline(journey), highlight=False)
+        steps = Table(box=None, pad_edge=False, padding=(0, 1))
+        steps.add_column("Step")
+        steps.add_column("Unique", justify="right")
+        steps.add_column("Total", justify="right")
+        steps.add_column("Goal", justify="right")
+        steps.add_column("Drop-off", justify="right")
+        steps.add_column("Censored", justify="right")
+        for step in journey.steps.values():
+            steps.add_row(
+                step.id,
+                f"{step.unique:,}",
+                f"{step.total:,}",
+                f"{step.left['goal']:,}",
+                f"{step.drop_off:,}",
+                f"{step.left['censored']:,}",
+            )
+        console.print(steps)
+        if journey.sends:
+            sends = Table(box=None, pad_edge=False, padding=(0, 1))
+            for title in (
+                "Touchpoint",
+                "Channel",
+                "Sent",
+                "Capped",
+                "Deferred",
+                "Delivered",
+                "Opened",
+                "Clicked",
+            ):
+                sends.add_column(
+                    title, justify="left" if title in {"Touchpoint", "Channel"} else "right"
+                )
+            for send in journey.sends.values():
+                observed = (
+                    [f"{send.delivered:,}", f"{send.opened:,}", f"{send.clicked:,}"]
+                    if send.observable
+                    else ["-", "-", "-"]
+                )
+                sends.add_row(
+                    send.touchpoint,
+                    send.channel,
+                    f"{send.sent:,}",
+                    f"{send.capped:,}",
+                    f"{send.deferred:,}",
+                    *observed,
+                )
+            console.print(sends)
+        if journey.variants:
+            console.print(
+                "variants: "
+                + ", ".join(
+                    f"{name} {group.converted:,}/{group.entries:,} entries converted"
+                    for name, group in journey.variants.items()
+                ),
+                highlight=False,
+            )
+        console.print()
+    console.print("[bold]Assumptions[/]")
+    for note in notes:
+        console.print(f"- {note}", highlight=False)
+
+
+def _time(us: int) -> str:
+    return to_datetime(us).strftime("%Y-%m-%d %H:%M:%S") + "Z"
+
+
+def print_explain(console: Console, replay: CustomerReplay) -> None:
+    if not replay.trace:
+        console.print(f"{replay.customer}: no event of this customer concerns these journeys")
+        return
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    table.add_column("Time (UTC)", no_wrap=True)
+    table.add_column("Journey", no_wrap=True)
+    table.add_column("What happened and why")
+    for line in replay.trace:
+        table.add_row(_time(line.ts), line.journey, line.text)
+    console.print(table)
+
+
+def explain_json(replay: CustomerReplay) -> str:
+    return json.dumps(
+        {
+            "customer_id": replay.customer,
+            "path": [
+                {
+                    "ts": to_datetime(line.ts).isoformat(),
+                    "journey": line.journey,
+                    "reason": line.text,
+                }
+                for line in replay.trace
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
