@@ -9,6 +9,7 @@ import typer
 
 from cjo_cli import __version__
 from cjo_cli.cli import (
+    diff_cmd,
     init_cmd,
     map_cmd,
     report_cmd,
@@ -50,6 +51,7 @@ app.command("init")(init_cmd.init)
 app.command("map")(map_cmd.map_command)
 app.command("report")(report_cmd.report)
 app.command("simulate")(simulate_cmd.simulate_command)
+app.command("diff")(diff_cmd.diff_command)
 
 
 def main() -> None:

@@ -166,6 +166,8 @@ class _Customer:
         self.awaiting: list[SendRecord] = []
         """Sends whose message events may still come."""
         self.next_due = NEVER
+        self.dirty = False
+        """An entry started, moved or ended: the next due time must be looked up again."""
 
     # -- bookkeeping -----------------------------------------------------------
 
@@ -173,18 +175,18 @@ class _Customer:
         if self.explain:
             self.out.trace.append(TraceLine(ts, journey, text))
 
-    def moment(self, now: int, state: _Open | None) -> Moment:
-        properties = state.properties if state is not None else None
-
+    def moment(self, now: int, properties: Any) -> Moment:
         def props() -> dict[str, Any]:
             return _parse(properties)
 
         return Moment(now, props, self.traits, self.history)
 
     def refresh_due(self) -> None:
+        self.dirty = False
         self.next_due = min((s.due for s in self.open.values()), default=NEVER)
 
     def finish(self, state: _Open, ts: int, reason: str) -> None:
+        self.dirty = True
         record = state.record
         record.exit_ts = ts
         record.exit_reason = reason
@@ -199,7 +201,8 @@ class _Customer:
             and ts < record.ts + journey.goal_within
         ):
             self.watching.append((journey, record))
-        self.note(ts, journey.id, f"exit: {reason} at step {record.exit_step or '-'}")
+        if self.explain:
+            self.note(ts, journey.id, f"exit: {reason} at step {record.exit_step or '-'}")
 
     # -- events ----------------------------------------------------------------
 
@@ -211,30 +214,36 @@ class _Customer:
             self.observe(ts, mask, name)
         if self.watching:
             self.watch_goals(ts, mask, name)
-        for journey in plan.journeys:
-            if not mask & journey.bits:
-                continue
+        touched, entered = plan.routes(mask)
+        for journey in touched:
             state = self.open.get(journey.id)
             if state is not None:
                 if mask & journey.goal_bit:
                     record = state.record
                     if journey.goal_within is None or ts <= record.ts + journey.goal_within:
                         record.converted_ts = ts
-                        self.note(ts, journey.id, f"goal {name!r}: converted")
+                        if self.explain:
+                            self.note(ts, journey.id, f"goal {name!r}: converted")
                     else:
-                        self.note(ts, journey.id, f"goal {name!r} after goal.within: not converted")
+                        if self.explain:
+                            self.note(
+                                ts, journey.id, f"goal {name!r} after goal.within: not converted"
+                            )
                     self.finish(state, ts, "goal")
                 elif mask & journey.exit_bits:
-                    self.note(ts, journey.id, f"exit_on event {name!r}")
+                    if self.explain:
+                        self.note(ts, journey.id, f"exit_on event {name!r}")
                     self.finish(state, ts, "exit_event")
                 elif state.waiting_bit and mask & state.waiting_bit:
                     step = journey.steps[state.step]
-                    self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
+                    if self.explain:
+                        self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
                     self.advance(state, step.next, ts)
-        for journey in plan.journeys:
-            if mask & journey.entry_bit and journey.id not in self.open:
+        for journey in entered:
+            if journey.id not in self.open:
                 self.try_enter(journey, ts, properties, name)
-        self.refresh_due()
+        if self.dirty:
+            self.refresh_due()
 
     def try_enter(self, journey: PlanJourney, ts: int, properties: Any, name: str) -> None:
         previous = self.last_entry.get(journey.id)
@@ -242,18 +251,19 @@ class _Customer:
             if journey.re_entry == "never":
                 return
             if journey.re_entry == "after" and ts < previous + journey.re_entry_after:
-                self.note(
-                    ts,
-                    journey.id,
-                    f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last entry",
-                )
+                if self.explain:
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last entry",
+                    )
                 return
         if journey.entry_checks:
-            probe = _Open(journey, EntryRecord(journey.id, 0, ts, False), properties)
-            moment = self.moment(ts, probe)
+            moment = self.moment(ts, properties)
             for label, check in journey.entry_checks:
                 if not check(moment):
-                    self.note(ts, journey.id, f"{name!r} did not enter: {label} does not hold")
+                    if self.explain:
+                        self.note(ts, journey.id, f"{name!r} did not enter: {label} does not hold")
                     return
         number = self.entries.get(journey.id, 0) + 1
         self.entries[journey.id] = number
@@ -263,12 +273,13 @@ class _Customer:
         self.out.entries.append(record)
         state = _Open(journey, record, properties if journey.entry_reads_properties else None)
         self.open[journey.id] = state
-        self.note(
-            ts,
-            journey.id,
-            f"entered on {name!r} (entry {number}"
-            + (", holdout: nothing is sent)" if holdout else ")"),
-        )
+        if self.explain:
+            self.note(
+                ts,
+                journey.id,
+                f"entered on {name!r} (entry {number}"
+                + (", holdout: nothing is sent)" if holdout else ")"),
+            )
         self.advance(state, journey.start, ts)
 
     def watch_goals(self, ts: int, mask: int, name: str) -> None:
@@ -279,7 +290,10 @@ class _Customer:
                 continue
             if mask & journey.goal_bit:
                 record.converted_ts = ts
-                self.note(ts, journey.id, f"goal {name!r} within goal.within after exit: converted")
+                if self.explain:
+                    self.note(
+                        ts, journey.id, f"goal {name!r} within goal.within after exit: converted"
+                    )
                 continue
             still.append((journey, record))
         self.watching = still
@@ -300,9 +314,10 @@ class _Customer:
                     if bit and mask & bit and getattr(send, f"{kind}_ts") is None:
                         setattr(send, f"{kind}_ts", ts)
                         used = True
-                        self.note(
-                            ts, send.journey, f"{send.touchpoint}: {kind} ({name!r} in the log)"
-                        )
+                        if self.explain:
+                            self.note(
+                                ts, send.journey, f"{send.touchpoint}: {kind} ({name!r} in the log)"
+                            )
                         break
             still.append(send)
         self.awaiting = still
@@ -323,16 +338,19 @@ class _Customer:
                 self.send(state, ts)
             elif step.kind == WAIT_FOR:
                 state.waiting_bit = 0
-                self.note(ts, state.journey.id, f"{step.id}: timed out")
+                if self.explain:
+                    self.note(ts, state.journey.id, f"{step.id}: timed out")
                 self.advance(state, step.on_timeout, ts)
             else:
-                self.note(ts, state.journey.id, f"{step.id}: wait over")
+                if self.explain:
+                    self.note(ts, state.journey.id, f"{step.id}: wait over")
                 self.advance(state, step.next, ts)
             self.refresh_due()
 
     # -- steps -----------------------------------------------------------------
 
     def advance(self, state: _Open, to: int, ts: int) -> None:
+        self.dirty = True
         journey = state.journey
         moves = 0
         while True:
@@ -350,38 +368,45 @@ class _Customer:
             kind = step.kind
             if kind == WAIT:
                 state.due = ts + step.seconds
-                self.note(ts, journey.id, f"{step.id}: wait until {_iso(state.due)}")
+                if self.explain:
+                    self.note(ts, journey.id, f"{step.id}: wait until {_iso(state.due)}")
                 return
             if kind == WAIT_UNTIL:
                 assert step.at is not None
                 state.due = next_wall_time(ts, step.at, step.tz)
-                self.note(
-                    ts,
-                    journey.id,
-                    f"{step.id}: wait until {step.at:%H:%M} {step.tz} ({_iso(state.due)})",
-                )
+                if self.explain:
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: wait until {step.at:%H:%M} {step.tz} ({_iso(state.due)})",
+                    )
                 return
             if kind == WAIT_FOR:
                 state.waiting_bit = step.bit
                 state.due = ts + step.seconds
-                self.note(
-                    ts, journey.id, f"{step.id}: waiting for the event until {_iso(state.due)}"
-                )
+                if self.explain:
+                    self.note(
+                        ts, journey.id, f"{step.id}: waiting for the event until {_iso(state.due)}"
+                    )
                 return
             if kind == SEND:
                 state.planned = ts
                 if record.holdout:
-                    self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)")
+                    if self.explain:
+                        self.note(
+                            ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)"
+                        )
                 elif step.channel in MESSAGE_CHANNELS:
                     end = self.quiet_end(journey, ts)
                     if end > ts:
                         state.deferred = True
                         state.due = end
-                        self.note(
-                            ts,
-                            journey.id,
-                            f"{step.id}: quiet hours, {step.touchpoint} deferred to {_iso(end)}",
-                        )
+                        if self.explain:
+                            self.note(
+                                ts,
+                                journey.id,
+                                f"{step.id}: quiet hours, {step.touchpoint} deferred to {_iso(end)}",
+                            )
                         return
                     self.send(state, ts, move=False)
                 else:
@@ -389,14 +414,15 @@ class _Customer:
                 to = step.next
                 continue
             if kind == SPLIT:
-                moment = self.moment(ts, state)
+                moment = self.moment(ts, state.properties)
                 for number, (check, target) in enumerate(step.branches, 1):
                     if check is None or check(moment):
-                        self.note(
-                            ts,
-                            journey.id,
-                            f"{step.id}: branch {number} ({'else' if check is None else 'if'}) → {journey.steps[target].id}",
-                        )
+                        if self.explain:
+                            self.note(
+                                ts,
+                                journey.id,
+                                f"{step.id}: branch {number} ({'else' if check is None else 'if'}) → {journey.steps[target].id}",
+                            )
                         to = target
                         break
                 continue
@@ -407,7 +433,8 @@ class _Customer:
                     (v for v in step.variants if fraction * total < v[1]), step.variants[-1]
                 )
                 record.variant = name
-                self.note(ts, journey.id, f"{step.id}: variant {name}")
+                if self.explain:
+                    self.note(ts, journey.id, f"{step.id}: variant {name}")
                 to = target
                 continue
             assert kind == EXIT
@@ -445,10 +472,12 @@ class _Customer:
         )
         self.out.sends.append(send)
         if reason:
-            self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
+            if self.explain:
+                self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
         else:
             self.sent.append((ts, journey.id, step.channel))
-            self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
+            if self.explain:
+                self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
             tp = self.plan.touchpoints[step.touchpoint]
             if tp.delivered or tp.opened or tp.clicked:
                 self.awaiting.append(send)

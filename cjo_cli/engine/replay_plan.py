@@ -296,6 +296,20 @@ class Plan:
     reads_properties: bool = False
     reads_traits: bool = False
     trait_names: frozenset[str] = field(default_factory=frozenset)
+    _routes: dict[int, tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def routes(self, mask: int) -> tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]:
+        """The journeys an event with these bits concerns, and those it may enter."""
+        found = self._routes.get(mask)
+        if found is None:
+            found = (
+                tuple(j for j in self.journeys if mask & j.bits),
+                tuple(j for j in self.journeys if mask & j.entry_bit),
+            )
+            self._routes[mask] = found
+        return found
 
     def event_names(self) -> list[str]:
         return sorted({f.event for f in self.filters})
