@@ -78,7 +78,9 @@ def _without_journey(path: Path, journey_id: str, folder: Path) -> Path | None:
     kept = [
         doc
         for doc in documents
-        if not (isinstance(doc, dict) and doc.get("kind") == "journey" and doc.get("id") == journey_id)
+        if not (
+            isinstance(doc, dict) and doc.get("kind") == "journey" and doc.get("id") == journey_id
+        )
     ]
     if len(kept) == len(documents):
         return path
@@ -151,7 +153,9 @@ def _side(totals: Any, journey_id: str) -> dict[str, Any]:
         "conversion_rate": journey.treated.rate,
         "exits": dict(journey.exits),
         "sends": {tp: send.sent for tp, send in journey.sends.items()},
-        "steps": {step.id: {"unique": step.unique, "total": step.total} for step in journey.steps.values()},
+        "steps": {
+            step.id: {"unique": step.unique, "total": step.total} for step in journey.steps.values()
+        },
     }
 
 
@@ -202,9 +206,7 @@ def diff_command(
             simulation = simulate(con, build_plan(ws, [journey]), on_customer=found.add)
             sides.append(_side(simulation.totals, journey_id))
             paths.append(found.by_customer)
-    changed = sorted(
-        c for c in set(paths[0]) | set(paths[1]) if paths[0].get(c) != paths[1].get(c)
-    )
+    changed = sorted(c for c in set(paths[0]) | set(paths[1]) if paths[0].get(c) != paths[1].get(c))
     examples = [
         {"customer_id": c, "old": list(paths[0].get(c, ())), "new": list(paths[1].get(c, ()))}
         for c in changed[:show]
@@ -230,8 +232,10 @@ def diff_command(
                 return "-"
             return f"{value * 100:.1f}%" if percent else f"{int(value):,}"
 
-        change = "" if a is None or b is None else (
-            f"{(b - a) * 100:+.1f} pt" if percent else f"{int(b - a):+,}"
+        change = (
+            ""
+            if a is None or b is None
+            else (f"{(b - a) * 100:+.1f} pt" if percent else f"{int(b - a):+,}")
         )
         table.add_row(label, show_value(a), show_value(b), change)
 
@@ -251,5 +255,9 @@ def diff_command(
     console.print(f"customers whose path changed: {len(changed):,}", highlight=False)
     for example in examples:
         console.print(f"\n[bold]{example['customer_id']}[/]", highlight=False)
-        console.print("  old: " + (" → ".join(example["old"]) or "(not in the journey)"), highlight=False)
-        console.print("  new: " + (" → ".join(example["new"]) or "(not in the journey)"), highlight=False)
+        console.print(
+            "  old: " + (" → ".join(example["old"]) or "(not in the journey)"), highlight=False
+        )
+        console.print(
+            "  new: " + (" → ".join(example["new"]) or "(not in the journey)"), highlight=False
+        )

@@ -36,7 +36,8 @@ def pick_journeys(ws: Workspace, ids: list[str]) -> list[Journey]:
         if journey_id not in ws.journeys:
             known = ", ".join(sorted(ws.journeys)) or "none"
             raise UsageError(
-                f"no journey {journey_id!r} (journeys: {known}){did_you_mean(journey_id, ws.journeys)}"
+                f"no journey {journey_id!r} (journeys: {known})"
+                + did_you_mean(journey_id, ws.journeys)
             )
         picked.append(ws.journeys[journey_id])
     return picked

@@ -255,7 +255,7 @@ class _Customer:
                     self.note(
                         ts,
                         journey.id,
-                        f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last entry",
+                        f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last one",
                     )
                 return
         if journey.entry_checks:
@@ -357,7 +357,8 @@ class _Customer:
             moves += 1
             if moves > len(journey.steps) + 1:
                 raise ReplayError(
-                    f"journey {journey.id}: steps loop without waiting (from {journey.steps[to].id})"
+                    f"journey {journey.id}: steps loop without waiting "
+                    f"(from {journey.steps[to].id})"
                 )
             state.step = to
             step = journey.steps[to]
@@ -405,7 +406,8 @@ class _Customer:
                             self.note(
                                 ts,
                                 journey.id,
-                                f"{step.id}: quiet hours, {step.touchpoint} deferred to {_iso(end)}",
+                                f"{step.id}: quiet hours, {step.touchpoint} deferred to "
+                                f"{_iso(end)}",
                             )
                         return
                     self.send(state, ts, move=False)
@@ -421,7 +423,9 @@ class _Customer:
                             self.note(
                                 ts,
                                 journey.id,
-                                f"{step.id}: branch {number} ({'else' if check is None else 'if'}) → {journey.steps[target].id}",
+                                f"{step.id}: branch {number} "
+                                f"({'else' if check is None else 'if'}) → "
+                                f"{journey.steps[target].id}",
                             )
                         to = target
                         break

@@ -97,9 +97,7 @@ def test_explain_a_customer(run_cjo: RunCjo, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "entered on 'cart_abandoned'" in result.stdout
     assert "sent cart_push" in result.stdout
-    as_json = run_cjo(
-        "simulate", "--log", SAMPLE, "--explain", customer, "--format", "json"
-    )
+    as_json = run_cjo("simulate", "--log", SAMPLE, "--explain", customer, "--format", "json")
     path = json.loads(as_json.stdout)["path"]
     assert any("exit:" in step["reason"] for step in path)
     missing = run_cjo("simulate", "--log", SAMPLE, "--explain", "nobody-at-all")

@@ -55,7 +55,10 @@ def event(customer: str, name: str, ts: str, **properties: Any) -> dict[str, Any
 
 
 def run(
-    tmp_path: Path, documents: list[str], events: list[dict[str, Any]], journeys: list[str] | None = None
+    tmp_path: Path,
+    documents: list[str],
+    events: list[dict[str, Any]],
+    journeys: list[str] | None = None,
 ) -> tuple[dict[str, CustomerReplay], ReplayTotals]:
     ws = load_workspace(tmp_path, *documents)
     picked = [ws.journeys[j] for j in journeys] if journeys else list(ws.journeys.values())

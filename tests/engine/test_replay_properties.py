@@ -119,9 +119,7 @@ def logs(draw: st.DrawFn, distinct_times: bool = False) -> list[dict[str, Any]]:
 def _iso(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     import datetime as dt
 
-    return [
-        {**row, "ts": dt.datetime.fromtimestamp(row["ts"], dt.UTC).isoformat()} for row in rows
-    ]
+    return [{**row, "ts": dt.datetime.fromtimestamp(row["ts"], dt.UTC).isoformat()} for row in rows]
 
 
 def replay_json(tmp_path: Path, rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -141,7 +139,9 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(rows=logs())
-def test_same_input_same_output_and_sound_counts(tmp_path: Path, rows: list[dict[str, Any]]) -> None:
+def test_same_input_same_output_and_sound_counts(
+    tmp_path: Path, rows: list[dict[str, Any]]
+) -> None:
     first, state = replay_json(fresh(tmp_path), rows)
     second, _ = replay_json(fresh(tmp_path), rows)
     assert first == second
@@ -152,7 +152,11 @@ def test_same_input_same_output_and_sound_counts(tmp_path: Path, rows: list[dict
             assert record.exit_reason in EXIT_REASONS
             assert record.exit_ts >= record.ts
             if record.holdout:
-                assert not [s for s in replay.sends if s.journey == record.journey and s.entry == record.entry]
+                assert not [
+                    s
+                    for s in replay.sends
+                    if s.journey == record.journey and s.entry == record.entry
+                ]
         for send in replay.sends:
             assert send.ts >= send.planned_ts
     for journey in totals.journeys.values():

@@ -380,9 +380,7 @@ steps:
         event("c", "signed_up", "2026-06-01T01:00:00Z"),
         event("c", "page_view", "2026-06-02T01:00:00Z"),
     ]
-    found, _ = run(
-        tmp_path, [policy, waiting.format(id="first"), waiting.format(id="second")], log
-    )
+    found, _ = run(tmp_path, [policy, waiting.format(id="first"), waiting.format(id="second")], log)
     # both timers fall due at 02:00; `second` ranks first in the policy's priority
     assert [(s.journey, s.status) for s in found["c"].sends] == [
         ("second", "sent"),
