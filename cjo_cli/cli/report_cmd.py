@@ -273,8 +273,9 @@ def report(
             funnel_options = options
             if by is None and funnel.breakdown is not None and funnel.breakdown.by == "variant":
                 err.print(
-                    f"[yellow]{funnel.id}: a breakdown by A/B variant needs the journey replay "
-                    "(cjo simulate), which is not built yet; showing the funnel without it[/]"
+                    f"[yellow]{funnel.id}: a breakdown by A/B variant comes from the journey "
+                    "replay; `cjo simulate` shows conversion per variant. Showing the funnel "
+                    "without it[/]"
                 )
                 funnel = _without_breakdown(funnel)
             results.append(run_funnel(con, funnel, funnel_options))
