@@ -181,6 +181,7 @@ def diff_command(
     differences and the customers whose path changed."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from cjo_cli.engine.replay_plan import build_plan
     from cjo_cli.engine.simulate import simulate
@@ -222,7 +223,7 @@ def diff_command(
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     console = Console()
-    table = Table(title=f"{journey_id}: {old} → {new}", box=None, padding=(0, 1))
+    table = Table(title=Text(f"{journey_id}: {old} → {new}"), box=None, padding=(0, 1))
     for title in ("", "Old", "New", "Change"):
         table.add_column(title, justify="left" if not title else "right")
 
@@ -254,10 +255,7 @@ def diff_command(
     console.print(table)
     console.print(f"customers whose path changed: {len(changed):,}", highlight=False)
     for example in examples:
-        console.print(f"\n[bold]{example['customer_id']}[/]", highlight=False)
-        console.print(
-            "  old: " + (" → ".join(example["old"]) or "(not in the journey)"), highlight=False
-        )
-        console.print(
-            "  new: " + (" → ".join(example["new"]) or "(not in the journey)"), highlight=False
-        )
+        console.print(Text("\n" + str(example["customer_id"]), style="bold"))
+        for side in ("old", "new"):
+            moves = " → ".join(example[side]) or "(not in the journey)"
+            console.print(Text(f"  {side}: {moves}"))

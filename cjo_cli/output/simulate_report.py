@@ -210,17 +210,18 @@ def print_summary(
             console.print(sends)
         if journey.variants:
             console.print(
-                "variants: "
-                + ", ".join(
-                    f"{name} {group.converted:,}/{group.entries:,} entries converted"
-                    for name, group in journey.variants.items()
-                ),
-                highlight=False,
+                Text(
+                    "variants: "
+                    + ", ".join(
+                        f"{name} {group.converted:,}/{group.entries:,} entries converted"
+                        for name, group in journey.variants.items()
+                    )
+                )
             )
         console.print()
     console.print("[bold]Assumptions[/]")
     for note in notes:
-        console.print(f"- {note}", highlight=False)
+        console.print(Text(f"- {note}"))
 
 
 def _time(us: int) -> str:
@@ -229,14 +230,14 @@ def _time(us: int) -> str:
 
 def print_explain(console: Console, replay: CustomerReplay) -> None:
     if not replay.trace:
-        console.print(f"{replay.customer}: no event of this customer concerns these journeys")
+        console.print(Text(f"{replay.customer}: no event of this customer concerns these journeys"))
         return
     table = Table(box=None, pad_edge=False, padding=(0, 1))
     table.add_column("Time (UTC)", no_wrap=True)
     table.add_column("Journey", no_wrap=True)
     table.add_column("What happened and why")
     for line in replay.trace:
-        table.add_row(_time(line.ts), line.journey, line.text)
+        table.add_row(_time(line.ts), line.journey, Text(line.text))
     console.print(table)
 
 
