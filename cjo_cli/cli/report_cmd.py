@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from cjo_cli.cli import options
 from cjo_cli.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
     from cjo_cli.engine.funnels import FunnelResult
     from cjo_cli.events.load import LoadSummary
     from cjo_cli.model import Funnel, Workspace
+
+
+Picked = TypeVar("Picked")
 
 
 class ReportFormat(StrEnum):
@@ -75,21 +80,23 @@ def load_workspace(workspace: Path) -> Workspace:
     return result.workspace
 
 
-def pick_funnels(ws: Workspace, ids: list[str]) -> list[Funnel]:
+def pick_documents(kind: str, documents: Mapping[str, Picked], ids: list[str]) -> list[Picked]:
+    """The named documents of one kind, in the given order (all of them when none is
+    named); an unknown id is a usage error with the known ones and a suggestion."""
     from cjo_cli.spec.suggest import did_you_mean
 
     if not ids:
-        if not ws.funnels:
-            raise UsageError("the workspace has no funnels")
-        return list(ws.funnels.values())
+        if not documents:
+            raise UsageError(f"the workspace has no {kind}s")
+        return list(documents.values())
     picked = []
-    for funnel_id in ids:
-        if funnel_id not in ws.funnels:
-            known = ", ".join(sorted(ws.funnels)) or "none"
+    for wanted in ids:
+        if wanted not in documents:
+            known = ", ".join(sorted(documents)) or "none"
             raise UsageError(
-                f"no funnel {funnel_id!r} (funnels: {known}){did_you_mean(funnel_id, ws.funnels)}"
+                f"no {kind} {wanted!r} ({kind}s: {known}){did_you_mean(wanted, documents)}"
             )
-        picked.append(ws.funnels[funnel_id])
+        picked.append(documents[wanted])
     return picked
 
 
@@ -198,27 +205,12 @@ def report(
     funnel_ids: list[str] = typer.Argument(
         None, help="Funnels to report (default: every funnel of the workspace).", show_default=False
     ),
-    logs: list[str] = typer.Option(
-        None, "--log", help="Event log file or glob; repeat for several.", show_default=False
-    ),
-    workspace: Path = typer.Option(
-        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
-    ),
-    log_format: str = typer.Option(
-        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
-    ),
-    column_map: list[str] = typer.Option(
-        None,
-        "--map",
-        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
-        show_default=False,
-    ),
-    customers: Path | None = typer.Option(
-        None, "--customers", help="Customer traits (CSV, JSON lines or identify calls)."
-    ),
-    max_rejects: str = typer.Option(
-        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
-    ),
+    logs: list[str] = options.LOGS,
+    workspace: Path = options.WORKSPACE,
+    log_format: str = options.LOG_FORMAT,
+    column_map: list[str] = options.COLUMN_MAP,
+    customers: Path | None = options.CUSTOMERS,
+    max_rejects: str = options.MAX_REJECTS,
     output_format: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table, json, csv or markdown."
     ),
@@ -234,10 +226,8 @@ def report(
         "--db",
         help="Keep the events, rejects and results in this DuckDB file (written atomically).",
     ),
-    memory_limit: str | None = typer.Option(
-        None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
-    ),
-    threads: int | None = typer.Option(None, "--threads", help="DuckDB threads.", min=1),
+    memory_limit: str | None = options.MEMORY_LIMIT,
+    threads: int | None = options.THREADS,
 ) -> None:
     """Funnel conversion per step, from step 1 and from the previous step, with the
     median and mean time between steps (SPEC §5)."""
@@ -249,7 +239,7 @@ def report(
     from cjo_cli.output import funnel_report
 
     ws = load_workspace(workspace)
-    funnels = pick_funnels(ws, funnel_ids or [])
+    funnels = pick_documents("funnel", ws.funnels, funnel_ids or [])
     options = FunnelOptions(
         since=check_time(since, "--since"),
         until=check_time(until, "--until"),

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cjo_cli.cli.report_cmd import expand_logs, load_workspace, read_logs
+from cjo_cli.cli import options
+from cjo_cli.cli.report_cmd import expand_logs, load_workspace, pick_documents, read_logs
 from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     import duckdb
 
     from cjo_cli.engine.replay_plan import Plan
+    from cjo_cli.engine.simulate import Simulation
     from cjo_cli.events.load import LoadSummary
-    from cjo_cli.model import Journey, Workspace
 
 
 class SimulateFormat(StrEnum):
@@ -24,34 +25,14 @@ class SimulateFormat(StrEnum):
     json = "json"
 
 
-def pick_journeys(ws: Workspace, ids: list[str]) -> list[Journey]:
-    from cjo_cli.spec.suggest import did_you_mean
-
-    if not ids:
-        if not ws.journeys:
-            raise UsageError("the workspace has no journeys")
-        return list(ws.journeys.values())
-    picked = []
-    for journey_id in ids:
-        if journey_id not in ws.journeys:
-            known = ", ".join(sorted(ws.journeys)) or "none"
-            raise UsageError(
-                f"no journey {journey_id!r} (journeys: {known})"
-                + did_you_mean(journey_id, ws.journeys)
-            )
-        picked.append(ws.journeys[journey_id])
-    return picked
-
-
-def log_info(con: duckdb.DuckDBPyConnection, summary: LoadSummary, totals: Any) -> dict[str, Any]:
-    from cjo_cli.engine.replay_feed import log_end, log_start
+def log_info(summary: LoadSummary, simulation: Simulation) -> dict[str, Any]:
     from cjo_cli.engine.replay_plan import to_datetime
 
-    start, end = log_start(con), log_end(con)
+    start, end = simulation.log_start, simulation.log_end
     return {
         "read": summary.read,
         "rejected": summary.rejected,
-        "customers_replayed": totals.customers,
+        "customers_replayed": simulation.totals.customers,
         "start": None if start is None else to_datetime(start).isoformat(),
         "end": None if end is None else to_datetime(end).isoformat(),
     }
@@ -59,7 +40,7 @@ def log_info(con: duckdb.DuckDBPyConnection, summary: LoadSummary, totals: Any) 
 
 def run_replay(
     con: duckdb.DuckDBPyConnection, plan: Plan, keep_tables: bool, quiet: bool = False
-) -> Any:
+) -> Simulation:
     """The replay with a progress bar on a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -96,27 +77,12 @@ def simulate_command(
         help="Journeys to replay (default: every journey of the workspace).",
         show_default=False,
     ),
-    logs: list[str] = typer.Option(
-        None, "--log", help="Event log file or glob; repeat for several.", show_default=False
-    ),
-    workspace: Path = typer.Option(
-        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
-    ),
-    log_format: str = typer.Option(
-        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
-    ),
-    column_map: list[str] = typer.Option(
-        None,
-        "--map",
-        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
-        show_default=False,
-    ),
-    customers: Path | None = typer.Option(
-        None, "--customers", help="Customer traits (CSV, JSON lines or identify calls)."
-    ),
-    max_rejects: str = typer.Option(
-        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
-    ),
+    logs: list[str] = options.LOGS,
+    workspace: Path = options.WORKSPACE,
+    log_format: str = options.LOG_FORMAT,
+    column_map: list[str] = options.COLUMN_MAP,
+    customers: Path | None = options.CUSTOMERS,
+    max_rejects: str = options.MAX_REJECTS,
     output_format: SimulateFormat = typer.Option(
         SimulateFormat.table, "--format", "-f", help="table or json."
     ),
@@ -128,10 +94,8 @@ def simulate_command(
         "--db",
         help="Write events, entries, visits, sends, exits and step_stats to this DuckDB file.",
     ),
-    memory_limit: str | None = typer.Option(
-        None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
-    ),
-    threads: int | None = typer.Option(None, "--threads", help="DuckDB threads.", min=1),
+    memory_limit: str | None = options.MEMORY_LIMIT,
+    threads: int | None = options.THREADS,
 ) -> None:
     """Replay a recorded event log through journeys (SPEC §4): who would have entered,
     what would have been sent and when, who converted (against the holdout), where
@@ -145,7 +109,7 @@ def simulate_command(
     from cjo_cli.output import simulate_report
 
     ws = load_workspace(workspace)
-    journeys = pick_journeys(ws, journey_ids or [])
+    journeys = pick_documents("journey", ws.journeys, journey_ids or [])
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
     err = Console(stderr=True)
@@ -168,7 +132,7 @@ def simulate_command(
                 simulate_report.print_explain(Console(), replay)
             return
         simulation = run_replay(con, plan, keep)
-        info = log_info(con, summary, simulation.totals)
+        info = log_info(summary, simulation)
     observable = any(
         send.observable for j in simulation.totals.journeys.values() for send in j.sends.values()
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cjo_cli import __version__
+from cjo_cli.cli import options
 from cjo_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from cjo_cli.findings import Finding, Level
 from cjo_cli.spec.yaml_loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, Limits
@@ -64,18 +65,9 @@ def validate(
         help="An event log: also warn about funnel, entry and goal events it never contains.",
         show_default=False,
     ),
-    log_format: str = typer.Option(
-        "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
-    ),
-    max_rejects: str = typer.Option(
-        "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
-    ),
-    column_map: list[str] = typer.Option(
-        None,
-        "--map",
-        help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
-        show_default=False,
-    ),
+    log_format: str = options.LOG_FORMAT,
+    max_rejects: str = options.MAX_REJECTS,
+    column_map: list[str] = options.COLUMN_MAP,
 ) -> None:
     """Check journeys, funnels, maps and the rest: schema and semantic rules, all findings."""
     from cjo_cli.output.findings_formats import (

@@ -51,6 +51,7 @@ from cjo_cli.engine.replay_plan import (
     PlanJourney,
     in_quiet_hours,
     next_wall_time,
+    to_datetime,
 )
 
 NEVER = 1 << 62
@@ -142,7 +143,6 @@ class _Open:
     deferred: bool = False
     """Waiting in a send step for quiet hours to end."""
     planned: int = 0
-    moves: int = field(default=0)
 
 
 class _Customer:
@@ -268,7 +268,7 @@ class _Customer:
         number = self.entries.get(journey.id, 0) + 1
         self.entries[journey.id] = number
         self.last_entry[journey.id] = ts
-        holdout = _holdout(journey, self.customer)
+        holdout = in_holdout(journey.id, self.customer, journey.holdout_percent)
         record = EntryRecord(journey.id, number, ts, holdout)
         self.out.entries.append(record)
         state = _Open(journey, record, properties if journey.entry_reads_properties else None)
@@ -513,10 +513,6 @@ class _Customer:
                 self.finish(state, self.log_end, "censored")
 
 
-def _holdout(journey: PlanJourney, customer: str) -> bool:
-    return in_holdout(journey.id, customer, journey.holdout_percent)
-
-
 def _parse(properties: Any) -> dict[str, Any]:
     if properties is None:
         return {}
@@ -530,8 +526,6 @@ def _parse(properties: Any) -> dict[str, Any]:
 
 
 def _iso(us: int) -> str:
-    from cjo_cli.engine.replay_plan import to_datetime
-
     return to_datetime(us).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

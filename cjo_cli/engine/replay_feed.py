@@ -30,15 +30,13 @@ class CustomerRows:
     names: list[str]
 
 
-def log_end(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The last event time of the whole log (µs), where open journeys are censored."""
-    row = con.execute("SELECT epoch_us(max(ts)) FROM events").fetchall()[0]
-    return None if row is None or row[0] is None else int(row[0])
-
-
-def log_start(con: duckdb.DuckDBPyConnection) -> int | None:
-    row = con.execute("SELECT epoch_us(min(ts)) FROM events").fetchall()[0]
-    return None if row is None or row[0] is None else int(row[0])
+def log_span(con: duckdb.DuckDBPyConnection) -> tuple[int | None, int | None]:
+    """The first and last event times of the whole log (µs); open journeys are censored
+    at the last. (None, None) for an empty log."""
+    ((start, end),) = con.execute(
+        "SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events"
+    ).fetchall()
+    return (None, None) if end is None else (int(start), int(end))
 
 
 def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:
@@ -57,7 +55,8 @@ def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[st
     return traits
 
 
-def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any]]:
+def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any], int]:
+    """The feed's SQL, its parameters and how many mask columns it has."""
     masks = plan.mask_sql()
     names = plan.event_names()
     params: list[Any] = []
@@ -89,7 +88,7 @@ def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any]]:
         f'p, event FROM (SELECT customer_id, ts, file, "row", event, {", ".join(columns)} '
         f'FROM events WHERE {where}) WHERE {keep} ORDER BY customer_id, ts, file, "row"'
     )
-    return sql, params
+    return sql, params, len(masks)
 
 
 def _bit_index(bit: int) -> int:
@@ -102,9 +101,8 @@ def customer_rows(
     """The reduced log, one customer at a time, in (ts, file, row) order."""
     if not plan.filters:
         return
-    sql, params = _query(plan, customer)
+    sql, params, width = _query(plan, customer)
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
-    width = len(plan.mask_sql())
     current: CustomerRows | None = None
     for batch in reader:
         ids = batch.column(0).to_pylist()

@@ -43,6 +43,7 @@ from cjo_cli.model.conditions import (
     EventFilter,
     Not,
     PropertyCondition,
+    leaves,
 )
 
 SECOND = 1_000_000
@@ -199,15 +200,11 @@ def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]
 
 
 def reads_properties(condition: Condition | None) -> bool:
-    if condition is None:
-        return False
-    if isinstance(condition, PropertyCondition):
-        return True
-    if isinstance(condition, (AllOf, AnyOf)):
-        return any(reads_properties(item) for item in condition.items)
-    if isinstance(condition, Not):
-        return reads_properties(condition.item)
-    return False
+    return any(isinstance(leaf, PropertyCondition) for leaf in leaves(condition))
+
+
+def reads_traits(condition: Condition | None) -> bool:
+    return any(isinstance(leaf, AttributeCondition) for leaf in leaves(condition))
 
 
 # ---- steps and journeys -----------------------------------------------------
@@ -295,7 +292,6 @@ class Plan:
     caps: tuple[Cap, ...] = ()
     reads_properties: bool = False
     reads_traits: bool = False
-    trait_names: frozenset[str] = field(default_factory=frozenset)
     _routes: dict[int, tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -344,16 +340,6 @@ def _touchpoint(tp: Touchpoint, bits: BitRegistry) -> PlanTouchpoint:
     )
 
 
-def _trait_names(condition: Condition | None) -> set[str]:
-    if isinstance(condition, AttributeCondition):
-        return {condition.attribute}
-    if isinstance(condition, (AllOf, AnyOf)):
-        return set().union(*(_trait_names(item) for item in condition.items))
-    if isinstance(condition, Not):
-        return _trait_names(condition.item)
-    return set()
-
-
 def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
     """Compile the journeys (with the workspace's personas, touchpoints and policy)."""
     bits = BitRegistry()
@@ -362,7 +348,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
     policy_quiet = (policy.quiet_hours,) if policy and policy.quiet_hours else ()
     touchpoints: dict[str, PlanTouchpoint] = {}
     reads_props = False
-    traits: set[str] = set()
+    uses_traits = False
     compiled = []
     for rank, journey in enumerate(_priority(journeys, policy)):
         checks: list[tuple[str, Condition]] = []
@@ -376,7 +362,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         entry_checks = tuple(
             (label, compile_condition(condition, bits, counted)) for label, condition in checks
         )
-        traits |= _trait_names(entry_condition)
+        uses_traits = uses_traits or reads_traits(entry_condition)
         order = list(journey.steps)
         index = {step_id: number for number, step_id in enumerate(order)}
         steps = []
@@ -423,7 +409,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                         else compile_condition(branch.condition, bits, counted)
                     )
                     reads = reads or reads_properties(branch.condition)
-                    traits |= _trait_names(branch.condition)
+                    uses_traits = uses_traits or reads_traits(branch.condition)
                     branches.append((check, index[branch.next]))
                 steps.append(PlanStep(step_id, SPLIT, branches=tuple(branches)))
             elif isinstance(step, AbStep):
@@ -495,6 +481,5 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         observe_bits=observe,
         caps=caps,
         reads_properties=reads_props,
-        reads_traits=bool(traits),
-        trait_names=frozenset(traits),
+        reads_traits=uses_traits,
     )

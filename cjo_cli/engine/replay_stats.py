@@ -138,7 +138,6 @@ class ReplayTotals:
             if record.variant is not None:
                 variant = totals.variants.setdefault(record.variant, GroupTotals())
                 variant.entries += 1
-                variant.entered += 1
                 variant.converted += converted
         for journey_id, (holdout, converted) in entered.items():
             totals = self.journeys[journey_id]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cjo_cli.engine.replay import CustomerReplay, replay_customer
-from cjo_cli.engine.replay_feed import customer_rows, load_traits, log_end, log_start
+from cjo_cli.engine.replay_feed import customer_rows, load_traits, log_span
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.replay_tables import ReplayTables
@@ -37,9 +37,9 @@ def simulate(
     progress: Callable[[int], None] | None = None,
 ) -> Simulation:
     """Replay every customer of the log; with `keep_tables`, write the `--db` tables."""
-    end = log_end(con)
+    start, end = log_span(con)
     totals = ReplayTotals(plan)
-    result = Simulation(plan, totals, log_start(con), end)
+    result = Simulation(plan, totals, start, end)
     if end is None:
         return result
     traits = load_traits(con, plan)
@@ -73,12 +73,12 @@ def simulate(
 
 def explain(con: duckdb.DuckDBPyConnection, plan: Plan, customer: str) -> CustomerReplay | None:
     """One customer's replay with the reason for every move; None if the log lacks them."""
-    found = con.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer]).fetchall()[
-        0
-    ]
-    if not found or not found[0]:
+    ((found,),) = con.execute(
+        "SELECT count(*) FROM events WHERE customer_id = ?", [customer]
+    ).fetchall()
+    if not found:
         return None
-    end = log_end(con)
+    _, end = log_span(con)
     assert end is not None
     traits = load_traits(con, plan).get(customer)
     for rows in customer_rows(con, plan, customer):

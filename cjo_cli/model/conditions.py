@@ -7,6 +7,7 @@ the engines' job, so that both read the same model.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -85,15 +86,19 @@ class EventFilter:
     where: tuple[PropertyFilter, ...] = ()
 
 
+def leaves(condition: Condition | None) -> Iterator[Condition]:
+    """The event, attribute and property conditions inside a condition tree."""
+    if condition is None:
+        return
+    if isinstance(condition, (AllOf, AnyOf)):
+        for item in condition.items:
+            yield from leaves(item)
+    elif isinstance(condition, Not):
+        yield from leaves(condition.item)
+    else:
+        yield condition
+
+
 def events_named(condition: Condition) -> set[str]:
     """Every event name a condition looks at (for deciding which log rows matter)."""
-    if isinstance(condition, EventCondition):
-        return {condition.event}
-    if isinstance(condition, (AllOf, AnyOf)):
-        names: set[str] = set()
-        for item in condition.items:
-            names |= events_named(item)
-        return names
-    if isinstance(condition, Not):
-        return events_named(condition.item)
-    return set()
+    return {leaf.event for leaf in leaves(condition) if isinstance(leaf, EventCondition)}

@@ -1,0 +1,36 @@
+"""Options several commands share, declared once so they read and behave the same.
+
+Each is a typer `OptionInfo` used as a parameter default; typer only reads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+LOGS = typer.Option(
+    None, "--log", help="Event log file or glob; repeat for several.", show_default=False
+)
+WORKSPACE = typer.Option(
+    Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
+)
+LOG_FORMAT = typer.Option(
+    "auto", "--log-format", help="auto, jsonl, csv, parquet, segment, mixpanel, amplitude, ga4."
+)
+COLUMN_MAP = typer.Option(
+    None,
+    "--map",
+    help="CANONICAL=SOURCE column or key name, e.g. customer_id=user_id.",
+    show_default=False,
+)
+CUSTOMERS = typer.Option(
+    None, "--customers", help="Customer traits (CSV, JSON lines or identify calls)."
+)
+MAX_REJECTS = typer.Option(
+    "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
+)
+MEMORY_LIMIT = typer.Option(
+    None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
+)
+THREADS = typer.Option(None, "--threads", help="DuckDB threads.", min=1)
