@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from cjo_cli.cli import options
 from cjo_cli.cli.report_cmd import expand_logs, load_workspace, read_logs
 from cjo_cli.errors import EXIT_FINDINGS, UsageError
 
@@ -46,56 +47,64 @@ def read_version(spec: str) -> Version:
     raise UsageError(f"{spec}: no such file (for a git version write REV:PATH)")
 
 
-def _journey_ids(version: Version) -> list[str]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        documents = list(YAML(typ="safe").load_all(version.text))
-    except YAMLError as exc:
-        raise UsageError(f"{version.label}: not valid YAML: {exc}") from exc
-    return [
-        str(doc["id"])
-        for doc in documents
-        if isinstance(doc, dict) and doc.get("kind") == "journey" and "id" in doc
-    ]
-
-
-def _workspace_files(workspace: Path) -> list[Path]:
-    return sorted(
-        path.resolve()
-        for pattern in ("*.yaml", "*.yml")
-        for path in workspace.rglob(pattern)
-        if path.is_file()
+def _is_journey(root: Any, journey_id: str | None = None) -> bool:
+    return (
+        isinstance(root, dict)
+        and root.get("kind") == "journey"
+        and "id" in root
+        and (journey_id is None or root.get("id") == journey_id)
     )
 
 
-def _without_journey(path: Path, journey_id: str, folder: Path) -> Path | None:
-    """The file without the document of that journey (None when nothing else is left)."""
-    from ruamel.yaml import YAML
+def _journey_ids(version: Version) -> list[str]:
+    """The journeys a version defines, read with cjo's own bounded YAML loader."""
+    from cjo_cli.spec.yaml_loader import load_text
 
-    documents = list(YAML(typ="safe").load_all(path.read_text(encoding="utf-8")))
-    kept = [
-        doc
-        for doc in documents
-        if not (
-            isinstance(doc, dict) and doc.get("kind") == "journey" and doc.get("id") == journey_id
-        )
-    ]
-    if len(kept) == len(documents):
+    loaded = load_text(version.label, version.text)
+    ids = [str(doc.root["id"]) for doc in loaded.documents if _is_journey(doc.root)]
+    errors = [f for f in loaded.findings if f.level.value == "error"]
+    if not ids and errors:
+        raise UsageError(f"{version.label}: {errors[0]}")
+    return ids
+
+
+def _is_separator(line: str) -> bool:
+    return line.lstrip().startswith(("---", "..."))
+
+
+def _without_journey(path: Path, journey_id: str, folder: Path) -> Path | None:
+    """The file without the document of that journey (None when nothing else is left).
+
+    The other documents are copied as text, cut at the positions cjo's loader gives."""
+    from cjo_cli.spec.yaml_loader import load_text
+
+    text = path.read_text(encoding="utf-8")
+    documents = load_text(str(path), text).documents
+    if not any(_is_journey(doc.root, journey_id) for doc in documents):
         return path
+    lines = text.splitlines(keepends=True)
+    starts = [doc.pos[0] - 1 for doc in documents] + [len(lines)]
+    kept = []
+    for number, doc in enumerate(documents):
+        if _is_journey(doc.root, journey_id):
+            continue
+        chunk = lines[starts[number] : starts[number + 1]]
+        if chunk and _is_separator(chunk[0]):  # `--- {kind: ...}`: the root follows the marker
+            chunk[0] = chunk[0][doc.pos[1] - 1 :]
+        while chunk and (_is_separator(chunk[-1]) or not chunk[-1].strip()):
+            chunk.pop()
+        kept.append("".join(chunk).rstrip("\n") + "\n")
     if not kept:
         return None
     copy = folder / f"rest_{path.name}"
-    with copy.open("w", encoding="utf-8") as handle:
-        YAML().dump_all(kept, handle)
+    copy.write_text("---\n".join(kept), encoding="utf-8")
     return copy
 
 
 def load_version(workspace: Path, home: Any, version: Version, folder: Path) -> Any:
     """The version's journey, validated within the workspace; exit 1 on errors."""
     from cjo_cli.output.findings_formats import format_text
-    from cjo_cli.spec.workspace import validate_files
+    from cjo_cli.spec.workspace import validate_files, yaml_files
 
     ids = _journey_ids(version)
     if len(ids) != 1:
@@ -104,7 +113,8 @@ def load_version(workspace: Path, home: Any, version: Version, folder: Path) -> 
     defined = home.journeys.get(journey_id)
     defining = Path(defined.loc.path).resolve() if defined is not None else None
     files: list[Path] = []
-    for path in _workspace_files(workspace):
+    for path in yaml_files(workspace):
+        path = path.resolve()
         kept = _without_journey(path, journey_id, folder) if path == defining else path
         if kept is not None:
             files.append(kept)
@@ -162,18 +172,12 @@ def _side(totals: Any, journey_id: str) -> dict[str, Any]:
 def diff_command(
     old: str = typer.Argument(..., help="The old version: a file, or REV:PATH from git."),
     new: str = typer.Argument(..., help="The new version: a file, or REV:PATH from git."),
-    logs: list[str] = typer.Option(
-        None, "--log", help="Event log file or glob; repeat for several.", show_default=False
-    ),
-    workspace: Path = typer.Option(
-        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
-    ),
-    log_format: str = typer.Option("auto", "--log-format", help="auto, jsonl, csv, parquet, ..."),
-    column_map: list[str] = typer.Option(
-        None, "--map", help="CANONICAL=SOURCE column or key name.", show_default=False
-    ),
-    customers: Path | None = typer.Option(None, "--customers", help="Customer traits file."),
-    max_rejects: str = typer.Option("1%", "--max-rejects", help="Unreadable rows allowed."),
+    logs: list[str] = options.LOGS,
+    workspace: Path = options.WORKSPACE,
+    log_format: str = options.LOG_FORMAT,
+    column_map: list[str] = options.COLUMN_MAP,
+    customers: Path | None = options.CUSTOMERS,
+    max_rejects: str = options.MAX_REJECTS,
     show: int = typer.Option(5, "--show", help="How many changed customers to show.", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
