@@ -15,10 +15,7 @@ $(BIN)/cjo: pyproject.toml
 install: $(BIN)/cjo
 
 demo: $(BIN)/cjo
-	$(BIN)/cjo validate journeys/ --log samples/events.jsonl
-	$(BIN)/cjo report purchase_funnel product_to_cart --log samples/events.jsonl
-	$(BIN)/cjo simulate cart_abandonment account_signup_ab --log samples/events.jsonl --customers samples/customers.csv
-	$(BIN)/cjo map lisa_map
+	$(BIN)/cjo demo
 
 test: $(BIN)/cjo
 	$(BIN)/python -m pytest

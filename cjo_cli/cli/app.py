@@ -9,6 +9,7 @@ import typer
 
 from cjo_cli import __version__
 from cjo_cli.cli import (
+    demo_cmd,
     diff_cmd,
     init_cmd,
     map_cmd,
@@ -44,6 +45,7 @@ def root(
     """Customer journey orchestration as code."""
 
 
+app.command("demo")(demo_cmd.demo)
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)
 app.command("sample-log")(sample_log_cmd.sample_log)

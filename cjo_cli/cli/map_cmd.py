@@ -1,4 +1,4 @@
-"""`cjo map MAP_ID`: print a persona's journey map."""
+"""`cjo map MAP_ID [--log FILE...]`: print a persona's journey map, measured when a log is given."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from cjo_cli.cli import options
 from cjo_cli.errors import UsageError
 
 
@@ -15,28 +16,46 @@ class MapFormat(StrEnum):
     markdown = "markdown"
     mermaid = "mermaid"
     html = "html"
+    json = "json"
 
 
 def map_command(
     map_id: str = typer.Argument(..., help="The id of a map document."),
-    workspace: Path = typer.Option(
-        Path("journeys"), "--workspace", "-w", help="The workspace directory.", file_okay=False
-    ),
+    workspace: Path = options.WORKSPACE,
     output_format: MapFormat = typer.Option(
         MapFormat.terminal,
         "--format",
         "-f",
-        help="terminal (a grid), markdown, mermaid or html (a self-contained page).",
+        help="terminal (a grid), markdown, mermaid, html (a self-contained page) or json.",
     ),
     width: int | None = typer.Option(
         None, help="Terminal width to lay out for (default: the terminal's).", min=40
     ),
+    logs: list[str] = typer.Option(
+        None,
+        "--log",
+        help="Event log file or glob (repeat for several): put the measured numbers on the map.",
+        show_default=False,
+    ),
+    log_format: str = options.LOG_FORMAT,
+    column_map: list[str] = options.COLUMN_MAP,
+    customers: Path | None = options.CUSTOMERS,
+    max_rejects: str = options.MAX_REJECTS,
+    memory_limit: str | None = options.MEMORY_LIMIT,
+    threads: int | None = options.THREADS,
 ) -> None:
     """Print a persona's journey map: phases as columns, with actions, touchpoints,
-    thoughts, the emotion curve, information needs, pain points, measures and KPIs."""
+    thoughts, the emotion curve, information needs, pain points, measures and KPIs.
+    With --log, each phase also shows the customers who reached it, its KPI funnels'
+    conversion, its journeys' entered/converted, and its biggest exit point."""
     from rich.console import Console
 
-    from cjo_cli.cli.report_cmd import load_workspace
+    from cjo_cli.cli.measure import measure
+    from cjo_cli.cli.report_cmd import expand_logs, load_workspace, read_logs
+    from cjo_cli.engine.funnels import FunnelOptions
+    from cjo_cli.engine.map_overlay import MapOverlay
+    from cjo_cli.events.customers import load_customers
+    from cjo_cli.events.database import Settings, open_database
     from cjo_cli.output import journey_map
     from cjo_cli.spec.suggest import did_you_mean
 
@@ -45,11 +64,32 @@ def map_command(
     if jmap is None:
         known = ", ".join(sorted(ws.maps)) or "none"
         raise UsageError(f"no map {map_id!r} (maps: {known}){did_you_mean(map_id, ws.maps)}")
+    overlay: MapOverlay | None = None
+    source = ""
+    if logs:
+        if output_format is MapFormat.mermaid:
+            raise UsageError(
+                "a Mermaid journey diagram has no place for numbers: use --format terminal, "
+                "markdown or html with --log"
+            )
+        paths = expand_logs(logs)
+        source = ", ".join(path.name for path in paths)
+        settings = Settings(threads=threads, memory_limit=memory_limit)
+        with open_database(None, settings) as con:
+            read_logs(con, paths, log_format, column_map or [], max_rejects, False)
+            if customers is not None:
+                load_customers(con, customers)
+            found = measure(con, ws, [], [], [jmap], FunnelOptions(personas=dict(ws.personas)))
+            overlay = found.overlays[jmap.id]
     if output_format is MapFormat.markdown:
-        typer.echo(journey_map.render_markdown(jmap, ws), nl=False)
+        typer.echo(journey_map.render_markdown(jmap, ws, overlay, source), nl=False)
     elif output_format is MapFormat.mermaid:
         typer.echo(journey_map.render_mermaid(jmap, ws), nl=False)
+    elif output_format is MapFormat.json:
+        typer.echo(journey_map.render_json(jmap, ws, overlay, source), nl=False)
     elif output_format is MapFormat.html:
-        typer.echo(journey_map.render_html(jmap, ws), nl=False)
+        typer.echo(journey_map.render_html(jmap, ws, overlay, source), nl=False)
     else:
-        journey_map.render_terminal(jmap, ws, Console(width=width, highlight=False))
+        journey_map.render_terminal(
+            jmap, ws, Console(width=width, highlight=False), overlay, source
+        )

@@ -18,9 +18,10 @@ from cjo_cli.errors import EXIT_FINDINGS, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from cjo_cli.cli.measure import Measured
     from cjo_cli.engine.funnels import FunnelResult
     from cjo_cli.events.load import LoadSummary
-    from cjo_cli.model import Funnel, Workspace
+    from cjo_cli.model import Workspace
 
 
 Picked = TypeVar("Picked")
@@ -226,6 +227,12 @@ def report(
         "--db",
         help="Keep the events, rejects and results in this DuckDB file (written atomically).",
     ),
+    html: Path | None = typer.Option(
+        None,
+        "--html",
+        help="Also write a self-contained HTML report: funnels, journeys (replayed), maps.",
+        dir_okay=False,
+    ),
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
 ) -> None:
@@ -233,7 +240,8 @@ def report(
     median and mean time between steps (SPEC §5)."""
     from rich.console import Console
 
-    from cjo_cli.engine.funnels import FunnelOptions, run_funnel
+    from cjo_cli.cli.measure import measure, run_funnels
+    from cjo_cli.engine.funnels import FunnelOptions
     from cjo_cli.events.customers import load_customers
     from cjo_cli.events.database import Settings, open_database
     from cjo_cli.output import funnel_report
@@ -249,26 +257,27 @@ def report(
     )
     if by is not None and not by.strip():
         raise UsageError("--by needs persona or a property name")
+    if html is not None:
+        check_output_file(html, "--html")
     settings = Settings(threads=threads, memory_limit=memory_limit)
     err = Console(stderr=True)
+    log_paths = expand_logs(logs or [])
     with open_database(db, settings) as con:
         summary = read_logs(
-            con, expand_logs(logs or []), log_format, column_map or [], max_rejects, db is not None
+            con, log_paths, log_format, column_map or [], max_rejects, db is not None
         )
         if customers is not None:
             loaded = load_customers(con, customers)
             err.print(f"customers: {loaded.customers:,}", highlight=False)
-        results = []
-        for funnel in funnels:
-            funnel_options = options
-            if by is None and funnel.breakdown is not None and funnel.breakdown.by == "variant":
-                err.print(
-                    f"[yellow]{funnel.id}: a breakdown by A/B variant comes from the journey "
-                    "replay; `cjo simulate` shows conversion per variant. Showing the funnel "
-                    "without it[/]"
-                )
-                funnel = _without_breakdown(funnel)
-            results.append(run_funnel(con, funnel, funnel_options))
+        if html is None:
+            results = run_funnels(con, funnels, options, err)
+        else:
+            # The page also shows the journeys (replayed) and the maps (measured).
+            measured = measure(
+                con, ws, funnels, list(ws.journeys.values()), list(ws.maps.values()), options
+            )
+            results = [measured.funnels[funnel.id] for funnel in funnels]
+            page = html_page(con, ws, log_paths, summary, measured, results, customers is None)
         if db is not None:
             keep_results(con, results)
     if output_format is ReportFormat.json:
@@ -279,11 +288,67 @@ def report(
         sys.stdout.write(funnel_report.format_markdown(results, summary.read, summary.rejected))
     else:
         funnel_report.print_tables(Console(), results)
+    if html is not None:
+        write_text_atomically(html, page)
+        err.print(f"wrote {html} (open it in a browser; it needs no network)", highlight=False)
     if db is not None:
-        err.print(f"wrote {db} (tables events, rejects, funnel_steps, funnel_customers)")
+        extra = ", journey_entrants" if html is not None else ""
+        err.print(f"wrote {db} (tables events, rejects, funnel_steps, funnel_customers{extra})")
 
 
-def _without_breakdown(funnel: Funnel) -> Funnel:
-    from dataclasses import replace
+def check_output_file(path: Path, flag: str) -> None:
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; give a file name")
+    if not path.resolve().parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {path.resolve().parent} does not exist")
 
-    return replace(funnel, breakdown=None)
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    import os
+
+    building = path.with_name(f".{path.name}.building-{os.getpid()}")
+    try:
+        building.write_text(text, encoding="utf-8")
+        os.replace(building, path)
+    finally:
+        building.unlink(missing_ok=True)
+
+
+def html_page(
+    con: duckdb.DuckDBPyConnection,
+    ws: Workspace,
+    log_paths: list[Path],
+    summary: LoadSummary,
+    measured: Measured,
+    results: list[FunnelResult],
+    traits_missing: bool,
+    title: str = "cjo report",
+) -> str:
+    """The self-contained HTML report of what `measure` found."""
+    from cjo_cli.engine.replay_feed import log_span
+    from cjo_cli.engine.replay_plan import to_datetime
+    from cjo_cli.output import html_report, simulate_report
+
+    simulation = measured.simulation
+    if simulation is not None:
+        start, end = simulation.log_start, simulation.log_end
+    else:
+        start, end = log_span(con)
+    ((customers,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
+    facts = html_report.LogFacts(
+        tuple(path.name for path in log_paths),
+        summary.read,
+        summary.rejected,
+        None if start is None else to_datetime(start).strftime("%Y-%m-%d %H:%M"),
+        None if end is None else to_datetime(end).strftime("%Y-%m-%d %H:%M"),
+        int(customers),
+    )
+    notes: list[str] = []
+    totals = simulation.totals if simulation is not None else None
+    if totals is not None and simulation is not None:
+        observable = any(s.observable for j in totals.journeys.values() for s in j.sends.values())
+        notes = simulate_report.assumptions(
+            totals, observable, simulation.plan.reads_traits and traits_missing
+        )
+    return html_report.render_report(ws, facts, results, totals, measured.overlays, notes, title)

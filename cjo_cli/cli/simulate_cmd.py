@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from cjo_cli.errors import UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from cjo_cli.engine.replay import CustomerReplay
     from cjo_cli.engine.replay_plan import Plan
     from cjo_cli.engine.simulate import Simulation
     from cjo_cli.events.load import LoadSummary
@@ -39,7 +41,11 @@ def log_info(summary: LoadSummary, simulation: Simulation) -> dict[str, Any]:
 
 
 def run_replay(
-    con: duckdb.DuckDBPyConnection, plan: Plan, keep_tables: bool, quiet: bool = False
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    keep_tables: bool,
+    quiet: bool = False,
+    on_customer: Callable[[CustomerReplay], None] | None = None,
 ) -> Simulation:
     """The replay with a progress bar on a terminal."""
     from rich.console import Console
@@ -65,6 +71,7 @@ def run_replay(
                 con,
                 plan,
                 keep_tables=keep_tables,
+                on_customer=on_customer,
                 progress=lambda done: progress.update(task, completed=done),
             )
         except ReplayError as exc:

@@ -248,3 +248,31 @@ def print_tables(console: Console, results: Sequence[FunnelResult]) -> None:
     for result in results:
         console.print(funnel_table(result, console.width))
         console.print()
+
+
+def overview_table(results: Sequence[FunnelResult]) -> Table:
+    """One line per funnel: first and last step, conversion, and the KPI's target."""
+    table = Table(title="Funnels", title_justify="left")
+    table.add_column("Funnel", ratio=1)
+    table.add_column("Steps", justify="right")
+    table.add_column("Started", justify="right")
+    table.add_column("Completed", justify="right")
+    table.add_column("Conversion", justify="right")
+    table.add_column("KPI target", justify="right")
+    for result in results:
+        steps = result.total.steps
+        conversion = steps[-1].from_start if steps else None
+        target = result.funnel.kpi.target_percent if result.funnel.kpi else None
+        verdict = Text("–")
+        if target is not None and conversion is not None:
+            met = conversion * 100 >= target
+            verdict = Text(f"{target:g}% {'met' if met else 'missed'}", "green" if met else "red")
+        table.add_row(
+            Text(result.funnel.id),
+            str(len(steps)),
+            f"{steps[0].customers:,}" if steps else "0",
+            f"{steps[-1].customers:,}" if steps else "0",
+            percent(conversion),
+            verdict,
+        )
+    return table

@@ -19,6 +19,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from cjo_cli.engine.map_overlay import ExitPoint, MapOverlay, PhaseMeasure
 from cjo_cli.model import JourneyMap, Stage, Workspace
 
 ROWS = (
@@ -32,6 +33,8 @@ ROWS = (
     ("kpis", "KPIs"),
     ("journeys", "Journeys"),
 )
+# Rows that only a measured map (`--log`) has.
+MEASURED_ROWS = (("reached", "Reached"), ("biggest_exit", "Top exit"))
 # Marks every font has (emoji faces show as boxes without an emoji font, and take
 # an unpredictable width in terminals): the Japanese ◎ ○ △ × grading.
 FACES = {2: "◎", 1: "○", 0: "△", -1: "×", -2: "××"}
@@ -44,18 +47,74 @@ class Column:
     phase_id: str
     title: str
     stage: Stage | None
+    measured: PhaseMeasure | None = None
 
 
-def columns(jmap: JourneyMap, ws: Workspace) -> list[Column]:
+def columns(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None) -> list[Column]:
     """The map's phases in their declared order; phases with no stage are empty columns."""
     phases = ws.phases.get(jmap.phases)
     order = [(p.id, p.name) for p in phases.phases] if phases is not None else []
     known = {phase_id for phase_id, _ in order}
     order += [(phase_id, phase_id) for phase_id in jmap.stages if phase_id not in known]
-    return [Column(pid, name, jmap.stages.get(pid)) for pid, name in order]
+    measured = overlay.phases if overlay is not None else {}
+    return [Column(pid, name, jmap.stages.get(pid), measured.get(pid)) for pid, name in order]
 
 
-def _items(column: Column, row: str, ws: Workspace) -> list[str]:
+def rows(overlay: MapOverlay | None) -> tuple[tuple[str, str], ...]:
+    return ROWS + MEASURED_ROWS if overlay is not None else ROWS
+
+
+def _share(part: int, whole: int | None) -> str:
+    return f"{part / whole * 100:.1f}%" if whole else "–"
+
+
+def _measured_items(column: Column, row: str, customers: int) -> list[str] | None:
+    """The measured text of a row, or None when the row is not a measured one."""
+    measured = column.measured
+    if row == "reached":
+        if column.stage is None:
+            return []
+        if measured is None or measured.reached is None:
+            return ["not measured (no KPI funnel or journey here)"]
+        share = _share(measured.reached, customers)
+        return [f"{measured.reached:,} customers ({share} of the log)"]
+    if row == "biggest_exit":
+        point = measured.biggest_exit if measured is not None else None
+        if point is None:
+            return []
+        return [f"{point.where}: −{point.lost:,} of {point.of:,} ({_share(point.lost, point.of)})"]
+    if measured is None:
+        return None
+    if row == "kpis":
+        shown = []
+        for kpi in measured.kpis:
+            rate = _share(kpi.completed, kpi.started)
+            text = f"{kpi.label}: {rate} ({kpi.completed:,}/{kpi.started:,})"
+            if kpi.met is not None:
+                verdict = "meets" if kpi.met else "below"
+                text += f", {verdict} target {kpi.target_percent:g}%"
+            shown.append(text)
+        return shown
+    if row == "journeys":
+        shown = []
+        for journey in measured.journeys:
+            text = (
+                f"{journey.name}: {journey.entered:,} entered, {journey.converted:,} converted "
+                f"({_share(journey.converted, journey.entered)})"
+            )
+            if journey.holdout_entered:
+                text += f"; holdout {_share(journey.holdout_converted, journey.holdout_entered)}"
+            if journey.lift is not None:
+                text += f", lift {journey.lift.difference * 100:+.1f} pt"
+            shown.append(text)
+        return shown
+    return None
+
+
+def _items(column: Column, row: str, ws: Workspace, customers: int = 0) -> list[str]:
+    measured = _measured_items(column, row, customers)
+    if measured is not None:
+        return measured
     stage = column.stage
     if stage is None:
         return []
@@ -100,31 +159,71 @@ def _curve(column: Column) -> Text:
     return Text("\n".join(lines))
 
 
-def _table(jmap: JourneyMap, ws: Workspace, page: list[Column], width: int) -> Table:
+def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | None) -> Table:
     table = Table(box=box.SQUARE, show_lines=True, expand=True, width=width, title_justify="left")
     table.add_column("", style="bold", no_wrap=True, width=_LABEL_WIDTH)
     for column in page:
         table.add_column(column.title, ratio=1, overflow="fold")
-    for row, label in ROWS:
+    customers = overlay.customers if overlay is not None else 0
+    for row, label in rows(overlay):
         cells: list[Text | str] = []
         for column in page:
             if row == "emotion":
                 cells.append(_curve(column))
             else:
-                cells.append("\n".join(_bullet(item) for item in _items(column, row, ws)))
+                items = _items(column, row, ws, customers)
+                cells.append("\n".join(_bullet(item) for item in items))
         table.add_row(label, *cells)
     return table
 
 
-def render_terminal(jmap: JourneyMap, ws: Workspace, console: Console) -> None:
-    """Print the map on `console`, paging phases so that each column stays readable."""
+def _header(jmap: JourneyMap, ws: Workspace) -> tuple[str, str]:
+    """The persona's name, and the theme line (empty when the map has no theme)."""
     persona = ws.personas.get(jmap.persona)
-    header = Text(jmap.name, style="bold")
-    header.append(f"\npersona: {persona.name if persona else jmap.persona}")
     theme = jmap.theme
+    line = ""
     if theme.product or theme.start or theme.goal:
-        header.append(f"\nproduct: {theme.product}  start: {theme.start}  goal: {theme.goal}")
-    all_columns = columns(jmap, ws)
+        line = f"product: {theme.product}  start: {theme.start}  goal: {theme.goal}"
+    return (persona.name if persona else jmap.persona), line
+
+
+def where_lost(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay) -> str:
+    """The one-line answer to "where do we lose the persona?"."""
+    persona, _ = _header(jmap, ws)
+    found = overlay.biggest_exit
+    if found is None:
+        return f"Where we lose {persona}: the log shows no drop in this map's funnels and journeys."
+    phase_id, point = found
+    title = next((c.title for c in columns(jmap, ws) if c.phase_id == phase_id), phase_id)
+    return (
+        f"Where we lose {persona}: {title}, {point.where}: {point.lost:,} of {point.of:,} "
+        f"({_share(point.lost, point.of)}) did not go on."
+    )
+
+
+def measured_note(overlay: MapOverlay, source: str) -> str:
+    return (
+        f"Measured on {source}: {overlay.customers:,} customers; KPI and journey numbers are "
+        "those of `cjo report` and `cjo simulate` (all customers of the log, not only the persona)"
+    )
+
+
+def render_terminal(
+    jmap: JourneyMap,
+    ws: Workspace,
+    console: Console,
+    overlay: MapOverlay | None = None,
+    source: str = "",
+) -> None:
+    """Print the map on `console`, paging phases so that each column stays readable."""
+    persona, theme = _header(jmap, ws)
+    header = Text(jmap.name, style="bold")
+    header.append(f"\npersona: {persona}")
+    if theme:
+        header.append(f"\n{theme}")
+    if overlay is not None:
+        header.append(f"\n{measured_note(overlay, source)}", style="dim")
+    all_columns = columns(jmap, ws, overlay)
     width = console.width
     per_page = max(1, min(len(all_columns), (width - _LABEL_WIDTH - 4) // _MIN_COLUMN))
     pages = [all_columns[i : i + per_page] for i in range(0, len(all_columns), per_page)]
@@ -132,32 +231,47 @@ def render_terminal(jmap: JourneyMap, ws: Workspace, console: Console) -> None:
     for number, page in enumerate(pages, start=1):
         if len(pages) > 1:
             parts.append(Text(f"\nphases {number}/{len(pages)}", style="dim"))
-        parts.append(_table(jmap, ws, page, width))
+        parts.append(_table(ws, page, width, overlay))
+    if overlay is not None:
+        parts.append(Text(where_lost(jmap, ws, overlay), style="bold"))
     console.print(Group(*parts))
 
 
-def render_markdown(jmap: JourneyMap, ws: Workspace) -> str:
+def _emotion_items(column: Column, items: list[str]) -> list[str]:
+    if column.stage is not None and column.stage.emotion is not None:
+        return [f"{FACES[column.stage.emotion.score]} {items[0]}"]
+    return items
+
+
+def render_markdown(
+    jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
+) -> str:
     """A Markdown table: phases as columns, `<br>` between the items of a cell."""
-    cols = columns(jmap, ws)
-    persona = ws.personas.get(jmap.persona)
+    cols = columns(jmap, ws, overlay)
+    persona, _ = _header(jmap, ws)
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"# {jmap.name}", "", f"Persona: {persona.name if persona else jmap.persona}"]
+    lines = [f"# {jmap.name}", "", f"Persona: {persona}"]
     theme = jmap.theme
     if theme.product or theme.start or theme.goal:
         lines.append(f"Product: {theme.product} · Start: {theme.start} · Goal: {theme.goal}")
+    if overlay is not None:
+        lines += ["", cell(measured_note(overlay, source))]
     lines += ["", "| | " + " | ".join(cell(c.title) for c in cols) + " |"]
     lines.append("|---|" + "---|" * len(cols))
-    for row, label in ROWS:
+    customers = overlay.customers if overlay is not None else 0
+    for row, label in rows(overlay):
         values = []
         for column in cols:
-            items = _items(column, row, ws)
-            if row == "emotion" and column.stage and column.stage.emotion:
-                items = [f"{FACES[column.stage.emotion.score]} {items[0]}"]
+            items = _items(column, row, ws, customers)
+            if row == "emotion":
+                items = _emotion_items(column, items)
             values.append("<br>".join(cell(item) for item in items))
         lines.append(f"| **{label}** | " + " | ".join(values) + " |")
+    if overlay is not None:
+        lines += ["", f"**{cell(where_lost(jmap, ws, overlay))}**"]
     return "\n".join(lines) + "\n"
 
 
@@ -225,49 +339,133 @@ def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
     return "".join(parts)
 
 
-_HTML_STYLE = """
+MAP_STYLE = """
 body { font-family: system-ui, "Hiragino Sans", "Noto Sans CJK JP", sans-serif; margin: 2rem; }
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 th, td { border: 1px solid #ccc; padding: .4rem .5rem; vertical-align: top; font-size: .9rem; }
 th { background: #f6f6f6; } td.label { font-weight: bold; width: 8rem; background: #fafafa; }
 ul { margin: 0; padding-left: 1.1rem; } .theme { color: #555; }
+tr.measured td { background: #eef6ff; } p.lost { font-weight: bold; color: #b02a37; }
 @media print { body { margin: 0; } th, td { font-size: .75rem; } }
 """
 
 
-def map_table_html(jmap: JourneyMap, ws: Workspace) -> str:
+def map_table_html(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None) -> str:
     """The map grid as an HTML table with the emotion curve above it (a fragment)."""
-    cols = columns(jmap, ws)
+    cols = columns(jmap, ws, overlay)
     head = "".join(f"<th>{escape(c.title)}</th>" for c in cols)
-    rows = []
-    for row, label in ROWS:
+    customers = overlay.customers if overlay is not None else 0
+    body_rows = []
+    for row, label in rows(overlay):
         cells = []
         for column in cols:
-            items = _items(column, row, ws)
-            if row == "emotion" and column.stage is not None and column.stage.emotion is not None:
-                items = [f"{FACES[column.stage.emotion.score]} {items[0]}"]
+            items = _items(column, row, ws, customers)
+            if row == "emotion":
+                items = _emotion_items(column, items)
             inner = "".join(f"<li>{escape(item)}</li>" for item in items)
             cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
-        rows.append(f'<tr><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
+        kind = ' class="measured"' if (row, label) in MEASURED_ROWS else ""
+        body_rows.append(f'<tr{kind}><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
     # The curve sits in a row spanning the phase columns, so its points line up with them.
     curve = (
         f'<tr><td class="label">Emotion curve</td>'
         f'<td colspan="{len(cols)}">{emotion_svg(cols)}</td></tr>'
     )
-    body = curve + "".join(rows)
-    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = curve + "".join(body_rows)
+    table = f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if overlay is not None:
+        table += f'<p class="lost">{escape(where_lost(jmap, ws, overlay))}</p>'
+    return table
 
 
-def render_html(jmap: JourneyMap, ws: Workspace) -> str:
-    """A self-contained HTML page of the map: no scripts, no network, printable."""
-    persona = ws.personas.get(jmap.persona)
+def map_intro_html(jmap: JourneyMap, ws: Workspace) -> str:
+    persona, _ = _header(jmap, ws)
     theme = jmap.theme
     return (
-        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-        f"<title>{escape(jmap.name)}</title><style>{_HTML_STYLE}</style></head><body>"
-        f"<h1>{escape(jmap.name)}</h1>"
-        f'<p class="theme">Persona: {escape(persona.name if persona else jmap.persona)}'
+        f'<p class="theme">Persona: {escape(persona)}'
         f" · Product: {escape(theme.product)} · Start: {escape(theme.start)}"
         f" · Goal: {escape(theme.goal)}</p>"
-        f"{map_table_html(jmap, ws)}</body></html>\n"
     )
+
+
+def render_html(
+    jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
+) -> str:
+    """A self-contained HTML page of the map: no scripts, no network, printable."""
+    note = f'<p class="theme">{escape(measured_note(overlay, source))}</p>' if overlay else ""
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<title>{escape(jmap.name)}</title><style>{MAP_STYLE}</style></head><body>"
+        f"<h1>{escape(jmap.name)}</h1>{map_intro_html(jmap, ws)}{note}"
+        f"{map_table_html(jmap, ws, overlay)}</body></html>\n"
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def render_json(
+    jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
+) -> str:
+    """The map's phases with their measured numbers (null without a log), for scripts and
+    for checking that the map says what `cjo report` and `cjo simulate` say."""
+    import json
+
+    def exit_point(point: ExitPoint | None) -> dict[str, object] | None:
+        if point is None:
+            return None
+        share = _round(point.share)
+        return {"where": point.where, "lost": point.lost, "of": point.of, "share": share}
+
+    phases = []
+    for column in columns(jmap, ws, overlay):
+        stage, measured = column.stage, column.measured
+        entry: dict[str, object] = {
+            "id": column.phase_id,
+            "name": column.title,
+            "emotion": stage.emotion.score if stage is not None and stage.emotion else None,
+            "reached": measured.reached if measured is not None else None,
+        }
+        if measured is not None:
+            entry["kpis"] = [
+                {
+                    "funnel": kpi.funnel,
+                    "label": kpi.label,
+                    "started": kpi.started,
+                    "completed": kpi.completed,
+                    "rate": _round(kpi.rate),
+                    "target_percent": kpi.target_percent,
+                    "met": kpi.met,
+                }
+                for kpi in measured.kpis
+            ]
+            entry["journeys"] = [
+                {
+                    "journey": j.journey,
+                    "name": j.name,
+                    "entered": j.entered,
+                    "converted": j.converted,
+                    "conversion_rate": _round(j.rate),
+                    "holdout_entered": j.holdout_entered,
+                    "holdout_converted": j.holdout_converted,
+                    "lift": None if j.lift is None else _round(j.lift.difference),
+                }
+                for j in measured.journeys
+            ]
+            entry["top_exit"] = exit_point(measured.biggest_exit)
+        phases.append(entry)
+    data: dict[str, object] = {
+        "map": jmap.id,
+        "name": jmap.name,
+        "persona": jmap.persona,
+        "measured_on": source or None,
+        "customers": overlay.customers if overlay is not None else None,
+        "phases": phases,
+    }
+    if overlay is not None:
+        found = overlay.biggest_exit
+        data["top_exit"] = (
+            None if found is None else {"phase": found[0], **(exit_point(found[1]) or {})}
+        )
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

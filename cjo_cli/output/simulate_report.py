@@ -257,3 +257,35 @@ def explain_json(replay: CustomerReplay) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+def overview_table(totals: ReplayTotals) -> Table:
+    """One line per journey: entered, converted, the holdout and the measured effect."""
+    table = Table(title="Journeys (replayed)", title_justify="left")
+    table.add_column("Journey", ratio=1)
+    table.add_column("Entered", justify="right")
+    table.add_column("Converted", justify="right")
+    table.add_column("Holdout", justify="right")
+    table.add_column("Effect, 95% CI", justify="right")
+    table.add_column("Sent", justify="right")
+    for journey in totals.journeys.values():
+        found = lift(journey.treated, journey.holdout)
+        effect = (
+            "–"
+            if found is None
+            else f"{found.difference * 100:+.1f} pt, {found.low * 100:+.1f}…{found.high * 100:+.1f}"
+        )
+        holdout = (
+            f"{_percent(journey.holdout.rate)} of {journey.holdout.entered:,}"
+            if journey.holdout.entered
+            else "–"
+        )
+        table.add_row(
+            Text(journey.id),
+            f"{journey.treated.entered:,}",
+            f"{journey.treated.converted:,} ({_percent(journey.treated.rate)})",
+            holdout,
+            effect,
+            f"{sum(send.sent for send in journey.sends.values()):,}",
+        )
+    return table
