@@ -67,3 +67,36 @@ def test_the_map_page_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) -> No
     )
     assert picture.returncode == 0, picture.stderr[-500:]
     assert shot.stat().st_size > 20_000  # a real page, not a blank one
+
+
+def test_the_demo_report_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) -> None:
+    """The README's main job: `cjo demo` writes a report that a browser shows with the
+    funnels' numbers, the step names (Japanese too) and the charts."""
+    import duckdb
+
+    result = run_cjo("demo", "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "demo" / "report.html"
+    dom = browse(page, tmp_path / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-500:]
+    with duckdb.connect(str(tmp_path / "demo" / "cjo.duckdb"), read_only=True) as con:
+        steps = con.execute(
+            'SELECT name, customers FROM funnel_steps WHERE "group" IS NULL'
+        ).fetchall()
+    assert len(steps) >= 14
+    for name, customers in steps:
+        assert name in dom.stdout
+        assert f"{customers:,} · " in dom.stdout
+    for text in ("商品閲覧", "カート追加", "カゴ落ちリマインド", "wait_open", "Where we lose"):
+        assert text in dom.stdout
+    for chart in ("funnel-chart", "flow-chart", "holdout-chart", "<polyline"):
+        assert chart in dom.stdout
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    shot = out / "demo_report.png"
+    shot.unlink(missing_ok=True)
+    picture = browse(
+        page, tmp_path / "profile-shot", "--window-size=1400,2600", f"--screenshot={shot}"
+    )
+    assert picture.returncode == 0, picture.stderr[-500:]
+    assert shot.stat().st_size > 50_000
