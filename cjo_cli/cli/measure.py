@@ -30,16 +30,12 @@ class Measured:
     overlays: dict[str, MapOverlay]
 
 
-def run_funnels(
-    con: duckdb.DuckDBPyConnection,
-    funnels: Sequence[Funnel],
-    options: FunnelOptions,
-    err: Console,
-) -> list[FunnelResult]:
-    """`run_funnel` for each, with the note for a breakdown only the replay can give."""
-    from cjo_cli.engine.funnels import run_funnel
-
-    results = []
+def without_variant_breakdowns(
+    funnels: Sequence[Funnel], options: FunnelOptions, err: Console
+) -> list[Funnel]:
+    """The funnels as a report can compute them: a breakdown by A/B variant comes from
+    the replay, so it is dropped with a note."""
+    prepared = []
     for funnel in funnels:
         variant = funnel.breakdown is not None and funnel.breakdown.by == "variant"
         if options.breakdown is None and variant:
@@ -49,8 +45,20 @@ def run_funnels(
                 "without it[/]"
             )
             funnel = replace(funnel, breakdown=None)
-        results.append(run_funnel(con, funnel, options))
-    return results
+        prepared.append(funnel)
+    return prepared
+
+
+def run_funnels(
+    con: duckdb.DuckDBPyConnection,
+    funnels: Sequence[Funnel],
+    options: FunnelOptions,
+    err: Console,
+) -> list[FunnelResult]:
+    """`run_funnel` for each, after `without_variant_breakdowns`."""
+    from cjo_cli.engine.funnels import run_funnel
+
+    return [run_funnel(con, f, options) for f in without_variant_breakdowns(funnels, options, err)]
 
 
 def measure(

@@ -5,6 +5,7 @@ Each is a typer `OptionInfo` used as a parameter default; typer only reads it.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -34,3 +35,28 @@ MEMORY_LIMIT = typer.Option(
     None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
 )
 THREADS = typer.Option(None, "--threads", help="DuckDB threads.", min=1)
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+ENGINE = typer.Option(
+    Engine.duckdb,
+    "--engine",
+    help="duckdb (embedded, the default) or spark (pip install 'cjo[spark]'): same numbers.",
+)
+SPARK_MASTER = typer.Option(
+    "local[*]",
+    "--spark-master",
+    envvar="CJO_SPARK_MASTER",
+    help="With --engine spark: local[N], spark://HOST:PORT, yarn, k8s://URL, or a Spark "
+    "Connect URL sc://HOST:15002.",
+)
+SPARK_CONF = typer.Option(
+    None,
+    "--spark-conf",
+    help="With --engine spark: a Spark setting KEY=VALUE (repeat), on top of SPARK_CONF_DIR's.",
+    show_default=False,
+)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 
 from cjo_cli.cli import options
+from cjo_cli.cli import options as options_module
 from cjo_cli.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -235,6 +236,9 @@ def report(
     ),
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
+    engine: options.Engine = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
     """Funnel conversion per step, from step 1 and from the previous step, with the
     median and mean time between steps (SPEC §5)."""
@@ -244,7 +248,6 @@ def report(
     from cjo_cli.engine.funnels import FunnelOptions
     from cjo_cli.events.customers import load_customers
     from cjo_cli.events.database import Settings, open_database
-    from cjo_cli.output import funnel_report
 
     ws = load_workspace(workspace)
     funnels = pick_documents("funnel", ws.funnels, funnel_ids or [])
@@ -262,6 +265,26 @@ def report(
     settings = Settings(threads=threads, memory_limit=memory_limit)
     err = Console(stderr=True)
     log_paths = expand_logs(logs or [])
+    if engine is options_module.Engine.spark:
+        from cjo_cli.cli.measure import without_variant_breakdowns
+        from cjo_cli.cli.spark_run import refuse_duckdb_options, spark_input
+        from cjo_cli.spark.funnels import run_funnel as run_on_spark
+
+        refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
+        with spark_input(
+            log_paths,
+            log_format,
+            column_map or [],
+            max_rejects,
+            customers,
+            spark_master,
+            spark_conf or [],
+        ) as given:
+            prepared = without_variant_breakdowns(funnels, options, err)
+            results = [run_on_spark(given.log, f, options, given.traits) for f in prepared]
+            summary = given.log.summary
+        print_results(results, output_format, summary.read, summary.rejected)
+        return
     with open_database(db, settings) as con:
         summary = read_logs(
             con, log_paths, log_format, column_map or [], max_rejects, db is not None
@@ -280,20 +303,30 @@ def report(
             page = html_page(con, ws, log_paths, summary, measured, results, customers is None)
         if db is not None:
             keep_results(con, results)
-    if output_format is ReportFormat.json:
-        typer.echo(funnel_report.format_json(results, summary.read, summary.rejected))
-    elif output_format is ReportFormat.csv:
-        sys.stdout.write(funnel_report.format_csv(results))
-    elif output_format is ReportFormat.markdown:
-        sys.stdout.write(funnel_report.format_markdown(results, summary.read, summary.rejected))
-    else:
-        funnel_report.print_tables(Console(), results)
+    print_results(results, output_format, summary.read, summary.rejected)
     if html is not None:
         write_text_atomically(html, page)
         err.print(f"wrote {html} (open it in a browser; it needs no network)", highlight=False)
     if db is not None:
         extra = ", journey_entrants" if html is not None else ""
         err.print(f"wrote {db} (tables events, rejects, funnel_steps, funnel_customers{extra})")
+
+
+def print_results(
+    results: list[FunnelResult], output_format: ReportFormat, read: int, rejected: int
+) -> None:
+    from rich.console import Console
+
+    from cjo_cli.output import funnel_report
+
+    if output_format is ReportFormat.json:
+        typer.echo(funnel_report.format_json(results, read, rejected))
+    elif output_format is ReportFormat.csv:
+        sys.stdout.write(funnel_report.format_csv(results))
+    elif output_format is ReportFormat.markdown:
+        sys.stdout.write(funnel_report.format_markdown(results, read, rejected))
+    else:
+        funnel_report.print_tables(Console(), results)
 
 
 def check_output_file(path: Path, flag: str) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cjo_cli.engine.replay_plan import Plan
     from cjo_cli.engine.simulate import Simulation
     from cjo_cli.events.load import LoadSummary
+    from cjo_cli.model import Workspace
 
 
 class SimulateFormat(StrEnum):
@@ -103,6 +104,9 @@ def simulate_command(
     ),
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
+    engine: options.Engine = options.ENGINE,
+    spark_master: str = options.SPARK_MASTER,
+    spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
     """Replay a recorded event log through journeys (SPEC §4): who would have entered,
     what would have been sent and when, who converted (against the holdout), where
@@ -120,6 +124,24 @@ def simulate_command(
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
     err = Console(stderr=True)
+    if engine is options.Engine.spark:
+        from cjo_cli.cli.spark_run import refuse_duckdb_options
+
+        refuse_duckdb_options(db=db, explain=explain, memory_limit=memory_limit, threads=threads)
+        _simulate_on_spark(
+            ws,
+            [j.id for j in journeys],
+            names,
+            expand_logs(logs or []),
+            log_format,
+            column_map or [],
+            max_rejects,
+            customers,
+            output_format,
+            spark_master,
+            spark_conf or [],
+        )
+        return
     settings = Settings(threads=threads, memory_limit=memory_limit)
     keep = db is not None and explain is None
     with open_database(db if keep else None, settings) as con:
@@ -152,3 +174,44 @@ def simulate_command(
         simulate_report.print_summary(Console(), simulation.totals, names, notes)
     if keep:
         err.print(f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)")
+
+
+def _simulate_on_spark(
+    ws: Workspace,
+    journey_ids: list[str],
+    names: dict[str, str],
+    logs: list[Path],
+    log_format: str,
+    column_map: list[str],
+    max_rejects: str,
+    customers: Path | None,
+    output_format: SimulateFormat,
+    master: str,
+    conf: list[str],
+) -> None:
+    from rich.console import Console
+
+    from cjo_cli.cli.spark_run import spark_input
+    from cjo_cli.engine.replay_plan import build_plan, to_datetime
+    from cjo_cli.output import simulate_report
+    from cjo_cli.spark.replay import simulate
+
+    plan = build_plan(ws, [ws.journeys[j] for j in journey_ids])
+    with spark_input(logs, log_format, column_map, max_rejects, customers, master, conf) as given:
+        found = simulate(given.log, ws, journey_ids, given.traits)
+        summary = given.log.summary
+    totals = found.totals
+    observable = any(s.observable for j in totals.journeys.values() for s in j.sends.values())
+    notes = simulate_report.assumptions(totals, observable, plan.reads_traits and customers is None)
+    if output_format is SimulateFormat.json:
+        start, end = found.log_start, found.log_end
+        info = {
+            "read": summary.read,
+            "rejected": summary.rejected,
+            "customers_replayed": totals.customers,
+            "start": None if start is None else to_datetime(start).isoformat(),
+            "end": None if end is None else to_datetime(end).isoformat(),
+        }
+        typer.echo(simulate_report.format_json(totals, names, info, notes))
+    else:
+        simulate_report.print_summary(Console(), totals, names, notes)

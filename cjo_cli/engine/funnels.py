@@ -88,7 +88,7 @@ class FunnelOptions:
 
 
 @dataclass(frozen=True)
-class _Breakdown:
+class BreakdownChoice:
     by: str  # "persona" | "property"
     key: str | None = None
     attribution: str = "first_touch"
@@ -411,11 +411,13 @@ def _group_stats(
     for row in rows:
         label, excluded, values = row[0], int(row[1]), list(row[2:])
         # Excluded customers are in the group's rows: take them out of the counts.
-        groups[label] = _stats(funnel, values, excluded)
+        groups[label] = group_from_values(funnel, values, excluded)
     return groups
 
 
-def _stats(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
+def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
+    """Step stats from [count1, count2, median2, mean2, count3, ...] (medians and means
+    in seconds; None where nobody reached the step)."""
     counts: list[int] = []
     stats: list[StepStats] = []
     cursor = 0
@@ -443,18 +445,18 @@ def _stats(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
     return FunnelGroup(None, tuple(stats), excluded)
 
 
-def _parse_breakdown(funnel: Funnel, options: FunnelOptions) -> _Breakdown | None:
+def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
     if options.breakdown is not None:
         text = options.breakdown.strip()
         if text == "persona":
-            return _Breakdown("persona")
+            return BreakdownChoice("persona")
         key, _, attribution = text.partition(":")
-        return _Breakdown("property", key, attribution or "first_touch")
+        return BreakdownChoice("property", key, attribution or "first_touch")
     if funnel.breakdown is None:
         return None
     if funnel.breakdown.by == "property":
-        return _Breakdown("property", funnel.breakdown.property, funnel.breakdown.attribution)
-    return _Breakdown(funnel.breakdown.by)
+        return BreakdownChoice("property", funnel.breakdown.property, funnel.breakdown.attribution)
+    return BreakdownChoice(funnel.breakdown.by)
 
 
 def _breakdown_values(con: duckdb.DuckDBPyConnection, funnel: Funnel, attribution: str) -> None:
@@ -513,14 +515,14 @@ def run_funnel(
     """Compute one funnel over the `events` relation of `con`."""
     con.execute(CREATE_CUSTOMERS)
     persona = options.personas.get(funnel.persona) if funnel.persona else None
-    breakdown = _parse_breakdown(funnel, options)
+    breakdown = parse_breakdown(funnel, options)
     value_path = (
         json_path(breakdown.key)
         if breakdown is not None and breakdown.by == "property" and breakdown.key
         else None
     )
     engine, key = _attempts(con, funnel, persona, options, value_path)
-    empty = _stats(funnel, [0, *[0, None, None] * (len(funnel.steps) - 1)], 0)
+    empty = group_from_values(funnel, [0, *[0, None, None] * (len(funnel.steps) - 1)], 0)
     included = "CASE WHEN a.excluded THEN NULL ELSE 'all' END"
     total = _group_stats(con, funnel, included, []).get("all", empty)
     total = FunnelGroup(None, total.steps, _count_excluded(con))

@@ -117,6 +117,40 @@ class ReplayTotals:
                     totals.variants.setdefault(name, GroupTotals())
             self.journeys[journey.id] = totals
 
+    def merge(self, other: ReplayTotals) -> None:
+        """Add totals counted elsewhere (another partition of the customers) to these."""
+        self.customers += other.customers
+        self.events += other.events
+        for journey_id, theirs in other.journeys.items():
+            mine = self.journeys[journey_id]
+            for group, their_group in (
+                (mine.treated, theirs.treated),
+                (mine.holdout, theirs.holdout),
+                *(
+                    (mine.variants.setdefault(n, GroupTotals()), g)
+                    for n, g in theirs.variants.items()
+                ),
+            ):
+                group.entered += their_group.entered
+                group.converted += their_group.converted
+                group.entries += their_group.entries
+            for reason, count in theirs.exits.items():
+                mine.exits[reason] += count
+            for step_id, step in theirs.steps.items():
+                target = mine.steps[step_id]
+                target.unique += step.unique
+                target.total += step.total
+                for reason, count in step.left.items():
+                    target.left[reason] += count
+            for touchpoint, send in theirs.sends.items():
+                into = mine.sends[touchpoint]
+                into.sent += send.sent
+                into.capped += send.capped
+                into.deferred += send.deferred
+                into.delivered += send.delivered
+                into.opened += send.opened
+                into.clicked += send.clicked
+
     def add(self, replay: CustomerReplay, events: int = 0) -> None:
         self.customers += 1
         self.events += events

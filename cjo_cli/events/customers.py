@@ -185,3 +185,22 @@ def load_customers(con: duckdb.DuckDBPyConnection, path: Path) -> CustomersSumma
         con.execute('INSERT INTO rejects SELECT file, "row", raw, reason FROM customer_rejects')
         con.unregister("customer_rejects")
     return CustomersSummary(str(path), len(merged), rows, len(rejects.rows), skipped)
+
+
+def read_traits(path: Path) -> tuple[dict[str, dict[str, Any]], CustomersSummary]:
+    """The traits of every customer in a customers file, for an executor without DuckDB
+    tables (Spark): read by the same reader, into memory."""
+    import json
+
+    from cjo_cli.events.load import connect
+
+    con = connect()
+    try:
+        summary = load_customers(con, path)
+        traits: dict[str, dict[str, Any]] = {}
+        for customer, text in con.execute("SELECT customer_id, traits FROM customers").fetchall():
+            value = json.loads(text) if isinstance(text, str) else text
+            traits[customer] = value if isinstance(value, dict) else {}
+    finally:
+        con.close()
+    return traits, summary

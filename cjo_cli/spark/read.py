@@ -1,0 +1,161 @@
+"""Event logs into a Spark DataFrame with cjo's own readers, one task per file.
+
+Each task loads its file with `events.load.load_events`, the reader the DuckDB
+engine uses, into an in-memory DuckDB on the worker, and hands back the accepted
+rows and the rejects. So the rules (formats, vendor shapes, `--map`, timestamps,
+what is rejected and why) are the same code on both engines, and the Spark log
+has exactly the rows of the DuckDB one. Parallelism is by file: a large export
+comes, as Spark and warehouse exports do, as many part files.
+
+The rows: customer_id, event, t (µs since the epoch, UTC), properties (JSON text),
+file, row. Workers must see the files at the given paths (a shared file system
+on a cluster).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cjo_cli.events.load import FileSummary, LoadSummary, sniff
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+
+OUTPUT_SCHEMA = (
+    "kind string, customer_id string, event string, t long, properties string, file string, "
+    "row long, raw string, reason string, fmt string, read long, rejected long, not_events long"
+)
+EVENT_COLUMNS = ("customer_id", "event", "t", "properties", "file", "row")
+BATCH_ROWS = 65_536
+
+
+@dataclass
+class SparkLog:
+    events: DataFrame
+    """customer_id, event, t, properties, file, row; cached."""
+    rejects: DataFrame
+    """file, row, raw, reason."""
+    summary: LoadSummary
+
+    def span(self) -> tuple[int | None, int | None]:
+        """The first and last event times (µs), as `replay_feed.log_span`."""
+        from pyspark.sql import functions as F
+
+        row = self.events.agg(F.min("t"), F.max("t")).collect()[0]
+        return (None, None) if row[1] is None else (int(row[0]), int(row[1]))
+
+
+def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The worker's side: each (path, fmt, mapping) row becomes its events, rejects and
+    one summary row."""
+    import pyarrow as pa
+
+    from cjo_cli.errors import CjoError
+    from cjo_cli.events.load import connect, load_events
+
+    names = OUTPUT_SCHEMA_NAMES
+    for batch in batches:
+        for path, label, fmt, mapping in zip(
+            batch.column(0).to_pylist(),
+            batch.column(1).to_pylist(),
+            batch.column(2).to_pylist(),
+            batch.column(3).to_pylist(),
+            strict=True,
+        ):
+            con = connect()
+            try:
+                try:
+                    loaded = load_events(con, [Path(path)], fmt, json.loads(mapping))
+                except CjoError as exc:
+                    # Said on the driver as the DuckDB engine says it, not as a task failure.
+                    failed: dict[str, Any] = dict.fromkeys(names)
+                    failed.update(kind="error", file=label, reason=str(exc).replace(path, label))
+                    yield pa.RecordBatch.from_pylist([failed], schema=_ARROW_SCHEMA)
+                    continue
+                summary = loaded.files[0]
+                events = con.sql(
+                    "SELECT 'event' AS kind, customer_id, event, epoch_us(ts) AS t, "
+                    'CAST(properties AS VARCHAR) AS properties, ? AS file, "row", '
+                    "NULL::VARCHAR AS raw, NULL::VARCHAR AS reason, NULL::VARCHAR AS fmt, "
+                    "NULL::BIGINT AS read, NULL::BIGINT AS rejected, NULL::BIGINT AS not_events "
+                    'FROM events ORDER BY "row"',
+                    params=[label],
+                ).to_arrow_reader(BATCH_ROWS)
+                for part in events:
+                    yield pa.RecordBatch.from_arrays(part.columns, names=names)
+                rejects = con.sql(
+                    "SELECT 'reject' AS kind, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, "
+                    'NULL::VARCHAR, ? AS file, "row", raw, reason, NULL::VARCHAR, NULL::BIGINT, '
+                    'NULL::BIGINT, NULL::BIGINT FROM rejects ORDER BY "row"',
+                    params=[label],
+                ).to_arrow_reader(BATCH_ROWS)
+                for part in rejects:
+                    yield pa.RecordBatch.from_arrays(part.columns, names=names)
+            finally:
+                con.close()
+            values: dict[str, Any] = dict.fromkeys(names)
+            values.update(
+                kind="file",
+                file=label,
+                fmt=summary.format,
+                read=summary.read,
+                rejected=summary.rejected,
+                not_events=summary.not_events,
+            )
+            yield pa.RecordBatch.from_pylist([values], schema=_ARROW_SCHEMA)
+
+
+OUTPUT_SCHEMA_NAMES = [part.split()[0] for part in OUTPUT_SCHEMA.split(", ")]
+
+
+def _arrow_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "long": pa.int64()}
+    return pa.schema(
+        [(part.split()[0], types[part.split()[1]]) for part in OUTPUT_SCHEMA.split(", ")]
+    )
+
+
+_ARROW_SCHEMA = _arrow_schema()
+
+
+def read_events(
+    spark: SparkSession,
+    paths: Sequence[Path],
+    log_format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+) -> SparkLog:
+    """Every file read by cjo's reader on the workers; the events cached for the queries
+    that follow."""
+    from pyspark import StorageLevel
+
+    from cjo_cli.events.load import EventLogError
+
+    rows = []
+    for path in paths:
+        if not path.is_file():
+            raise EventLogError(f"{path}: no such file")
+        fmt = sniff(path) if log_format == "auto" else log_format
+        # Workers open the absolute path; rows keep the name as given, as in DuckDB.
+        rows.append((str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {}))))
+    files = spark.createDataFrame(rows, "path string, label string, fmt string, mapping string")
+    files = files.repartition(max(len(rows), 1))
+    loaded = files.mapInArrow(_load_files, OUTPUT_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    summaries = {}
+    for row in loaded.where("kind IN ('file', 'error')").collect():
+        if row["kind"] == "error":
+            loaded.unpersist()
+            raise EventLogError(row["reason"])
+        summaries[row["file"]] = FileSummary(
+            row["file"], row["fmt"], row["read"], row["rejected"], row["not_events"]
+        )
+    summary = LoadSummary(tuple(summaries[str(path)] for path in paths))
+    events = loaded.where("kind = 'event'").select(*EVENT_COLUMNS)
+    rejects = loaded.where("kind = 'reject'").select("file", "row", "raw", "reason")
+    return SparkLog(events, rejects, summary)
