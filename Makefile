@@ -18,6 +18,7 @@ demo: $(BIN)/cjo
 	$(BIN)/cjo demo
 
 test: $(BIN)/cjo
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/cjo

@@ -1,0 +1,51 @@
+"""`--engine spark` from the command line: the same JSON as the embedded engine, and
+clear errors (exit 2) for what it cannot do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import REPO, RunCjo
+
+LOG = str(REPO / "samples" / "events.jsonl")
+CUSTOMERS = str(REPO / "samples" / "customers.csv")
+SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
+
+
+def test_report_and_simulate_print_what_duckdb_prints(run_cjo: RunCjo) -> None:
+    for command in ("report", "simulate"):
+        args = [command, "-f", "json", "--log", LOG, "--customers", CUSTOMERS]
+        duck = run_cjo(*args)
+        spark = run_cjo(*args, *SPARK)
+        assert duck.returncode == 0, duck.stderr
+        assert spark.returncode == 0, spark.stderr[-2000:]
+        if command == "simulate":
+            assert spark.stdout == duck.stdout  # byte for byte
+        else:
+            expected, found = json.loads(duck.stdout), json.loads(spark.stdout)
+            for funnel in expected["funnels"] + found["funnels"]:
+                assert funnel.pop("engine") in {"sql", "exact", "spark"}
+            assert found == expected
+
+
+def test_without_pyspark_it_says_how_to_install(run_cjo: RunCjo, tmp_path: Path) -> None:
+    blocker = tmp_path / "pyspark"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('no pyspark here')\n")
+    result = run_cjo("report", "--log", LOG, *SPARK, env={"PYTHONPATH": f"{tmp_path}:{REPO}"})
+    assert result.returncode == 2
+    assert "pip install 'cjo[spark]'" in result.stderr
+
+
+def test_options_spark_cannot_honour(run_cjo: RunCjo, tmp_path: Path) -> None:
+    db = run_cjo("report", "--log", LOG, *SPARK, "--db", str(tmp_path / "x.duckdb"))
+    assert db.returncode == 2 and "--db: only with --engine duckdb" in db.stderr
+    explain = run_cjo("simulate", "--log", LOG, *SPARK, "--explain", "cust_00001")
+    assert explain.returncode == 2 and "--explain" in explain.stderr
+    pinned = run_cjo(
+        "report", "--log", LOG, *SPARK, "--spark-conf", "spark.sql.session.timeZone=Asia/Tokyo"
+    )
+    assert pinned.returncode == 2 and "pins spark.sql.session.timeZone to UTC" in pinned.stderr
+    bad = run_cjo("report", "--log", LOG, *SPARK, "--spark-conf", "no-equals-sign")
+    assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr

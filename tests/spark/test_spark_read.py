@@ -1,0 +1,80 @@
+"""The Spark reader gives the rows and rejects of the DuckDB reader (it runs the same
+reader on the workers): canonical JSON lines with messy rows, Segment, CSV with bad
+rows and a renamed column, Parquet; and the same error for an unreadable file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cjo_cli.events.load import EventLogError, connect, load_events
+from cjo_cli.spark.read import read_events
+from tests.conftest import REPO
+
+SAMPLES = REPO / "samples"
+
+
+def duck(paths: list[Path], fmt: str = "auto", mapping: dict[str, str] | None = None) -> Any:
+    con = connect()
+    summary = load_events(con, paths, fmt, mapping or {})
+    events = con.execute(
+        'SELECT customer_id, event, epoch_us(ts), CAST(properties AS VARCHAR), file, "row" '
+        'FROM events ORDER BY file, "row"'
+    ).fetchall()
+    rejects = con.execute(
+        'SELECT file, "row", raw, reason FROM rejects ORDER BY file, "row"'
+    ).fetchall()
+    return summary, events, rejects
+
+
+def on_spark(spark: Any, paths: list[Path], fmt: str = "auto", mapping: Any = None) -> Any:
+    log = read_events(spark, paths, fmt, mapping or {})
+    events = [tuple(row) for row in log.events.orderBy("file", "row").collect()]
+    rejects = [tuple(row) for row in log.rejects.orderBy("file", "row").collect()]
+    return log.summary, events, rejects
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("logs")
+    con = connect()
+    load_events(con, [SAMPLES / "events.jsonl"])
+    csv_path, parquet_path = folder / "events.csv", folder / "events.parquet"
+    con.execute(
+        f"COPY (SELECT customer_id AS user, event, strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts, "
+        f'CAST(properties AS VARCHAR) AS properties FROM events ORDER BY "row" LIMIT 3000) '
+        f"TO '{csv_path}' (HEADER)"
+    )
+    with csv_path.open("a", encoding="utf-8") as handle:
+        handle.write('c1,page_view,yesterday,{}\n,page_view,2026-08-01T00:00:00Z,{}\nc2,"x\n')
+    con.execute(
+        f"COPY (SELECT customer_id, event, ts, CAST(properties AS VARCHAR) AS properties "
+        f"FROM events ORDER BY \"row\") TO '{parquet_path}' (FORMAT parquet)"
+    )
+    return {"csv": csv_path, "parquet": parquet_path}
+
+
+def test_json_lines_and_segment(spark: Any) -> None:
+    paths = [SAMPLES / "events.jsonl", SAMPLES / "segment.jsonl"]
+    assert on_spark(spark, paths) == duck(paths)
+
+
+def test_csv_with_bad_rows_and_a_mapped_column(spark: Any, files: dict[str, Path]) -> None:
+    mapping = {"customer_id": "user"}
+    expected = duck([files["csv"]], "csv", mapping)
+    assert expected[0].rejected >= 3
+    assert on_spark(spark, [files["csv"]], "csv", mapping) == expected
+
+
+def test_parquet(spark: Any, files: dict[str, Path]) -> None:
+    assert on_spark(spark, [files["parquet"]]) == duck([files["parquet"]])
+
+
+def test_an_unreadable_file_is_the_same_error(spark: Any, files: dict[str, Path]) -> None:
+    with pytest.raises(EventLogError) as on_duck:
+        duck([files["csv"]], "csv")
+    with pytest.raises(EventLogError) as spark_error:
+        read_events(spark, [files["csv"]], "csv", {})
+    assert str(spark_error.value) == str(on_duck.value)
