@@ -268,7 +268,7 @@ def report(
     if engine is options_module.Engine.spark:
         from cjo_cli.cli.measure import without_variant_breakdowns
         from cjo_cli.cli.spark_run import refuse_duckdb_options, spark_input
-        from cjo_cli.spark.funnels import run_funnel as run_on_spark
+        from cjo_cli.spark.funnels import run_funnels as run_on_spark
 
         refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
         with spark_input(
@@ -281,7 +281,7 @@ def report(
             spark_conf or [],
         ) as given:
             prepared = without_variant_breakdowns(funnels, options, err)
-            results = [run_on_spark(given.log, f, options, given.traits) for f in prepared]
+            results = run_on_spark(given.log, prepared, options, given.traits)
             summary = given.log.summary
         print_results(results, output_format, summary.read, summary.rejected)
         return

@@ -16,7 +16,7 @@ hold them equal on every scenario and on random logs.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from cjo_cli.engine.funnel_customer import EventRow, FunnelProgram
 from cjo_cli.engine.funnels import (
     NONE_LABEL,
     US,
+    BreakdownChoice,
     FunnelGroup,
     FunnelOptions,
     FunnelResult,
@@ -86,57 +87,9 @@ def sorted_by_customer(events: DataFrame, names: set[str] | None) -> DataFrame:
     )
 
 
-def _attempt_schema(steps: int) -> str:
-    times = ", ".join(f"t{n} long" for n in range(1, steps + 1))
-    return f"variant string, level int, {times}, excluded boolean, bv string"
-
-
-def attempts(
-    log: SparkLog,
-    funnel: Funnel,
-    variants: list[tuple[str, Persona | None]],
-    options: FunnelOptions,
-    traits: Mapping[str, Mapping[str, Any]],
-) -> DataFrame:
-    """Every customer's counted attempt, once per (variant, persona)."""
-    breakdown = parse_breakdown(funnel, options)
-    key = breakdown.key if breakdown is not None and breakdown.by == "property" else None
-    attribution = breakdown.attribution if breakdown is not None else "first_touch"
-    since, until = _us(options.since), _us(options.until)
-    programs = [
-        (label, FunnelProgram(funnel, persona, since, until, key, attribution))
-        for label, persona in variants
-    ]
-    wanted: set[str] | None = set()
-    for _, program in programs:
-        names = program.event_names()
-        wanted = None if names is None or wanted is None else wanted | names
-    steps = len(funnel.steps)
-    schema = _attempt_schema(steps)
-    people = dict(traits)
-
-    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
-        out: dict[str, list[Any]] = {
-            name: [] for name in ["variant", "level", *(f"t{n}" for n in range(1, steps + 1))]
-        }
-        out["excluded"], out["bv"] = [], []
-        for customer, rows in customer_groups(batches):
-            events = [EventRow(t, name, p or "{}") for t, name, p in rows]
-            for label, program in programs:
-                found = program.attempt(events, people.get(customer))
-                if found is None:
-                    continue
-                out["variant"].append(label)
-                out["level"].append(found.level)
-                for n, value in enumerate(found.times, 1):
-                    out[f"t{n}"].append(value)
-                out["excluded"].append(found.excluded)
-                out["bv"].append(found.value)
-        yield pa.RecordBatch.from_pydict(out, schema=_arrow(schema))
-
-    return sorted_by_customer(log.events, wanted).mapInArrow(run, schema)
+def _attempt_schema(width: int) -> str:
+    times = ", ".join(f"t{n} long" for n in range(1, width + 1))
+    return f"funnel int, variant string, level int, {times}, excluded boolean, bv string"
 
 
 def _arrow(schema: str) -> pa.Schema:
@@ -146,34 +99,176 @@ def _arrow(schema: str) -> pa.Schema:
     return pa.schema([(p.split()[0], types[p.split()[1]]) for p in schema.split(", ")])
 
 
-def _group_values(
-    found: DataFrame, funnel: Funnel, group: Any
-) -> dict[str | None, tuple[list[Any], int]]:
-    """Per group: the values `group_from_values` takes, and the excluded count."""
+Program = tuple[int, str, FunnelProgram]
+"""(the funnel's index, its variant: TOTAL or a persona id, the per-customer program)."""
+
+
+def attempts(
+    log: SparkLog,
+    programs: list[Program],
+    width: int,
+    traits: Mapping[str, Mapping[str, Any]],
+) -> DataFrame:
+    """Every customer's counted attempt in every (funnel, variant), in one pass over the
+    log: one shuffle brings each customer's rows together for all the funnels."""
+    wanted: set[str] | None = set()
+    for _, _, program in programs:
+        names = program.event_names()
+        wanted = None if names is None or wanted is None else wanted | names
+    schema = _attempt_schema(width)
+    people = dict(traits)
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        columns = [name.split()[0] for name in schema.split(", ")]
+        out: dict[str, list[Any]] = {name: [] for name in columns}
+        for customer, rows in customer_groups(batches):
+            events = [EventRow(t, name, p or "{}") for t, name, p in rows]
+            for index, label, program in programs:
+                found = program.attempt(events, people.get(customer))
+                if found is None:
+                    continue
+                out["funnel"].append(index)
+                out["variant"].append(label)
+                out["level"].append(found.level)
+                for n in range(width):
+                    out[f"t{n + 1}"].append(found.times[n] if n < len(found.times) else None)
+                out["excluded"].append(found.excluded)
+                out["bv"].append(found.value)
+            if len(out["funnel"]) >= 65_536:
+                yield pa.RecordBatch.from_pydict(out, schema=_arrow(schema))
+                out = {name: [] for name in columns}
+        yield pa.RecordBatch.from_pydict(out, schema=_arrow(schema))
+
+    return sorted_by_customer(log.events, wanted).mapInArrow(run, schema)
+
+
+GroupKey = tuple[int, str, str, str | None]
+"""(funnel index, variant, 'total' or 'value', group label)."""
+
+
+def _aggregate(found: DataFrame, width: int, by_value: list[int]) -> dict[GroupKey, Any]:
+    """One Spark aggregation for every funnel and group: per step the count, the median
+    gap (µs) and the sum of gaps (µs, exact), and the excluded count."""
     from pyspark.sql import functions as F
 
-    steps = len(funnel.steps)
+    keep = ["funnel", "variant", "level", "excluded", *(f"t{n}" for n in range(1, width + 1))]
+    total = found.select(
+        *keep, F.lit("total").alias("kind"), F.when(~F.col("excluded"), F.lit("all")).alias("grp")
+    )
+    value = found.where(F.col("funnel").isin(by_value) & (F.col("variant") == TOTAL)).select(
+        *keep,
+        F.lit("value").alias("kind"),
+        F.when(~F.col("excluded"), F.coalesce(F.col("bv"), F.lit(NONE_LABEL))).alias("grp"),
+    )
     columns = [F.count(F.when(F.col("excluded"), 1)).alias("x")]
-    for step in range(1, steps + 1):
+    for step in range(1, width + 1):
         reached = F.col("level") >= step
         columns.append(F.count(F.when(reached, 1)).alias(f"c{step}"))
         if step > 1:
             gap = F.when(reached, F.col(f"t{step}") - F.col(f"t{step - 1}"))
             columns.append(F.percentile(gap, F.lit(0.5)).alias(f"m{step}"))
             columns.append(F.sum(gap.cast("decimal(38,0)")).alias(f"s{step}"))
-    result: dict[str | None, tuple[list[Any], int]] = {}
-    for row in found.withColumn("grp", group).groupBy("grp").agg(*columns).collect():
-        values: list[Any] = []
-        for step in range(1, steps + 1):
-            count = int(row[f"c{step}"])
-            values.append(count)
-            if step > 1:
-                median = row[f"m{step}"]
-                total: Decimal | None = row[f"s{step}"]
-                values.append(None if median is None else median / US)
-                values.append(None if total is None or not count else float(total) / count / US)
-        result[row["grp"]] = (values, int(row["x"]))
-    return result
+    rows = total.unionByName(value).groupBy("funnel", "variant", "kind", "grp").agg(*columns)
+    return {(r["funnel"], r["variant"], r["kind"], r["grp"]): r for r in rows.collect()}
+
+
+def _values(row: Any, steps: int) -> list[Any]:
+    """The values `group_from_values` takes, from one aggregated row."""
+    values: list[Any] = []
+    for step in range(1, steps + 1):
+        count = int(row[f"c{step}"])
+        values.append(count)
+        if step > 1:
+            median = row[f"m{step}"]
+            total: Decimal | None = row[f"s{step}"]
+            values.append(None if median is None else median / US)
+            values.append(None if total is None or not count else float(total) / count / US)
+    return values
+
+
+def run_funnels(
+    log: SparkLog,
+    funnels: Sequence[Funnel],
+    options: FunnelOptions = FunnelOptions(),
+    traits: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[FunnelResult]:
+    """The funnels on Spark, with the result type and semantics of
+    `engine.funnels.run_funnel`, in one pass over the log."""
+    from pyspark import StorageLevel
+
+    since, until = _us(options.since), _us(options.until)
+    programs: list[Program] = []
+    breakdowns = []
+    for index, funnel in enumerate(funnels):
+        breakdown = parse_breakdown(funnel, options)
+        if breakdown is not None and breakdown.by not in ("property", "persona"):
+            raise ValueError(f"breakdown by {breakdown.by} needs the journey replay")
+        breakdowns.append(breakdown)
+        key = breakdown.key if breakdown is not None and breakdown.by == "property" else None
+        attribution = breakdown.attribution if breakdown is not None else "first_touch"
+        own = options.personas.get(funnel.persona) if funnel.persona else None
+        variants: list[tuple[str, Persona | None]] = [(TOTAL, own)]
+        if breakdown is not None and breakdown.by == "persona":
+            variants += sorted(options.personas.items())
+        for label, persona in variants:
+            program = FunnelProgram(funnel, persona, since, until, key, attribution)
+            programs.append((index, label, program))
+    if not funnels:
+        return []
+    width = max(len(funnel.steps) for funnel in funnels)
+    by_value = [i for i, b in enumerate(breakdowns) if b is not None and b.by == "property"]
+    found = attempts(log, programs, width, traits or {}).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        groups = _aggregate(found, width, by_value)
+    finally:
+        found.unpersist()
+    return [
+        _result(index, funnel, breakdowns[index], options, groups)
+        for index, funnel in enumerate(funnels)
+    ]
+
+
+def _result(
+    index: int,
+    funnel: Funnel,
+    breakdown: BreakdownChoice | None,
+    options: FunnelOptions,
+    groups: Mapping[GroupKey, Any],
+) -> FunnelResult:
+    steps = len(funnel.steps)
+    empty = group_from_values(funnel, [0, *[0, None, None] * (steps - 1)], 0).steps
+
+    def stats(variant: str) -> FunnelGroup:
+        row = groups.get((index, variant, "total", "all"))
+        excluded = sum(
+            int(r["x"])
+            for (f, v, kind, _), r in groups.items()
+            if f == index and v == variant and kind == "total"
+        )
+        shown = group_from_values(funnel, _values(row, steps), 0).steps if row else empty
+        return FunnelGroup(variant or None, shown, excluded)
+
+    total = stats(TOTAL)
+    total = FunnelGroup(None, total.steps, total.excluded)
+    if breakdown is None:
+        return FunnelResult(funnel, total, engine="spark")
+    found: list[FunnelGroup] = []
+    if breakdown.by == "property":
+        labels = sorted(
+            str(g) for (f, v, kind, g) in groups if f == index and kind == "value" and g is not None
+        )
+        for label in labels:
+            row = groups[(index, TOTAL, "value", label)]
+            found.append(
+                FunnelGroup(label, group_from_values(funnel, _values(row, steps), 0).steps)
+            )
+        name = f"{breakdown.key} ({breakdown.attribution.replace('_', ' ')})"
+    else:
+        found = [stats(persona_id) for persona_id in sorted(options.personas)]
+        name = "persona"
+    return FunnelResult(funnel, total, name, tuple(found), "spark")
 
 
 def run_funnel(
@@ -182,55 +277,5 @@ def run_funnel(
     options: FunnelOptions = FunnelOptions(),
     traits: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> FunnelResult:
-    """One funnel on Spark, with the result type and semantics of `engine.funnels.run_funnel`."""
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F
-
-    breakdown = parse_breakdown(funnel, options)
-    if breakdown is not None and breakdown.by not in ("property", "persona"):
-        raise ValueError(f"breakdown by {breakdown.by} needs the journey replay")
-    own = options.personas.get(funnel.persona) if funnel.persona else None
-    variants: list[tuple[str, Persona | None]] = [(TOTAL, own)]
-    if breakdown is not None and breakdown.by == "persona":
-        variants += sorted(options.personas.items())
-    found = attempts(log, funnel, variants, options, traits or {}).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    try:
-        empty = group_from_values(funnel, [0, *[0, None, None] * (len(funnel.steps) - 1)], 0)
-        mine = found.where(F.col("variant") == TOTAL)
-        included = F.when(~F.col("excluded"), F.lit("all"))
-        totals = _group_values(mine, funnel, included)
-        excluded = sum(x for _, x in totals.values())
-        total = FunnelGroup(
-            None,
-            group_from_values(funnel, totals["all"][0], 0).steps
-            if "all" in totals
-            else empty.steps,
-            excluded,
-        )
-        if breakdown is None:
-            return FunnelResult(funnel, total, engine="spark")
-        groups: list[FunnelGroup] = []
-        if breakdown.by == "property":
-            value = F.when(~F.col("excluded"), F.coalesce(F.col("bv"), F.lit(NONE_LABEL)))
-            by_value = _group_values(mine, funnel, value)
-            for label in sorted(name for name in by_value if name is not None):
-                steps = group_from_values(funnel, by_value[label][0], 0).steps
-                groups.append(FunnelGroup(label, steps, 0))
-            label = f"{breakdown.key} ({breakdown.attribution.replace('_', ' ')})"
-        else:
-            for persona_id, _ in variants[1:]:
-                theirs = found.where(F.col("variant") == persona_id)
-                per = _group_values(theirs, funnel, included)
-                dropped = sum(x for _, x in per.values())
-                steps = (
-                    group_from_values(funnel, per["all"][0], 0).steps
-                    if "all" in per
-                    else empty.steps
-                )
-                groups.append(FunnelGroup(persona_id, steps, dropped))
-            label = "persona"
-        return FunnelResult(funnel, total, label, tuple(groups), "spark")
-    finally:
-        found.unpersist()
+    """One funnel on Spark (see `run_funnels`)."""
+    return run_funnels(log, [funnel], options, traits)[0]
