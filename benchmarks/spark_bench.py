@@ -10,9 +10,11 @@ as a warehouse export comes), then whole processes are timed:
 - `cjo report -w journeys --log parts/*.parquet -f json` (the 7 sample funnels),
 - `cjo simulate -w journeys --log parts/*.parquet -f json` (the 12 sample journeys),
 
-with `--engine duckdb`, and with `--engine spark --spark-master M` for each master
-(local[1], local[2]: the scaling by executor cores). Each Spark run checks its
-output equals DuckDB's (funnel engine names aside). Prints a Markdown table.
+with `--engine duckdb`, and with `--engine spark --spark-master local[N]` for each
+master, the whole process pinned to N cores (`taskset`; unpinned, local[1] still
+uses the second core for the JVM's side and DuckDB's threads): the scaling by
+executor cores. Each Spark run checks its output equals DuckDB's (funnel engine
+names aside). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -66,18 +68,21 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=4)
     parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--commands", nargs="+", default=["report", "simulate"])
     args = parser.parse_args()
     cjo = [sys.executable, "-m", "cjo_cli"]
     print("| events | command | engine | s | peak RSS (driver) | same output |")
     print("|--:|---|---|--:|--:|:-:|")
     for size in args.sizes:
         logs = [arg for path in parts(size, args.parts) for arg in ("--log", str(path))]
-        for command in ("report", "simulate"):
+        for command in args.commands:
             base = [*cjo, command, "-w", str(REPO / "journeys"), *logs, "-f", "json"]
             seconds, mb, expected = best(base, args.runs)
             print(f"| {size:,} | {command} | duckdb | {seconds:.1f} | {mb} MB | |", flush=True)
             for master in args.masters:
-                spark = [*base, "--engine", "spark", "--spark-master", master]
+                cores = int(master.removeprefix("local[").removesuffix("]") or 1)
+                pin = ["taskset", "-c", ",".join(str(n) for n in range(cores))]
+                spark = [*pin, *base, "--engine", "spark", "--spark-master", master]
                 spark += ["--spark-conf", "spark.driver.memory=6g"]
                 seconds, mb, found = best(spark, args.runs)
                 same = comparable(command, found) == comparable(command, expected)

@@ -127,7 +127,7 @@ def simulate(
         )
 
     found = sorted_by_customer(log.events, set(plan.event_names())).mapInArrow(run, OUTPUT_SCHEMA)
-    for row in found.toLocalIterator():
+    for row in found.collect():
         payload = pickle.loads(row["payload"])
         if row["kind"] == "totals":
             result.totals.merge(payload)
