@@ -28,14 +28,16 @@ class SimulateFormat(StrEnum):
     json = "json"
 
 
-def log_info(summary: LoadSummary, simulation: Simulation) -> dict[str, Any]:
+def log_info(
+    summary: LoadSummary, customers: int, start: int | None, end: int | None
+) -> dict[str, Any]:
+    """The JSON's `log` object: what was read, who was replayed, the log's span."""
     from cjo_cli.engine.replay_plan import to_datetime
 
-    start, end = simulation.log_start, simulation.log_end
     return {
         "read": summary.read,
         "rejected": summary.rejected,
-        "customers_replayed": simulation.totals.customers,
+        "customers_replayed": customers,
         "start": None if start is None else to_datetime(start).isoformat(),
         "end": None if end is None else to_datetime(end).isoformat(),
     }
@@ -161,7 +163,9 @@ def simulate_command(
                 simulate_report.print_explain(Console(), replay)
             return
         simulation = run_replay(con, plan, keep)
-        info = log_info(summary, simulation)
+        info = log_info(
+            summary, simulation.totals.customers, simulation.log_start, simulation.log_end
+        )
     observable = any(
         send.observable for j in simulation.totals.journeys.values() for send in j.sends.values()
     )
@@ -192,7 +196,7 @@ def _simulate_on_spark(
     from rich.console import Console
 
     from cjo_cli.cli.spark_run import spark_input
-    from cjo_cli.engine.replay_plan import build_plan, to_datetime
+    from cjo_cli.engine.replay_plan import build_plan
     from cjo_cli.output import simulate_report
     from cjo_cli.spark.replay import simulate
 
@@ -204,14 +208,7 @@ def _simulate_on_spark(
     observable = any(s.observable for j in totals.journeys.values() for s in j.sends.values())
     notes = simulate_report.assumptions(totals, observable, plan.reads_traits and customers is None)
     if output_format is SimulateFormat.json:
-        start, end = found.log_start, found.log_end
-        info = {
-            "read": summary.read,
-            "rejected": summary.rejected,
-            "customers_replayed": totals.customers,
-            "start": None if start is None else to_datetime(start).isoformat(),
-            "end": None if end is None else to_datetime(end).isoformat(),
-        }
+        info = log_info(summary, totals.customers, found.log_start, found.log_end)
         typer.echo(simulate_report.format_json(totals, names, info, notes))
     else:
         simulate_report.print_summary(Console(), totals, names, notes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import Plan
@@ -123,33 +123,16 @@ class ReplayTotals:
         self.events += other.events
         for journey_id, theirs in other.journeys.items():
             mine = self.journeys[journey_id]
-            for group, their_group in (
-                (mine.treated, theirs.treated),
-                (mine.holdout, theirs.holdout),
-                *(
-                    (mine.variants.setdefault(n, GroupTotals()), g)
-                    for n, g in theirs.variants.items()
-                ),
-            ):
-                group.entered += their_group.entered
-                group.converted += their_group.converted
-                group.entries += their_group.entries
-            for reason, count in theirs.exits.items():
-                mine.exits[reason] += count
+            _add_counts(mine.treated, theirs.treated)
+            _add_counts(mine.holdout, theirs.holdout)
+            for name, group in theirs.variants.items():
+                _add_counts(mine.variants.setdefault(name, GroupTotals()), group)
+            _add_keyed(mine.exits, theirs.exits)
             for step_id, step in theirs.steps.items():
-                target = mine.steps[step_id]
-                target.unique += step.unique
-                target.total += step.total
-                for reason, count in step.left.items():
-                    target.left[reason] += count
+                _add_counts(mine.steps[step_id], step)
+                _add_keyed(mine.steps[step_id].left, step.left)
             for touchpoint, send in theirs.sends.items():
-                into = mine.sends[touchpoint]
-                into.sent += send.sent
-                into.capped += send.capped
-                into.deferred += send.deferred
-                into.delivered += send.delivered
-                into.opened += send.opened
-                into.clicked += send.clicked
+                _add_counts(mine.sends[touchpoint], send)
 
     def add(self, replay: CustomerReplay, events: int = 0) -> None:
         self.customers += 1
@@ -197,6 +180,19 @@ class ReplayTotals:
             totals_send.delivered += send.delivered_ts is not None
             totals_send.opened += send.opened_ts is not None
             totals_send.clicked += send.clicked_ts is not None
+
+
+def _add_counts(into: object, other: object) -> None:
+    """Add every int field of a totals record (not flags, not names) into another."""
+    for item in fields(into):  # type: ignore[arg-type]
+        value = getattr(other, item.name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            setattr(into, item.name, getattr(into, item.name) + value)
+
+
+def _add_keyed(into: dict[str, int], other: dict[str, int]) -> None:
+    for key, count in other.items():
+        into[key] = into.get(key, 0) + count
 
 
 def channel_totals(sends: Sequence[SendTotals]) -> dict[str, int]:

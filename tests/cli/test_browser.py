@@ -43,6 +43,19 @@ def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
+def screenshot(page: Path, tmp_path: Path, name: str, size: str) -> Path:
+    """A picture of the page in test-output/, for a person to look at."""
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    shot = out / name
+    shot.unlink(missing_ok=True)
+    picture = browse(
+        page, tmp_path / "profile-shot", f"--window-size={size}", f"--screenshot={shot}"
+    )
+    assert picture.returncode == 0, picture.stderr[-500:]
+    return shot
+
+
 def test_the_map_page_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) -> None:
     page = tmp_path / "lisa_map.html"
     result = run_cjo("map", "lisa_map", "--format", "html")
@@ -58,14 +71,7 @@ def test_the_map_page_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) -> No
     ):
         assert text in dom.stdout
     assert "<svg" in dom.stdout and "<polyline" in dom.stdout
-    out = REPO / "test-output"
-    out.mkdir(exist_ok=True)
-    shot = out / "lisa_map.png"
-    shot.unlink(missing_ok=True)
-    picture = browse(
-        page, tmp_path / "profile-shot", "--window-size=1400,1000", f"--screenshot={shot}"
-    )
-    assert picture.returncode == 0, picture.stderr[-500:]
+    shot = screenshot(page, tmp_path, "lisa_map.png", "1400,1000")
     assert shot.stat().st_size > 20_000  # a real page, not a blank one
 
 
@@ -91,12 +97,5 @@ def test_the_demo_report_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) ->
         assert text in dom.stdout
     for chart in ("funnel-chart", "flow-chart", "holdout-chart", "<polyline"):
         assert chart in dom.stdout
-    out = REPO / "test-output"
-    out.mkdir(exist_ok=True)
-    shot = out / "demo_report.png"
-    shot.unlink(missing_ok=True)
-    picture = browse(
-        page, tmp_path / "profile-shot", "--window-size=1400,2600", f"--screenshot={shot}"
-    )
-    assert picture.returncode == 0, picture.stderr[-500:]
+    shot = screenshot(page, tmp_path, "demo_report.png", "1400,2600")
     assert shot.stat().st_size > 50_000

@@ -51,7 +51,7 @@ def test_sample_customer_by_customer(spark: Any) -> None:
     assert json.dumps(to_json_data(found.totals, {}, {}, []), sort_keys=True) == expected_totals
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rows=logs())
 def test_random_logs(spark: Any, rows: list[dict[str, Any]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
