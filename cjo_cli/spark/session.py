@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.errors import UsageError
@@ -64,6 +65,12 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     if master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if not master.startswith("sc://") and not (
+        os.environ.get("SPARK_SUBMIT_OPTS") or os.environ.get("SPARK_CONF_DIR")
+    ):
+        # The driver JVM reads its logging setup at launch, before any setting applies.
+        logging = Path(__file__).with_name("log4j2.properties")
+        os.environ["SPARK_SUBMIT_OPTS"] = f"-Dlog4j2.configurationFile={logging.as_uri()}"
     builder = SparkSession.builder.appName("cjo")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     settings = {**DEFAULTS, **(conf or {}), **PINNED}
