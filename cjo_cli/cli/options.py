@@ -45,7 +45,9 @@ class Engine(StrEnum):
 ENGINE = typer.Option(
     Engine.duckdb,
     "--engine",
-    help="duckdb (embedded, the default) or spark (pip install 'cjo[spark]'): same numbers.",
+    # `\\[` keeps rich from reading `[spark]` as markup in --help.
+    help="duckdb (embedded, the default) or spark (needs the spark extra, "
+    "pip install 'cjo\\[spark]'): the same numbers.",
 )
 SPARK_MASTER = typer.Option(
     "local[*]",
