@@ -20,7 +20,6 @@ and the same `funnel_exact` attempt functions, so both engines count alike:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,11 +27,10 @@ from typing import Any
 
 from cjo_cli.conditions import HistoryEvent, Moment, filters_match, holds
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
+from cjo_cli.engine.funnels import US
+from cjo_cli.engine.replay_plan import to_datetime
 from cjo_cli.model import Funnel, Persona
 from cjo_cli.model.conditions import leaves
-
-US = 1_000_000
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,6 @@ class Attempt:
     excluded: bool
     value: str | None
     """The breakdown property's value (property breakdowns only)."""
-
-
-def to_datetime(us: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=us)
 
 
 def json_text_value(value: Any) -> str | None:

@@ -31,8 +31,9 @@ from cjo_cli.engine.funnels import (
     group_from_values,
     parse_breakdown,
 )
+from cjo_cli.engine.replay_plan import to_us
 from cjo_cli.model import Funnel, Persona
-from cjo_cli.spark.read import SparkLog
+from cjo_cli.spark.read import SparkLog, arrow_schema
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -48,8 +49,7 @@ def _us(text: str | None) -> int | None:
     moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (moment - epoch) // dt.timedelta(microseconds=1)
+    return to_us(moment)
 
 
 def customer_groups(
@@ -92,13 +92,6 @@ def _attempt_schema(width: int) -> str:
     return f"funnel int, variant string, level int, {times}, excluded boolean, bv string"
 
 
-def _arrow(schema: str) -> pa.Schema:
-    import pyarrow as pa
-
-    types = {"string": pa.string(), "long": pa.int64(), "int": pa.int32(), "boolean": pa.bool_()}
-    return pa.schema([(p.split()[0], types[p.split()[1]]) for p in schema.split(", ")])
-
-
 Program = tuple[int, str, FunnelProgram]
 """(the funnel's index, its variant: TOTAL or a persona id, the per-customer program)."""
 
@@ -137,9 +130,9 @@ def attempts(
                 out["excluded"].append(found.excluded)
                 out["bv"].append(found.value)
             if len(out["funnel"]) >= 65_536:
-                yield pa.RecordBatch.from_pydict(out, schema=_arrow(schema))
+                yield pa.RecordBatch.from_pydict(out, schema=arrow_schema(schema))
                 out = {name: [] for name in columns}
-        yield pa.RecordBatch.from_pydict(out, schema=_arrow(schema))
+        yield pa.RecordBatch.from_pydict(out, schema=arrow_schema(schema))
 
     return sorted_by_customer(log.events, wanted).mapInArrow(run, schema)
 

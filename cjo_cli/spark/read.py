@@ -113,16 +113,15 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 OUTPUT_SCHEMA_NAMES = [part.split()[0] for part in OUTPUT_SCHEMA.split(", ")]
 
 
-def _arrow_schema() -> pa.Schema:
+def arrow_schema(ddl: str) -> pa.Schema:
+    """The Arrow schema of a Spark DDL string of simple columns (`name type, ...`)."""
     import pyarrow as pa
 
-    types = {"string": pa.string(), "long": pa.int64()}
-    return pa.schema(
-        [(part.split()[0], types[part.split()[1]]) for part in OUTPUT_SCHEMA.split(", ")]
-    )
+    types = {"string": pa.string(), "long": pa.int64(), "int": pa.int32(), "boolean": pa.bool_()}
+    return pa.schema([(part.split()[0], types[part.split()[1]]) for part in ddl.split(", ")])
 
 
-_ARROW_SCHEMA = _arrow_schema()
+_ARROW_SCHEMA = arrow_schema(OUTPUT_SCHEMA)
 
 
 def read_events(
