@@ -28,6 +28,8 @@ class Measured:
     """Every funnel measured, by id (the asked ones and the maps' KPI funnels)."""
     simulation: Simulation | None
     overlays: dict[str, MapOverlay]
+    customers: int
+    """Distinct customers in the log."""
 
 
 def without_variant_breakdowns(
@@ -75,7 +77,13 @@ def measure(
     """Run the funnels, replay the journeys, and put the numbers on the maps: whatever a
     map needs (its KPI funnels, its stages' journeys) is measured too."""
     from cjo_cli.cli.simulate_cmd import run_replay
-    from cjo_cli.engine.map_overlay import EntrantLog, measure_map, needed_funnels, needed_journeys
+    from cjo_cli.engine.map_overlay import (
+        EntrantLog,
+        log_customers,
+        measure_map,
+        needed_funnels,
+        needed_journeys,
+    )
     from cjo_cli.engine.replay_plan import build_plan
 
     funnel_ids = dict.fromkeys(
@@ -102,5 +110,6 @@ def measure(
         entrants.write(con)
     by_id = {result.funnel.id: result for result in results}
     totals = simulation.totals if simulation is not None else None
-    overlays = {m.id: measure_map(con, m, ws, by_id, totals) for m in maps}
-    return Measured(by_id, simulation, overlays)
+    customers = log_customers(con)
+    overlays = {m.id: measure_map(con, m, ws, by_id, totals, customers) for m in maps}
+    return Measured(by_id, simulation, overlays, customers)

@@ -102,6 +102,22 @@ def pick_documents(kind: str, documents: Mapping[str, Picked], ids: list[str]) -
     return picked
 
 
+def check_log_options(logs: list[Path], log_format: str, column_map: list[str]) -> dict[str, str]:
+    """Usage errors in --log, --log-format and --map, before anything is read; the mapping."""
+    from cjo_cli.events.formats import FORMATS
+    from cjo_cli.events.load import parse_mapping
+
+    if not logs:
+        raise UsageError("give the event log with --log FILE (several, or a glob, are fine)")
+    if log_format not in FORMATS:
+        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
+    mapping = parse_mapping(column_map)
+    for path in logs:
+        if not path.is_file():
+            raise UsageError(f"--log {path}: no such file")
+    return mapping
+
+
 def read_logs(
     con: duckdb.DuckDBPyConnection,
     logs: list[Path],
@@ -116,23 +132,14 @@ def read_logs(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    from cjo_cli.events.formats import FORMATS
     from cjo_cli.events.load import (
         check_rejects,
         load_events,
-        parse_mapping,
         scan_parquet,
         sniff,
     )
 
-    if not logs:
-        raise UsageError("give the event log with --log FILE (several, or a glob, are fine)")
-    if log_format not in FORMATS:
-        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
-    mapping = parse_mapping(column_map)
-    for path in logs:
-        if not path.is_file():
-            raise UsageError(f"--log {path}: no such file")
+    mapping = check_log_options(logs, log_format, column_map)
     formats = {sniff(path) if log_format == "auto" else log_format for path in logs}
     console = Console(stderr=True)
     if log_format == "auto" and not quiet:
@@ -368,20 +375,16 @@ def html_page(
         start, end = simulation.log_start, simulation.log_end
     else:
         start, end = log_span(con)
-    ((customers,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
     facts = html_report.LogFacts(
         tuple(path.name for path in log_paths),
         summary.read,
         summary.rejected,
         None if start is None else to_datetime(start).strftime("%Y-%m-%d %H:%M"),
         None if end is None else to_datetime(end).strftime("%Y-%m-%d %H:%M"),
-        int(customers),
+        measured.customers,
     )
     notes: list[str] = []
     totals = simulation.totals if simulation is not None else None
     if totals is not None and simulation is not None:
-        observable = any(s.observable for j in totals.journeys.values() for s in j.sends.values())
-        notes = simulate_report.assumptions(
-            totals, observable, simulation.plan.reads_traits and traits_missing
-        )
+        notes = simulate_report.assumptions(totals, simulation.plan.reads_traits and traits_missing)
     return html_report.render_report(ws, facts, results, totals, measured.overlays, notes, title)

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
     from cjo_cli.engine.replay import CustomerReplay
     from cjo_cli.engine.replay_plan import Plan
+    from cjo_cli.engine.replay_stats import ReplayTotals
     from cjo_cli.engine.simulate import Simulation
+    from cjo_cli.events.database import Settings
     from cjo_cli.events.load import LoadSummary
     from cjo_cli.model import Workspace
 
@@ -116,9 +118,7 @@ def simulate_command(
     from rich.console import Console
 
     from cjo_cli.engine.replay_plan import build_plan
-    from cjo_cli.engine.simulate import explain as explain_customer
-    from cjo_cli.events.customers import load_customers
-    from cjo_cli.events.database import Settings, open_database
+    from cjo_cli.events.database import Settings
     from cjo_cli.output import simulate_report
 
     ws = load_workspace(workspace)
@@ -126,30 +126,73 @@ def simulate_command(
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
     err = Console(stderr=True)
+    settings = Settings(threads=threads, memory_limit=memory_limit)
+    keep = db is not None and explain is None
+    log_paths = expand_logs(logs or [])
+    totals: ReplayTotals | None
     if engine is options.Engine.spark:
         from cjo_cli.cli.spark_run import refuse_duckdb_options
 
         refuse_duckdb_options(db=db, explain=explain, memory_limit=memory_limit, threads=threads)
-        _simulate_on_spark(
+        totals, info = _replay_on_spark(
             ws,
             [j.id for j in journeys],
-            names,
-            expand_logs(logs or []),
+            log_paths,
+            log_format,
+            column_map or [],
+            max_rejects,
+            customers,
+            spark_master,
+            spark_conf or [],
+        )
+    else:
+        totals, info = _replay_on_duckdb(
+            plan,
+            log_paths,
             log_format,
             column_map or [],
             max_rejects,
             customers,
             output_format,
-            spark_master,
-            spark_conf or [],
+            explain,
+            db if keep else None,
+            settings,
         )
-        return
-    settings = Settings(threads=threads, memory_limit=memory_limit)
-    keep = db is not None and explain is None
-    with open_database(db if keep else None, settings) as con:
-        summary = read_logs(
-            con, expand_logs(logs or []), log_format, column_map or [], max_rejects, keep
-        )
+        if totals is None:  # --explain printed its path
+            return
+    notes = simulate_report.assumptions(totals, plan.reads_traits and customers is None)
+    if output_format is SimulateFormat.json:
+        typer.echo(simulate_report.format_json(totals, names, info, notes))
+    else:
+        simulate_report.print_summary(Console(), totals, names, notes)
+    if keep:
+        err.print(f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)")
+
+
+def _replay_on_duckdb(
+    plan: Plan,
+    logs: list[Path],
+    log_format: str,
+    column_map: list[str],
+    max_rejects: str,
+    customers: Path | None,
+    output_format: SimulateFormat,
+    explain: str | None,
+    db: Path | None,
+    settings: Settings,
+) -> tuple[ReplayTotals | None, dict[str, Any]]:
+    """The replay's totals and the JSON's `log` object; with --explain, the customer's
+    path is printed instead and the totals are None."""
+    from rich.console import Console
+
+    from cjo_cli.engine.simulate import explain as explain_customer
+    from cjo_cli.events.customers import load_customers
+    from cjo_cli.events.database import open_database
+    from cjo_cli.output import simulate_report
+
+    err = Console(stderr=True)
+    with open_database(db, settings) as con:
+        summary = read_logs(con, logs, log_format, column_map, max_rejects, db is not None)
         if customers is not None:
             loaded = load_customers(con, customers)
             err.print(f"customers: {loaded.customers:,}", highlight=False)
@@ -161,54 +204,29 @@ def simulate_command(
                 typer.echo(simulate_report.explain_json(replay))
             else:
                 simulate_report.print_explain(Console(), replay)
-            return
-        simulation = run_replay(con, plan, keep)
-        info = log_info(
-            summary, simulation.totals.customers, simulation.log_start, simulation.log_end
-        )
-    observable = any(
-        send.observable for j in simulation.totals.journeys.values() for send in j.sends.values()
-    )
-    notes = simulate_report.assumptions(
-        simulation.totals, observable, plan.reads_traits and customers is None
-    )
-    if output_format is SimulateFormat.json:
-        typer.echo(simulate_report.format_json(simulation.totals, names, info, notes))
-    else:
-        simulate_report.print_summary(Console(), simulation.totals, names, notes)
-    if keep:
-        err.print(f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)")
+            return None, {}
+        simulation = run_replay(con, plan, db is not None)
+    totals = simulation.totals
+    return totals, log_info(summary, totals.customers, simulation.log_start, simulation.log_end)
 
 
-def _simulate_on_spark(
+def _replay_on_spark(
     ws: Workspace,
     journey_ids: list[str],
-    names: dict[str, str],
     logs: list[Path],
     log_format: str,
     column_map: list[str],
     max_rejects: str,
     customers: Path | None,
-    output_format: SimulateFormat,
     master: str,
     conf: list[str],
-) -> None:
-    from rich.console import Console
-
+) -> tuple[ReplayTotals, dict[str, Any]]:
+    """The replay's totals on Spark, and the JSON's `log` object."""
     from cjo_cli.cli.spark_run import spark_input
-    from cjo_cli.engine.replay_plan import build_plan
-    from cjo_cli.output import simulate_report
     from cjo_cli.spark.replay import simulate
 
-    plan = build_plan(ws, [ws.journeys[j] for j in journey_ids])
     with spark_input(logs, log_format, column_map, max_rejects, customers, master, conf) as given:
         found = simulate(given.log, ws, journey_ids, given.traits)
         summary = given.log.summary
-    totals = found.totals
-    observable = any(s.observable for j in totals.journeys.values() for s in j.sends.values())
-    notes = simulate_report.assumptions(totals, observable, plan.reads_traits and customers is None)
-    if output_format is SimulateFormat.json:
-        info = log_info(summary, totals.customers, found.log_start, found.log_end)
-        typer.echo(simulate_report.format_json(totals, names, info, notes))
-    else:
-        simulate_report.print_summary(Console(), totals, names, notes)
+    info = log_info(summary, found.totals.customers, found.log_start, found.log_end)
+    return found.totals, info

@@ -42,21 +42,14 @@ def spark_input(
     conf: list[str],
 ) -> Iterator[SparkInput]:
     """A session with the logs read (and the customers' traits); stopped afterwards."""
+    from cjo_cli.cli.report_cmd import check_log_options
     from cjo_cli.events.customers import read_traits
-    from cjo_cli.events.formats import FORMATS
-    from cjo_cli.events.load import check_rejects, parse_mapping
+    from cjo_cli.events.load import check_rejects
     from cjo_cli.spark.read import read_events
     from cjo_cli.spark.session import parse_conf, spark_session
 
-    if not logs:
-        raise UsageError("give the event log with --log FILE (several, or a glob, are fine)")
-    if log_format not in FORMATS:
-        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
-    mapping = parse_mapping(column_map)
+    mapping = check_log_options(logs, log_format, column_map)
     settings = parse_conf(conf)
-    for path in logs:
-        if not path.is_file():
-            raise UsageError(f"--log {path}: no such file")
     err = Console(stderr=True, highlight=False)
     traits: dict[str, dict[str, Any]] = {}
     if customers is not None:

@@ -30,7 +30,7 @@ from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
 from cjo_cli.engine.funnels import US
 from cjo_cli.engine.replay_plan import to_datetime
 from cjo_cli.model import Funnel, Persona
-from cjo_cli.model.conditions import leaves
+from cjo_cli.model.conditions import EventCondition, leaves
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,9 @@ class FunnelProgram:
         names = {step.event.event for step in self.funnel.steps}
         names |= {exclusion.event.event for exclusion in self.funnel.exclusions}
         if self.segment is not None:
-            names |= {leaf.event for leaf in leaves(self.segment) if hasattr(leaf, "event")}
+            names |= {
+                leaf.event for leaf in leaves(self.segment) if isinstance(leaf, EventCondition)
+            }
         return names
 
     def _in_slice(self, ts: int) -> bool:

@@ -140,6 +140,12 @@ class EntrantLog:
             con.unregister("cjo_entrants_arrow")
 
 
+def log_customers(con: duckdb.DuckDBPyConnection) -> int:
+    """Distinct customers in the `events` relation."""
+    ((customers,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
+    return int(customers)
+
+
 def needed_funnels(jmap: JourneyMap) -> list[str]:
     """The KPI funnels of the map's stages, each once, in stage order."""
     return list(dict.fromkeys(kpi.funnel for stage in jmap.stages.values() for kpi in stage.kpis))
@@ -210,10 +216,11 @@ def measure_map(
     ws: Workspace,
     funnels: Mapping[str, FunnelResult],
     totals: ReplayTotals | None,
+    customers: int,
 ) -> MapOverlay:
     """The overlay of one map. `funnels` must hold every KPI funnel of the map and
-    `totals` every journey of its stages (see `needed_funnels`, `needed_journeys`)."""
-    ((customers,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
+    `totals` every journey of its stages (see `needed_funnels`, `needed_journeys`);
+    `customers` is the log's (`log_customers`)."""
     phases: dict[str, PhaseMeasure] = {}
     for phase_id, stage in jmap.stages.items():
         kpis = []
@@ -252,4 +259,4 @@ def measure_map(
             tuple(journeys),
             worst if worst is not None and worst.lost > 0 else None,
         )
-    return MapOverlay(jmap.id, int(customers), phases)
+    return MapOverlay(jmap.id, customers, phases)

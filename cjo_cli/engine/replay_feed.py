@@ -64,13 +64,7 @@ def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any], int]:
     for number, mask in enumerate(masks):
         columns.append(f"{mask.text} AS m{number}")
         params += mask.params
-    prop_names = sorted(
-        {
-            plan.filters[_bit_index(j.entry_bit)].event
-            for j in plan.journeys
-            if j.entry_reads_properties
-        }
-    )
+    prop_names = plan.property_events()
     if prop_names:
         marks = ", ".join("?" for _ in prop_names)
         columns.append(f"CASE WHEN event IN ({marks}) THEN CAST(properties AS VARCHAR) END AS p")
@@ -89,10 +83,6 @@ def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any], int]:
         f'FROM events WHERE {where}) WHERE {keep} ORDER BY customer_id, ts, file, "row"'
     )
     return sql, params, len(masks)
-
-
-def _bit_index(bit: int) -> int:
-    return bit.bit_length() - 1
 
 
 def customer_rows(

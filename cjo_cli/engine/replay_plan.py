@@ -310,6 +310,17 @@ class Plan:
     def event_names(self) -> list[str]:
         return sorted({f.event for f in self.filters})
 
+    def property_events(self) -> list[str]:
+        """The entry events whose properties some journey reads (the feed passes their
+        properties along; other rows need none)."""
+        return sorted(
+            {
+                self.filters[j.entry_bit.bit_length() - 1].event
+                for j in self.journeys
+                if j.entry_reads_properties
+            }
+        )
+
     def mask_sql(self) -> list[Sql]:
         """One BIGINT expression per 62 bits: bit i of column i // 62 is filter i."""
         columns: list[Sql] = []

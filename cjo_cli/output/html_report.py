@@ -36,6 +36,7 @@ from cjo_cli.model import (
 )
 from cjo_cli.output.funnel_report import duration, percent
 from cjo_cli.output.journey_map import MAP_STYLE, map_intro_html, map_table_html
+from cjo_cli.output.simulate_report import lift_text
 
 
 @dataclass(frozen=True)
@@ -360,10 +361,7 @@ def _lift_text(totals: JourneyTotals) -> str:
     found = lift(totals.treated, totals.holdout)
     if found is None:
         return "no holdout customers entered: the effect cannot be measured"
-    return (
-        f"treated − holdout {found.difference * 100:+.1f} pt "
-        f"(95% CI {found.low * 100:+.1f} … {found.high * 100:+.1f})"
-    )
+    return lift_text(found)
 
 
 def _holdout_table(totals: ReplayTotals, ws: Workspace) -> str:

@@ -15,14 +15,18 @@ from cjo_cli.engine.replay_plan import OBSERVE_WITHIN, to_datetime
 from cjo_cli.engine.replay_stats import (
     GroupTotals,
     JourneyTotals,
+    Lift,
     ReplayTotals,
     channel_totals,
     lift,
 )
 
 
-def assumptions(totals: ReplayTotals, observable: bool, traits_missing: bool) -> list[str]:
+def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
     """What the replay had to assume, said in every output."""
+    observable = any(
+        send.observable for journey in totals.journeys.values() for send in journey.sends.values()
+    )
     found = [
         "A replay cannot know how customers would have reacted to messages that were not "
         "really sent: every would-be send is recorded, and customers' later behaviour is the "
@@ -44,6 +48,14 @@ def assumptions(totals: ReplayTotals, observable: bool, traits_missing: bool) ->
             "other comparison fails)."
         )
     return found
+
+
+def lift_text(found: Lift) -> str:
+    """`treated − holdout +5.6 pt (95% CI -32.7 … +32.5)`."""
+    return (
+        f"treated − holdout {found.difference * 100:+.1f} pt "
+        f"(95% CI {found.low * 100:+.1f} … {found.high * 100:+.1f})"
+    )
 
 
 def _rate(group: GroupTotals) -> float | None:
@@ -144,10 +156,7 @@ def _headline(journey: JourneyTotals) -> Text:
         )
         found = lift(journey.treated, journey.holdout)
         if found is not None:
-            text.append(
-                f"; treated − holdout {found.difference * 100:+.1f} pt "
-                f"(95% CI {found.low * 100:+.1f} … {found.high * 100:+.1f})"
-            )
+            text.append(f"; {lift_text(found)}")
     exits = ", ".join(f"{reason} {count:,}" for reason, count in journey.exits.items())
     text.append(f"\nexits: {exits}")
     return text

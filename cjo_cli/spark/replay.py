@@ -87,11 +87,7 @@ def simulate(
 
         worker_plan = build_plan(ws, [ws.journeys[j] for j in ids])
         masks = RowMasks(worker_plan)
-        reads_properties = {
-            worker_plan.filters[j.entry_bit.bit_length() - 1].event
-            for j in worker_plan.journeys
-            if j.entry_reads_properties
-        }
+        reads_properties = set(worker_plan.property_events())
         totals = ReplayTotals(worker_plan)
         kinds: list[str] = []
         customers: list[str] = []
