@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from cjo_cli.sample_log import write_sample
 from tests.conftest import REPO, RunCjo
 
@@ -28,7 +30,7 @@ def test_the_same_seed_gives_the_same_files_and_another_seed_does_not(tmp_path: 
 
 def test_the_sample_is_messy_on_purpose_and_nothing_is_lost() -> None:
     con = connect()
-    summary = load_events(con, [SAMPLES / "events.jsonl", SAMPLES / "segment.jsonl"])
+    summary = load_events(con, with_formats([SAMPLES / "events.jsonl", SAMPLES / "segment.jsonl"]))
     canonical, segment = summary.files
     lines = sum(1 for _ in (SAMPLES / "events.jsonl").open(encoding="utf-8"))
     assert canonical.read + canonical.rejected == lines

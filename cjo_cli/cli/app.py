@@ -19,7 +19,7 @@ from cjo_cli.cli import (
     simulate_cmd,
     validate_cmd,
 )
-from cjo_cli.errors import EXIT_INTERNAL, CjoError
+from cjo_cli.errors import EXIT_INTERNAL, CjoError, WorkspaceInvalid
 
 app = typer.Typer(
     name="cjo",
@@ -60,6 +60,12 @@ def main() -> None:
     """Entry point: every known error becomes one line and its exit code, never a traceback."""
     try:
         app(standalone_mode=True)
+    except WorkspaceInvalid as exc:
+        from cjo_cli.output.findings_formats import format_text
+
+        typer.echo(format_text(list(exc.findings)), err=True)
+        typer.echo(f"cjo: {exc}", err=True)
+        sys.exit(exc.exit_code)
     except CjoError as exc:
         typer.echo(f"cjo: error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cjo_cli.cli import options
+from cjo_cli.cli import inputs, options
 from cjo_cli.errors import UsageError
 
 
@@ -48,18 +48,13 @@ def map_command(
     thoughts, the emotion curve, information needs, pain points, measures and KPIs.
     With --log, each phase also shows the customers who reached it, its KPI funnels'
     conversion, its journeys' entered/converted, and its biggest exit point."""
-    from rich.console import Console
-
-    from cjo_cli.cli.measure import measure
-    from cjo_cli.cli.report_cmd import expand_logs, load_workspace, read_logs
-    from cjo_cli.engine.funnels import FunnelOptions
+    from cjo_cli.engine.funnel_result import FunnelOptions
     from cjo_cli.engine.map_overlay import MapOverlay
-    from cjo_cli.events.customers import load_customers
-    from cjo_cli.events.database import Settings, open_database
+    from cjo_cli.engine.measure import measure
     from cjo_cli.output import journey_map
     from cjo_cli.spec.suggest import did_you_mean
 
-    ws = load_workspace(workspace)
+    ws = inputs.workspace(workspace)
     jmap = ws.maps.get(map_id)
     if jmap is None:
         known = ", ".join(sorted(ws.maps)) or "none"
@@ -72,13 +67,10 @@ def map_command(
                 "a Mermaid journey diagram has no place for numbers: use --format terminal, "
                 "markdown or html with --log"
             )
-        paths = expand_logs(logs)
-        source = ", ".join(path.name for path in paths)
-        settings = Settings(threads=threads, memory_limit=memory_limit)
-        with open_database(None, settings) as con:
-            read_logs(con, paths, log_format, column_map or [], max_rejects, False)
-            if customers is not None:
-                load_customers(con, customers)
+        given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
+        source = ", ".join(path.name for path in given.paths)
+        with inputs.database(None, threads, memory_limit) as con:
+            inputs.open_log(con, given, copy=False)
             found = measure(con, ws, [], [], [jmap], FunnelOptions(personas=dict(ws.personas)))
             overlay = found.overlays[jmap.id]
     if output_format is MapFormat.markdown:
@@ -90,6 +82,4 @@ def map_command(
     elif output_format is MapFormat.html:
         typer.echo(journey_map.render_html(jmap, ws, overlay, source), nl=False)
     else:
-        journey_map.render_terminal(
-            jmap, ws, Console(width=width, highlight=False), overlay, source
-        )
+        journey_map.render_terminal(jmap, ws, overlay, source, width=width)

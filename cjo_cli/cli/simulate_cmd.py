@@ -2,85 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from cjo_cli.cli import options
-from cjo_cli.cli.report_cmd import expand_logs, load_workspace, pick_documents, read_logs
+from cjo_cli.cli import inputs, options
 from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    import duckdb
-
-    from cjo_cli.engine.replay import CustomerReplay
     from cjo_cli.engine.replay_plan import Plan
     from cjo_cli.engine.replay_stats import ReplayTotals
-    from cjo_cli.engine.simulate import Simulation
-    from cjo_cli.events.database import Settings
-    from cjo_cli.events.load import LoadSummary
     from cjo_cli.model import Workspace
+    from cjo_cli.output.simulate_report import LogInfo
 
 
 class SimulateFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-def log_info(
-    summary: LoadSummary, customers: int, start: int | None, end: int | None
-) -> dict[str, Any]:
-    """The JSON's `log` object: what was read, who was replayed, the log's span."""
-    from cjo_cli.engine.replay_plan import to_datetime
-
-    return {
-        "read": summary.read,
-        "rejected": summary.rejected,
-        "customers_replayed": customers,
-        "start": None if start is None else to_datetime(start).isoformat(),
-        "end": None if end is None else to_datetime(end).isoformat(),
-    }
-
-
-def run_replay(
-    con: duckdb.DuckDBPyConnection,
-    plan: Plan,
-    keep_tables: bool,
-    quiet: bool = False,
-    on_customer: Callable[[CustomerReplay], None] | None = None,
-) -> Simulation:
-    """The replay with a progress bar on a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from cjo_cli.engine.replay import ReplayError
-    from cjo_cli.engine.simulate import relevant_events, simulate
-
-    console = Console(stderr=True)
-    show = console.is_terminal and not quiet
-    with Progress(
-        TextColumn("replaying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("events"),
-        console=console,
-        transient=True,
-        disable=not show,
-    ) as progress:
-        task = progress.add_task("replay", total=relevant_events(con, plan) if show else None)
-        try:
-            return simulate(
-                con,
-                plan,
-                keep_tables=keep_tables,
-                on_customer=on_customer,
-                progress=lambda done: progress.update(task, completed=done),
-            )
-        except ReplayError as exc:
-            raise UsageError(str(exc)) from exc
 
 
 def simulate_command(
@@ -112,121 +52,96 @@ def simulate_command(
     spark_master: str = options.SPARK_MASTER,
     spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
-    """Replay a recorded event log through journeys (SPEC §4): who would have entered,
-    what would have been sent and when, who converted (against the holdout), where
-    customers left."""
-    from rich.console import Console
-
+    """Replay a recorded event log through journeys: who would have entered, what would
+    have been sent and when, who converted (against the holdout), where customers left."""
     from cjo_cli.engine.replay_plan import build_plan
-    from cjo_cli.events.database import Settings
-    from cjo_cli.output import simulate_report
+    from cjo_cli.output import progress, simulate_report
 
-    ws = load_workspace(workspace)
-    journeys = pick_documents("journey", ws.journeys, journey_ids or [])
+    ws = inputs.workspace(workspace)
+    journeys = inputs.pick_documents("journey", ws.journeys, journey_ids or [])
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
-    err = Console(stderr=True)
-    settings = Settings(threads=threads, memory_limit=memory_limit)
+    given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
     keep = db is not None and explain is None
-    log_paths = expand_logs(logs or [])
-    totals: ReplayTotals | None
     if engine is options.Engine.spark:
-        from cjo_cli.cli.spark_run import refuse_duckdb_options
-
-        refuse_duckdb_options(db=db, explain=explain, memory_limit=memory_limit, threads=threads)
+        inputs.refuse_duckdb_options(
+            db=db, explain=explain, memory_limit=memory_limit, threads=threads
+        )
         totals, info = _replay_on_spark(
-            ws,
-            [j.id for j in journeys],
-            log_paths,
-            log_format,
-            column_map or [],
-            max_rejects,
-            customers,
-            spark_master,
-            spark_conf or [],
+            given, ws, [j.id for j in journeys], spark_master, spark_conf
         )
+    elif explain is not None:
+        _explain(given, plan, explain, output_format, memory_limit, threads)
+        return
     else:
-        totals, info = _replay_on_duckdb(
-            plan,
-            log_paths,
-            log_format,
-            column_map or [],
-            max_rejects,
-            customers,
-            output_format,
-            explain,
-            db if keep else None,
-            settings,
-        )
-        if totals is None:  # --explain printed its path
-            return
+        totals, info = _replay_on_duckdb(given, plan, db if keep else None, memory_limit, threads)
     notes = simulate_report.assumptions(totals, plan.reads_traits and customers is None)
     if output_format is SimulateFormat.json:
         typer.echo(simulate_report.format_json(totals, names, info, notes))
     else:
-        simulate_report.print_summary(Console(), totals, names, notes)
+        simulate_report.print_summary(totals, names, notes)
     if keep:
-        err.print(f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)")
+        progress.note(
+            f"wrote {db} (tables events, rejects, entries, visits, sends, exits, step_stats)"
+        )
 
 
 def _replay_on_duckdb(
+    given: inputs.LogInput,
     plan: Plan,
-    logs: list[Path],
-    log_format: str,
-    column_map: list[str],
-    max_rejects: str,
-    customers: Path | None,
-    output_format: SimulateFormat,
-    explain: str | None,
     db: Path | None,
-    settings: Settings,
-) -> tuple[ReplayTotals | None, dict[str, Any]]:
-    """The replay's totals and the JSON's `log` object; with --explain, the customer's
-    path is printed instead and the totals are None."""
-    from rich.console import Console
+    memory_limit: str | None,
+    threads: int | None,
+) -> tuple[ReplayTotals, LogInfo]:
+    """The replay's totals and what the JSON says of the log."""
+    from cjo_cli.engine.simulate import relevant_events, simulate
+    from cjo_cli.output import progress
+    from cjo_cli.output.simulate_report import LogInfo
 
-    from cjo_cli.engine.simulate import explain as explain_customer
-    from cjo_cli.events.customers import load_customers
-    from cjo_cli.events.database import open_database
+    with inputs.database(db, threads, memory_limit) as con:
+        summary = inputs.open_log(con, given, copy=db is not None).summary
+        with progress.replaying(lambda: relevant_events(con, plan)) as tick:
+            simulation = simulate(con, plan, keep_tables=db is not None, progress=tick)
+    totals = simulation.totals
+    return totals, LogInfo(summary, totals.customers, simulation.log_start, simulation.log_end)
+
+
+def _explain(
+    given: inputs.LogInput,
+    plan: Plan,
+    customer: str,
+    output_format: SimulateFormat,
+    memory_limit: str | None,
+    threads: int | None,
+) -> None:
+    """Print one customer's path through the journeys, with the reason for every move."""
+    from cjo_cli.engine.simulate import explain
     from cjo_cli.output import simulate_report
 
-    err = Console(stderr=True)
-    with open_database(db, settings) as con:
-        summary = read_logs(con, logs, log_format, column_map, max_rejects, db is not None)
-        if customers is not None:
-            loaded = load_customers(con, customers)
-            err.print(f"customers: {loaded.customers:,}", highlight=False)
-        if explain is not None:
-            replay = explain_customer(con, plan, explain)
-            if replay is None:
-                raise UsageError(f"--explain {explain}: no event of this customer is in the log")
-            if output_format is SimulateFormat.json:
-                typer.echo(simulate_report.explain_json(replay))
-            else:
-                simulate_report.print_explain(Console(), replay)
-            return None, {}
-        simulation = run_replay(con, plan, db is not None)
-    totals = simulation.totals
-    return totals, log_info(summary, totals.customers, simulation.log_start, simulation.log_end)
+    with inputs.database(None, threads, memory_limit) as con:
+        inputs.open_log(con, given, copy=False)
+        replay = explain(con, plan, customer)
+    if replay is None:
+        raise UsageError(f"--explain {customer}: no event of this customer is in the log")
+    if output_format is SimulateFormat.json:
+        typer.echo(simulate_report.explain_json(replay))
+    else:
+        simulate_report.print_explain(replay)
 
 
 def _replay_on_spark(
+    given: inputs.LogInput,
     ws: Workspace,
     journey_ids: list[str],
-    logs: list[Path],
-    log_format: str,
-    column_map: list[str],
-    max_rejects: str,
-    customers: Path | None,
     master: str,
-    conf: list[str],
-) -> tuple[ReplayTotals, dict[str, Any]]:
-    """The replay's totals on Spark, and the JSON's `log` object."""
-    from cjo_cli.cli.spark_run import spark_input
+    conf: list[str] | None,
+) -> tuple[ReplayTotals, LogInfo]:
+    """The replay's totals on Spark, and what the JSON says of the log."""
+    from cjo_cli.output.simulate_report import LogInfo
     from cjo_cli.spark.replay import simulate
 
-    with spark_input(logs, log_format, column_map, max_rejects, customers, master, conf) as given:
-        found = simulate(given.log, ws, journey_ids, given.traits)
-        summary = given.log.summary
-    info = log_info(summary, found.totals.customers, found.log_start, found.log_end)
+    with inputs.spark_log(given, master, conf or []) as spark:
+        found = simulate(spark.log, ws, journey_ids, spark.traits)
+        summary = spark.log.summary
+    info = LogInfo(summary, found.totals.customers, found.log_start, found.log_end)
     return found.totals, info

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cjo_cli import __version__
-from cjo_cli.cli import options
+from cjo_cli.cli import inputs, options
 from cjo_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from cjo_cli.findings import Finding, Level
 from cjo_cli.spec.yaml_loader import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES, Limits
@@ -59,10 +59,11 @@ def validate(
     max_nodes: int = typer.Option(
         DEFAULT_MAX_NODES, help="Most nodes a document may expand to (caps alias bombs).", min=1
     ),
-    logs: list[Path] = typer.Option(
+    logs: list[str] = typer.Option(
         None,
         "--log",
-        help="An event log: also warn about funnel, entry and goal events it never contains.",
+        help="An event log file or glob (repeat for several): also warn about funnel, entry "
+        "and goal events it never contains.",
         show_default=False,
     ),
     log_format: str = options.LOG_FORMAT,
@@ -123,22 +124,17 @@ def validate(
 
 def _log_findings(
     result: ValidationResult,
-    logs: list[Path],
+    logs: list[str],
     log_format: str,
     column_map: list[str],
     max_rejects: str,
 ) -> list[Finding]:
     """Read the logs (this is the only path of `validate` that imports duckdb)."""
-    from cjo_cli.events.formats import FORMATS
-    from cjo_cli.events.load import check_rejects, connect, load_events, parse_mapping
+    from cjo_cli.events.tables import distinct_events
     from cjo_cli.spec.rules.log_events import events_missing_from_log
 
-    if log_format not in FORMATS:
-        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
-    con = connect()
-    summary = load_events(con, logs, log_format, parse_mapping(column_map))
-    typer.echo(f"log: read {summary.read:,}, rejected {summary.rejected:,}", err=True)
-    check_rejects(summary, max_rejects)
-    seen = {str(name) for (name,) in con.execute("SELECT DISTINCT event FROM events").fetchall()}
-    con.close()
+    given = inputs.log_input(logs, log_format, column_map, max_rejects)
+    with inputs.database() as con:
+        inputs.open_log(con, given, copy=False)
+        seen = distinct_events(con)
     return events_missing_from_log(result.workspace, seen, result.reported)

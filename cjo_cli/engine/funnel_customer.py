@@ -25,11 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cjo_cli.conditions import HistoryEvent, Moment, filters_match, holds
+from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
-from cjo_cli.engine.funnels import US
-from cjo_cli.engine.replay_plan import to_datetime
 from cjo_cli.model import Funnel, Persona
+from cjo_cli.model.clock import SECOND
 from cjo_cli.model.conditions import EventCondition, leaves
 
 
@@ -81,7 +80,7 @@ class FunnelProgram:
         self.breakdown_key = breakdown_key
         self.attribution = attribution
         self.steps = len(funnel.steps)
-        self.window = funnel.window.seconds * US
+        self.window = funnel.window.seconds * SECOND
         self.attempt_of = ATTEMPTS[funnel.order]
 
     def event_names(self) -> set[str] | None:
@@ -128,11 +127,8 @@ class FunnelProgram:
             key = (row.ts, row.properties)
             if key not in persona_seen:
                 if history is None:
-                    history = [
-                        HistoryEvent(r.event, to_datetime(r.ts), props(i))
-                        for i, r in enumerate(rows)
-                    ]
-                moment = Moment(to_datetime(row.ts), props(index), traits or {}, history)
+                    history = [HistoryEvent(r.event, r.ts, props(i)) for i, r in enumerate(rows)]
+                moment = Moment(row.ts, props(index), traits or {}, history)
                 persona_seen[key] = holds(self.segment, moment)
             return persona_seen[key]
 

@@ -1,384 +1,33 @@
 """Funnel conversion (SPEC §5) over the canonical `events` relation, in DuckDB.
 
-Per funnel, in four stages:
-
-1. `cjo_fs`: the customer's rows that match some step, reduced to a key, the time
-   in microseconds and which steps they match (persona filter on step 1, as of
-   that event; `--since/--until` slice). Values from the YAML go in as
-   parameters, never into the SQL text.
-2. `cjo_att`: each customer's counted attempt (level and the time of each step).
-   Ordered funnels whose steps no single event can match twice are done in SQL
-   (`_ORDERED_SQL`); every other funnel goes through the exact per-customer code
-   of `funnel_exact`, fed in Arrow batches.
-3. Exclusions remove customers (SPEC §5: an excluded event between the given
-   steps of the counted attempt, or before the window closes when the later step
-   was not reached).
-4. Counts per step, times between steps, and the breakdown groups.
-
-The customer key is a 64-bit hash of the customer id (sorting and joining on it is
-much faster than on text); if two ids in the log share a hash the funnel is
-computed again keyed on the ids themselves, so results are exact either way.
+`funnel_sql` finds each customer's counted attempt (`cjo_att`: level, the time of
+each step, excluded or not); this module counts them per step, with the times
+between steps and the breakdown groups, and keeps what `--db` asks for. A run
+leaves no temporary table behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from cjo_cli.conditions import Sql, SqlScope, condition_sql, filters_sql, json_path
-from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
-from cjo_cli.model import EventFilter, Funnel, Persona
-
-US = 1_000_000
-"""Microseconds per second: times are compared exactly, in whole microseconds."""
-
-CREATE_CUSTOMERS = (
-    "CREATE TABLE IF NOT EXISTS customers (customer_id VARCHAR PRIMARY KEY, traits JSON NOT NULL)"
+from cjo_cli.engine.funnel_result import (
+    NONE_LABEL,
+    FunnelGroup,
+    FunnelOptions,
+    FunnelResult,
+    empty_group,
+    group_from_values,
+    parse_breakdown,
+    step_rows,
 )
-NONE_LABEL = "(none)"
-
-
-@dataclass(frozen=True)
-class StepStats:
-    name: str
-    event: str
-    customers: int
-    from_start: float | None
-    """Share of step 1's customers who reached this step (0..1)."""
-    from_previous: float | None
-    median_seconds: float | None
-    """From the previous step, over the customers who reached this one."""
-    mean_seconds: float | None
-
-
-@dataclass(frozen=True)
-class FunnelGroup:
-    label: str | None
-    """The breakdown value (None for the whole funnel)."""
-    steps: tuple[StepStats, ...]
-    excluded: int = 0
-    """Customers an exclusion removed."""
-
-
-@dataclass(frozen=True)
-class FunnelResult:
-    funnel: Funnel
-    total: FunnelGroup
-    breakdown_by: str | None = None
-    groups: tuple[FunnelGroup, ...] = ()
-    engine: str = "sql"
-    """`sql` or `exact` (the per-customer path; see the module doc)."""
-
-
-@dataclass(frozen=True)
-class FunnelOptions:
-    since: str | None = None
-    """ISO time; events before it are ignored."""
-    until: str | None = None
-    """ISO time; events at or after it are ignored."""
-    breakdown: str | None = None
-    """`persona`, `PROPERTY` or `PROPERTY:last_touch`; overrides the funnel's own."""
-    keep_customers: bool = False
-    """Add every customer's attempt to the table `funnel_customers`."""
-    personas: dict[str, Persona] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BreakdownChoice:
-    by: str  # "persona" | "property"
-    key: str | None = None
-    attribution: str = "first_touch"
-
-
-# ---- stage 1: the funnel's rows -----------------------------------------------
-
-
-def _match_sql(spec: EventFilter, alias: str = "e") -> Sql:
-    where = filters_sql(f"{alias}.properties", spec.where)
-    return Sql(f"({alias}.event = ? AND {where.text})", [spec.event, *where.params])
-
-
-def _persona_sql(persona: Persona | None) -> Sql:
-    if persona is None or persona.segment is None:
-        return Sql("true")
-    scope = SqlScope(
-        properties="e.properties",
-        traits="(SELECT c.traits FROM customers c WHERE c.customer_id = e.customer_id)",
-        customer="e.customer_id",
-        now="e.ts",
-        events="events",
-    )
-    return condition_sql(persona.segment, scope)
-
-
-def _can_share_events(funnel: Funnel) -> bool:
-    """Could one event match two steps? (Only when two steps name the same event.)"""
-    names = [step.event.event for step in funnel.steps]
-    return len(set(names)) != len(names)
-
-
-def _time_filter(options: FunnelOptions, alias: str = "e") -> Sql:
-    parts, params = [], []
-    if options.since is not None:
-        parts.append(f"{alias}.ts >= CAST(? AS TIMESTAMPTZ)")
-        params.append(options.since)
-    if options.until is not None:
-        parts.append(f"{alias}.ts < CAST(? AS TIMESTAMPTZ)")
-        params.append(options.until)
-    return Sql(" AND ".join(parts) or "true", params)
-
-
-def _steps_table(
-    con: duckdb.DuckDBPyConnection,
-    funnel: Funnel,
-    persona: Persona | None,
-    options: FunnelOptions,
-    key: str,
-    value_path: str | None,
-) -> None:
-    """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
-    second hash of the customer id, to detect two ids sharing the key k)."""
-    persona_sql = _persona_sql(persona)
-    masks, params = [], []
-    for index, step in enumerate(funnel.steps):
-        match = _match_sql(step.event)
-        text, step_params = match.text, list(match.params)
-        # The persona holds as of the event that starts the attempt: step 1's, or any
-        # step's in an unordered funnel.
-        first = index == 0 or funnel.order == "unordered"
-        if first and persona_sql.text != "true":
-            text = f"({text} AND {persona_sql.text})"
-            step_params += persona_sql.params
-        masks.append(f"(CASE WHEN {text} THEN {1 << index} ELSE 0 END)")
-        params += step_params
-    names = sorted({step.event.event for step in funnel.steps})
-    time_filter = _time_filter(options)
-    value = "NULL::VARCHAR"
-    value_params: list[Any] = []
-    if value_path is not None:
-        value = "json_extract_string(e.properties, ?)"
-        value_params = [value_path]
-    key_sql = _key_sql(key, "e.customer_id")
-    con.execute("DROP TABLE IF EXISTS cjo_fs")
-    con.execute(
-        f"""
-        CREATE TEMP TABLE cjo_fs AS
-        SELECT k, k2, t, mask, bv FROM (
-            SELECT {key_sql} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
-                   {" | ".join(masks)} AS mask, {value} AS bv
-            FROM events e
-            WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
-        ) WHERE mask <> 0
-        """,
-        [*params, *value_params, *names, *time_filter.params],
-    )
-
-
-def _key_sql(key: str, column: str) -> str:
-    """The customer key over `column`: its hash, or the id itself after a collision."""
-    return f"hash({column})" if key == "hash" else column
-
-
-def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
-    ((clashes,),) = con.execute(
-        "SELECT count(*) FROM (SELECT k FROM cjo_fs GROUP BY k HAVING min(k2) <> max(k2))"
-    ).fetchall()
-    return bool(clashes)
-
-
-# ---- stage 2: the counted attempt -------------------------------------------------
-
-
-def _ordered_sql(steps: int) -> list[str]:
-    """The counted attempt of an ordered funnel whose steps match disjoint events, as
-    statements run in turn (`$window` in microseconds); the last leaves `cjo_att`.
-
-    From a step-1 event at t1 the earliest chain takes, for each next step, its
-    first event at or after the previous one (an ASOF join). All step-1 events
-    with the same next step-2 event share the rest of that chain, so they are
-    grouped (lo/hi: their earliest and latest time) and the chain is followed once
-    per group. Within a group a later start only gains window, so the group's
-    level is the one of `hi`; the counted start is the earliest start of the
-    earliest group that reaches the customer's best level (the earliest start in
-    that group still within the window of the chain's last step).
-    """
-    rows = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
-    statements = [
-        "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-        f"SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM {rows.format(bit=1)} a "
-        f"ASOF LEFT JOIN {rows.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
-        "GROUP BY a.k, b.t"
-        if steps > 1
-        else "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-        f"SELECT k, NULL::BIGINT AS t2, min(t) AS lo, max(t) AS hi FROM {rows.format(bit=1)} "
-        "GROUP BY k"
-    ]
-    for step in range(3, steps + 1):
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE cjo_g AS SELECT h.*, b.t AS t{step} FROM cjo_g h "
-            f"ASOF LEFT JOIN {rows.format(bit=1 << (step - 1))} b "
-            f"ON h.k = b.k AND h.t{step - 1} <= b.t"
-        )
-    levels = " ".join(f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1))
-    level = f"CASE {levels} ELSE 1 END" if steps > 1 else "1"
-    chain = "".join(f", arg_min(t{step}, lo) AS t{step}" for step in range(2, steps + 1))
-    statements.append(
-        "CREATE OR REPLACE TEMP TABLE cjo_pick AS "
-        f"WITH lv AS (SELECT *, {level} AS level FROM cjo_g), "
-        "best AS (SELECT k, max(level) AS level FROM lv GROUP BY k) "
-        f"SELECT k, level, min(lo) AS lo, arg_min(hi, lo) AS hi{chain} "
-        "FROM lv JOIN best USING (k, level) GROUP BY k, level"
-    )
-    last = " ".join(f"WHEN {step} THEN p.t{step}" for step in range(2, steps + 1))
-    threshold = f"CASE p.level {last} END - $window" if steps > 1 else "NULL::BIGINT"
-    columns = "".join(
-        f", CASE WHEN p.level >= {step} THEN p.t{step} END AS t{step}"
-        for step in range(2, steps + 1)
-    )
-    # The group's earliest start is usually within the window of the chain's last
-    # step; when it is not, find the first start that is.
-    statements.append(
-        "CREATE OR REPLACE TEMP TABLE cjo_att AS "
-        f"WITH late AS (SELECT k, {threshold} AS thr, hi FROM cjo_pick p "
-        f"WHERE p.level > 1 AND p.lo < {threshold}), "
-        f"fix AS (SELECT s.k, min(s.t) AS t1 FROM {rows.format(bit=1)} s "
-        "JOIN late ON s.k = late.k AND s.t >= late.thr AND s.t <= late.hi GROUP BY s.k) "
-        f"SELECT p.k, p.level, coalesce(fix.t1, p.lo) AS t1{columns} "
-        "FROM cjo_pick p LEFT JOIN fix ON fix.k = p.k"
-    )
-    return statements
-
-
-def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
-    window = {"window": funnel.window.seconds * US}
-    for statement in _ordered_sql(len(funnel.steps)):
-        con.execute(statement, window if "$window" in statement else None)
-    con.execute("DROP TABLE IF EXISTS cjo_g")
-    con.execute("DROP TABLE IF EXISTS cjo_pick")
-
-
-def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
-    """For strict funnels: each instant's dense rank among all the customer's events."""
-    time_filter = _time_filter(options)
-    key_sql = _key_sql(key, "e.customer_id")
-    con.execute("DROP TABLE IF EXISTS cjo_rank")
-    con.execute(
-        f"""
-        CREATE TEMP TABLE cjo_rank AS
-        SELECT k, t, dense_rank() OVER (PARTITION BY k ORDER BY t) AS r FROM (
-            SELECT DISTINCT {key_sql} AS k, epoch_us(e.ts) AS t FROM events e
-            WHERE {time_filter.text} AND {key_sql} IN (SELECT k FROM cjo_fs)
-        )
-        """,
-        time_filter.params,
-    )
-    return "cjo_rank"
-
-
-def _customer_instants(
-    reader: pa.RecordBatchReader,
-) -> Iterator[tuple[Any, list[Instant]]]:
-    """Rows ordered by (k, t) → (key, instants) per customer."""
-    current: Any = None
-    instants: list[Instant] = []
-    masks: list[int] = []
-    instant_ts: int | None = None
-    rank = 0
-    for batch in reader:
-        columns = batch.to_pydict()
-        for k, t, mask, r in zip(
-            columns["k"], columns["t"], columns["mask"], columns["r"], strict=True
-        ):
-            if k != current:
-                if instant_ts is not None:
-                    instants.append(Instant(instant_ts, tuple(masks), rank))
-                if current is not None:
-                    yield current, instants
-                current, instants, masks, instant_ts = k, [], [], None
-            if t != instant_ts:
-                if instant_ts is not None:
-                    instants.append(Instant(instant_ts, tuple(masks), rank))
-                masks, instant_ts = [], t
-            masks.append(mask)
-            rank = r
-    if instant_ts is not None:
-        instants.append(Instant(instant_ts, tuple(masks), rank))
-    if current is not None:
-        yield current, instants
-
-
-def _attempts_exact(
-    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
-) -> None:
-    steps = len(funnel.steps)
-    attempt = ATTEMPTS[funnel.order]
-    window = funnel.window.seconds * US
-    if funnel.order == "strict":
-        _rank_rows(con, options, key)
-        source = "SELECT f.k, f.t, f.mask, r.r FROM cjo_fs f JOIN cjo_rank r USING (k, t)"
-    else:
-        source = "SELECT k, t, mask, 0 AS r FROM cjo_fs"
-    if funnel.order != "unordered":
-        # Customers who never match step 1 cannot enter: Python need not see them.
-        source += " WHERE k IN (SELECT k FROM cjo_fs WHERE mask & 1 = 1)"
-    reader = con.sql(f"SELECT * FROM ({source}) ORDER BY k, t, mask").to_arrow_reader(65_536)
-    key_type = reader.schema.field("k").type
-    keys: list[Any] = []
-    levels: list[int] = []
-    times: list[list[int | None]] = [[] for _ in range(steps)]
-    for customer, instants in _customer_instants(reader):
-        found = attempt(instants, steps, window)
-        if not found:
-            continue
-        keys.append(customer)
-        levels.append(len(found))
-        for index in range(steps):
-            times[index].append(found[index] if index < len(found) else None)
-    table = pa.table(
-        {
-            "k": pa.array(keys, key_type),
-            "level": pa.array(levels, pa.int32()),
-            **{f"t{i + 1}": pa.array(times[i], pa.int64()) for i in range(steps)},
-        }
-    )
-    con.execute("DROP TABLE IF EXISTS cjo_att")
-    con.register("cjo_att_arrow", table)
-    con.execute("CREATE TEMP TABLE cjo_att AS SELECT * FROM cjo_att_arrow")
-    con.unregister("cjo_att_arrow")
-
-
-# ---- stage 3: exclusions -----------------------------------------------------------
-
-
-def _apply_exclusions(
-    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
-) -> None:
-    """Add `excluded` to `cjo_att`."""
-    con.execute("ALTER TABLE cjo_att ADD COLUMN excluded BOOLEAN DEFAULT false")
-    key_sql = _key_sql(key, "e.customer_id")
-    window = funnel.window.seconds * US
-    time_filter = _time_filter(options)
-    for exclusion in funnel.exclusions:
-        match = _match_sql(exclusion.event)
-        first, last = exclusion.first_step, exclusion.last_step
-        con.execute(
-            f"""
-            UPDATE cjo_att SET excluded = true WHERE level >= ? AND k IN (
-                SELECT a.k FROM cjo_att a JOIN (
-                    SELECT {key_sql} AS k, epoch_us(e.ts) AS t FROM events e
-                    WHERE {match.text} AND {time_filter.text}
-                ) x ON x.k = a.k
-                WHERE a.level >= ? AND x.t > a.t{first}
-                  AND x.t < CASE WHEN a.level >= ? THEN a.t{last} ELSE a.t1 + ? END
-            )
-            """,
-            [first, *match.params, *time_filter.params, first, last, window],
-        )
-
+from cjo_cli.engine.funnel_sql import attempts, breakdown_values, drop_temp_tables, key_sql
+from cjo_cli.events.tables import CREATE_CUSTOMERS
+from cjo_cli.json_pointer import key_pointer
+from cjo_cli.model import Funnel
+from cjo_cli.model.clock import SECOND
 
 # ---- stage 4: counts ------------------------------------------------------------------
 
@@ -396,9 +45,9 @@ def _group_stats(
             # order threads add up the rows in.
             gap = f"(t{step} - t{step - 1})"
             reached = f"FILTER (WHERE level >= {step})"
-            columns.append(f"median({gap}) {reached} / {US}.0")
+            columns.append(f"median({gap}) {reached} / {SECOND}.0")
             columns.append(
-                f"CAST(sum({gap}::HUGEINT) {reached} AS DOUBLE) / count(*) {reached} / {US}.0"
+                f"CAST(sum({gap}::HUGEINT) {reached} AS DOUBLE) / count(*) {reached} / {SECOND}.0"
             )
     rows = con.execute(
         f"""
@@ -415,114 +64,35 @@ def _group_stats(
     return groups
 
 
-def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
-    """Step stats from [count1, count2, median2, mean2, count3, ...] (medians and means
-    in seconds; None where nobody reached the step)."""
-    counts: list[int] = []
-    stats: list[StepStats] = []
-    cursor = 0
-    for index, step in enumerate(funnel.steps):
-        count = int(values[cursor])
-        cursor += 1
-        median = mean = None
-        if index:
-            median, mean = values[cursor], values[cursor + 1]
-            cursor += 2
-        counts.append(count)
-        first = counts[0]
-        previous = counts[index - 1] if index else count
-        stats.append(
-            StepStats(
-                step.name,
-                step.event.event,
-                count,
-                count / first if first else None,
-                count / previous if previous else None,
-                float(median) if median is not None else None,
-                float(mean) if mean is not None else None,
-            )
-        )
-    return FunnelGroup(None, tuple(stats), excluded)
-
-
-def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
-    if options.breakdown is not None:
-        text = options.breakdown.strip()
-        if text == "persona":
-            return BreakdownChoice("persona")
-        key, _, attribution = text.partition(":")
-        return BreakdownChoice("property", key, attribution or "first_touch")
-    if funnel.breakdown is None:
-        return None
-    if funnel.breakdown.by == "property":
-        return BreakdownChoice("property", funnel.breakdown.property, funnel.breakdown.attribution)
-    return BreakdownChoice(funnel.breakdown.by)
-
-
-def _breakdown_values(con: duckdb.DuckDBPyConnection, funnel: Funnel, attribution: str) -> None:
-    """Add `bv` to `cjo_att`: the property of the counted attempt's first or last event."""
-    con.execute("ALTER TABLE cjo_att ADD COLUMN bv VARCHAR")
-    if attribution == "last_touch":
-        at = " ".join(f"WHEN {n} THEN a.t{n}" for n in range(1, len(funnel.steps) + 1))
-        condition = f"f.t = CASE a.level {at} END"
-        if funnel.order != "unordered":
-            condition += " AND (f.mask >> (a.level - 1)) & 1 = 1"
-    else:
-        condition = "f.t = a.t1"
-        if funnel.order != "unordered":
-            condition += " AND f.mask & 1 = 1"
-    # Several events at the same instant could fill the step: the smallest value
-    # counts, so the result does not depend on row order.
-    con.execute(
-        f"""
-        UPDATE cjo_att SET bv = v.bv FROM (
-            SELECT a.k, min(f.bv) AS bv FROM cjo_att a JOIN cjo_fs f ON f.k = a.k AND {condition}
-            GROUP BY a.k
-        ) v WHERE cjo_att.k = v.k
-        """
-    )
-
-
-# ---- the whole funnel --------------------------------------------------------------------
-
-
-def _attempts(
-    con: duckdb.DuckDBPyConnection,
-    funnel: Funnel,
-    persona: Persona | None,
-    options: FunnelOptions,
-    value_path: str | None,
-) -> tuple[str, str]:
-    """Build cjo_fs and cjo_att; return (engine, key kind)."""
-    key = "hash"
-    _steps_table(con, funnel, persona, options, key, value_path)
-    if _hash_collides(con):
-        key = "id"
-        _steps_table(con, funnel, persona, options, key, value_path)
-    if funnel.order == "ordered" and not _can_share_events(funnel):
-        _attempts_sql(con, funnel)
-        engine = "sql"
-    else:
-        _attempts_exact(con, funnel, options, key)
-        engine = "exact"
-    _apply_exclusions(con, funnel, options, key)
-    return engine, key
-
-
 def run_funnel(
     con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions = FunnelOptions()
 ) -> FunnelResult:
     """Compute one funnel over the `events` relation of `con`."""
+    try:
+        return _run(con, funnel, options)
+    finally:
+        drop_temp_tables(con)
+
+
+def run_funnels(
+    con: duckdb.DuckDBPyConnection,
+    funnels: Sequence[Funnel],
+    options: FunnelOptions = FunnelOptions(),
+) -> list[FunnelResult]:
+    return [run_funnel(con, funnel, options) for funnel in funnels]
+
+
+def _run(con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions) -> FunnelResult:
     con.execute(CREATE_CUSTOMERS)
     persona = options.personas.get(funnel.persona) if funnel.persona else None
     breakdown = parse_breakdown(funnel, options)
     value_path = (
-        json_path(breakdown.key)
+        key_pointer(breakdown.key)
         if breakdown is not None and breakdown.by == "property" and breakdown.key
         else None
     )
-    engine, key = _attempts(con, funnel, persona, options, value_path)
-    empty = group_from_values(funnel, [0, *[0, None, None] * (len(funnel.steps) - 1)], 0)
+    engine, key = attempts(con, funnel, persona, options, value_path)
+    empty = empty_group(funnel)
     included = "CASE WHEN a.excluded THEN NULL ELSE 'all' END"
     total = _group_stats(con, funnel, included, []).get("all", empty)
     total = FunnelGroup(None, total.steps, _count_excluded(con))
@@ -532,7 +102,7 @@ def run_funnel(
         return FunnelResult(funnel, total, engine=engine)
     groups: list[FunnelGroup] = []
     if breakdown.by == "property":
-        _breakdown_values(con, funnel, breakdown.attribution)
+        breakdown_values(con, funnel, breakdown.attribution)
         found = _group_stats(
             con,
             funnel,
@@ -541,17 +111,15 @@ def run_funnel(
         )
         for label in sorted(name for name in found if name is not None):
             groups.append(FunnelGroup(label, found[label].steps, 0))
-        label = f"{breakdown.key} ({breakdown.attribution.replace('_', ' ')})"
     elif breakdown.by == "persona":
         for persona_id, group_persona in sorted(options.personas.items()):
-            _attempts(con, funnel, group_persona, options, None)
+            attempts(con, funnel, group_persona, options, None)
             found = _group_stats(con, funnel, included, [])
             group = found.get("all", empty)
             groups.append(FunnelGroup(persona_id, group.steps, _count_excluded(con)))
-        label = "persona"
     else:
         raise ValueError(f"breakdown by {breakdown.by} needs the journey replay")
-    return FunnelResult(funnel, total, label, tuple(groups), engine)
+    return FunnelResult(funnel, total, breakdown.label, tuple(groups), engine)
 
 
 def _count_excluded(con: duckdb.DuckDBPyConnection) -> int:
@@ -571,10 +139,10 @@ def _keep_customers(con: duckdb.DuckDBPyConnection, funnel: Funnel, key: str) ->
         """
     )
     times = ", ".join(f"make_timestamptz(a.t{n})" for n in range(1, steps + 1))
-    key_sql = _key_sql(key, "customer_id")
+    customer_key = key_sql(key, "customer_id")
     ids = (
-        f"(SELECT DISTINCT {key_sql} AS k, customer_id AS cid FROM events "
-        f"WHERE {key_sql} IN (SELECT k FROM cjo_att))"
+        f"(SELECT DISTINCT {customer_key} AS k, customer_id AS cid FROM events "
+        f"WHERE {customer_key} IN (SELECT k FROM cjo_att))"
     )
     con.execute(
         f"""
@@ -587,18 +155,17 @@ def _keep_customers(con: duckdb.DuckDBPyConnection, funnel: Funnel, key: str) ->
     )
 
 
-def run_funnels(
-    con: duckdb.DuckDBPyConnection,
-    funnels: Sequence[Funnel],
-    options: FunnelOptions = FunnelOptions(),
-    on_done: Callable[[FunnelResult], None] | None = None,
-) -> list[FunnelResult]:
-    results = []
-    for funnel in funnels:
-        result = run_funnel(con, funnel, options)
-        results.append(result)
-        if on_done is not None:
-            on_done(result)
-    for table in ("cjo_fs", "cjo_att", "cjo_rank"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    return results
+def keep_results(con: duckdb.DuckDBPyConnection, results: Sequence[FunnelResult]) -> None:
+    """The `funnel_steps` table of a `--db` file: `funnel_result.step_rows`."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS funnel_steps (
+            funnel VARCHAR, breakdown VARCHAR, "group" VARCHAR, step INTEGER, name VARCHAR,
+            event VARCHAR, customers BIGINT, from_start DOUBLE, from_previous DOUBLE,
+            median_seconds DOUBLE, mean_seconds DOUBLE
+        )
+        """
+    )
+    rows = step_rows(results)
+    if rows:
+        con.executemany("INSERT INTO funnel_steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

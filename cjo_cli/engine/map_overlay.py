@@ -26,9 +26,9 @@ from itertools import pairwise
 import duckdb
 import pyarrow as pa
 
-from cjo_cli.engine.funnels import FunnelResult
+from cjo_cli.engine.funnel_result import FunnelResult
 from cjo_cli.engine.replay import CustomerReplay
-from cjo_cli.engine.replay_stats import Lift, ReplayTotals, lift
+from cjo_cli.engine.replay_stats import Lift, ReplayTotals
 from cjo_cli.model import JourneyMap, Workspace
 
 ENTRANTS_TABLE = "journey_entrants"
@@ -140,12 +140,6 @@ class EntrantLog:
             con.unregister("cjo_entrants_arrow")
 
 
-def log_customers(con: duckdb.DuckDBPyConnection) -> int:
-    """Distinct customers in the `events` relation."""
-    ((customers,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
-    return int(customers)
-
-
 def needed_funnels(jmap: JourneyMap) -> list[str]:
     """The KPI funnels of the map's stages, each once, in stage order."""
     return list(dict.fromkeys(kpi.funnel for stage in jmap.stages.values() for kpi in stage.kpis))
@@ -247,7 +241,7 @@ def measure_map(
                     treated.converted,
                     holdout.entered,
                     holdout.converted,
-                    lift(treated, holdout),
+                    journey_totals.lift,
                 )
             )
             exits += _journey_exits(ws, journey_id, totals)

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cjo_cli.conditions.bits import BitMoment, History
 from cjo_cli.engine.replay_plan import (
     AB,
     EXIT,
@@ -45,20 +46,18 @@ from cjo_cli.engine.replay_plan import (
     WAIT,
     WAIT_FOR,
     WAIT_UNTIL,
-    History,
-    Moment,
     Plan,
     PlanJourney,
     in_quiet_hours,
-    next_wall_time,
-    to_datetime,
 )
+from cjo_cli.errors import InputError
+from cjo_cli.model.clock import next_wall_time, utc_text
 
 NEVER = 1 << 62
 """A due time later than any log."""
 
 
-class ReplayError(Exception):
+class ReplayError(InputError):
     """The journey cannot be replayed (a loop of steps that never waits)."""
 
 
@@ -175,11 +174,11 @@ class _Customer:
         if self.explain:
             self.out.trace.append(TraceLine(ts, journey, text))
 
-    def moment(self, now: int, properties: Any) -> Moment:
+    def moment(self, now: int, properties: Any) -> BitMoment:
         def props() -> dict[str, Any]:
             return _parse(properties)
 
-        return Moment(now, props, self.traits, self.history)
+        return BitMoment(now, props, self.traits, self.history)
 
     def refresh_due(self) -> None:
         self.dirty = False
@@ -526,7 +525,7 @@ def _parse(properties: Any) -> dict[str, Any]:
 
 
 def _iso(us: int) -> str:
-    return to_datetime(us).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(us, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def replay_customer(

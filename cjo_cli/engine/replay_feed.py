@@ -30,15 +30,6 @@ class CustomerRows:
     names: list[str]
 
 
-def log_span(con: duckdb.DuckDBPyConnection) -> tuple[int | None, int | None]:
-    """The first and last event times of the whole log (µs); open journeys are censored
-    at the last. (None, None) for an empty log."""
-    ((start, end),) = con.execute(
-        "SELECT epoch_us(min(ts)), epoch_us(max(ts)) FROM events"
-    ).fetchall()
-    return (None, None) if end is None else (int(start), int(end))
-
-
 def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:
     """Traits of every customer in the customers table (empty when none was given)."""
     if not plan.reads_traits:

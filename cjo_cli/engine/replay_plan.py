@@ -13,13 +13,18 @@ The plan holds no DuckDB state, so the same plan runs under any executor.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from cjo_cli.conditions import Sql, filters_sql, value_matches
+from cjo_cli.conditions.bits import (
+    BitRegistry,
+    Predicate,
+    compile_condition,
+    reads_properties,
+    reads_traits,
+)
+from cjo_cli.conditions.sql import Sql, filters_sql
 from cjo_cli.model import (
     AbStep,
     ExitStep,
@@ -34,177 +39,21 @@ from cjo_cli.model import (
     WaitUntilStep,
     Workspace,
 )
-from cjo_cli.model.conditions import (
-    AllOf,
-    AnyOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    EventFilter,
-    Not,
-    PropertyCondition,
-    leaves,
-)
-
-SECOND = 1_000_000
-"""Times are integer microseconds since the Unix epoch, UTC."""
+from cjo_cli.model.clock import HOUR, SECOND, in_window
+from cjo_cli.model.conditions import AllOf, Condition, EventFilter
 
 MESSAGE_CHANNELS = frozenset({"email", "sms", "web_push", "app_push"})
 """Channels that reach a customer who is not looking at us. Quiet hours defer them and
 `channel: any` caps count them; content shown in context (web, in_app, ad, store...)
 is neither deferred nor counted by `any`, as in Braze and SFMC."""
 
-OBSERVE_WITHIN = 86_400 * SECOND
+OBSERVE_WITHIN = 24 * HOUR
 """How long after a send its touchpoint's delivered/opened/clicked events are matched."""
-
-MISSING = object()
-
-
-@cache
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def to_datetime(us: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=us)
-
-
-def to_us(moment: dt.datetime) -> int:
-    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
-
-
-def next_wall_time(us: int, at: dt.time, tz: str) -> int:
-    """The first instant at or after `us` whose wall-clock time in `tz` is `at`.
-
-    On a day when `at` does not exist (clocks spring forward over it) the instant is
-    computed with the offset before the change (02:30 → 03:30 new time); on a day it
-    occurs twice (clocks fall back) the first occurrence counts.
-    """
-    here = zone(tz)
-    day = to_datetime(us).astimezone(here).date()
-    for add in range(3):
-        candidate = to_us(dt.datetime.combine(day + dt.timedelta(days=add), at, tzinfo=here))
-        if candidate >= us:
-            return candidate
-    raise AssertionError("a wall-clock time recurs within three days")
 
 
 def in_quiet_hours(us: int, quiet: QuietHours) -> bool:
     """`from` inclusive, `to` exclusive; a window across midnight wraps; from == to is empty."""
-    local = to_datetime(us).astimezone(zone(quiet.tz)).time().replace(tzinfo=None)
-    if quiet.start < quiet.end:
-        return quiet.start <= local < quiet.end
-    if quiet.start > quiet.end:
-        return local >= quiet.start or local < quiet.end
-    return False
-
-
-class BitRegistry:
-    """One bit per distinct event filter, in the order first asked for."""
-
-    def __init__(self) -> None:
-        self.filters: list[EventFilter] = []
-        self._index: dict[EventFilter, int] = {}
-
-    def bit(self, event_filter: EventFilter) -> int:
-        found = self._index.get(event_filter)
-        if found is None:
-            found = len(self.filters)
-            self._index[event_filter] = found
-            self.filters.append(event_filter)
-        return 1 << found
-
-    def names(self) -> list[str]:
-        return sorted({f.event for f in self.filters})
-
-
-# ---- conditions over bits ---------------------------------------------------
-
-
-class History:
-    """The customer's events so far that conditions count: times and bits, in order."""
-
-    __slots__ = ("masks", "times", "totals")
-
-    def __init__(self) -> None:
-        self.times: list[int] = []
-        self.masks: list[int] = []
-        self.totals: dict[int, int] = {}
-
-    def add(self, us: int, mask: int, counted: Sequence[int]) -> None:
-        self.times.append(us)
-        self.masks.append(mask)
-        for bit in counted:
-            if mask & bit:
-                self.totals[bit] = self.totals.get(bit, 0) + 1
-
-    def count(self, bit: int, since: int | None) -> int:
-        """Events with `bit` after `since` (all of them when None), up to now."""
-        if since is None:
-            return self.totals.get(bit, 0)
-        found = 0
-        masks = self.masks
-        times = self.times
-        index = len(times) - 1
-        while index >= 0 and times[index] > since:
-            if masks[index] & bit:
-                found += 1
-            index -= 1
-        return found
-
-
-@dataclass(frozen=True)
-class Moment:
-    """What a condition sees in a replay: now, the entry event's properties, traits, history."""
-
-    now: int
-    properties: Callable[[], Mapping[str, Any]]
-    traits: Mapping[str, Any]
-    history: History
-
-
-Predicate = Callable[[Moment], bool]
-
-
-def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]) -> Predicate:
-    """A condition as a predicate over bits, with the meaning `conditions.holds` gives it."""
-    if isinstance(condition, PropertyCondition):
-        key, op, wanted = condition.property, condition.op, condition.value
-        return lambda m: value_matches(m.properties().get(key, MISSING), op, wanted)
-    if isinstance(condition, AttributeCondition):
-        name, op, wanted = condition.attribute, condition.op, condition.value
-        return lambda m: value_matches(m.traits.get(name, MISSING), op, wanted)
-    if isinstance(condition, EventCondition):
-        bit = bits.bit(EventFilter(condition.event, condition.where))
-        counted.add(bit)
-        within = None if condition.within is None else condition.within.seconds * SECOND
-        low, high = condition.count_min, condition.count_max
-
-        def event_holds(m: Moment) -> bool:
-            found = m.history.count(bit, None if within is None else m.now - within)
-            return found >= low and (high is None or found <= high)
-
-        return event_holds
-    if isinstance(condition, AllOf):
-        items = [compile_condition(item, bits, counted) for item in condition.items]
-        return lambda m: all(item(m) for item in items)
-    if isinstance(condition, AnyOf):
-        items = [compile_condition(item, bits, counted) for item in condition.items]
-        return lambda m: any(item(m) for item in items)
-    assert isinstance(condition, Not)
-    inner = compile_condition(condition.item, bits, counted)
-    return lambda m: not inner(m)
-
-
-def reads_properties(condition: Condition | None) -> bool:
-    return any(isinstance(leaf, PropertyCondition) for leaf in leaves(condition))
-
-
-def reads_traits(condition: Condition | None) -> bool:
-    return any(isinstance(leaf, AttributeCondition) for leaf in leaves(condition))
+    return in_window(us, quiet.start, quiet.end, quiet.tz)
 
 
 # ---- steps and journeys -----------------------------------------------------

@@ -56,17 +56,6 @@ class GroupTotals:
         return self.converted / self.entered if self.entered else None
 
 
-@dataclass
-class JourneyTotals:
-    id: str
-    treated: GroupTotals = field(default_factory=GroupTotals)
-    holdout: GroupTotals = field(default_factory=GroupTotals)
-    exits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXIT_REASONS, 0))
-    sends: dict[str, SendTotals] = field(default_factory=dict)
-    steps: dict[str, StepTotals] = field(default_factory=dict)
-    variants: dict[str, GroupTotals] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Lift:
     """Treated minus holdout conversion rate, with a 95% Newcombe (Wilson) interval."""
@@ -97,6 +86,22 @@ def lift(treated: GroupTotals, holdout: GroupTotals) -> Lift | None:
         d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
         d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
     )
+
+
+@dataclass
+class JourneyTotals:
+    id: str
+    treated: GroupTotals = field(default_factory=GroupTotals)
+    holdout: GroupTotals = field(default_factory=GroupTotals)
+    exits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXIT_REASONS, 0))
+    sends: dict[str, SendTotals] = field(default_factory=dict)
+    steps: dict[str, StepTotals] = field(default_factory=dict)
+    variants: dict[str, GroupTotals] = field(default_factory=dict)
+
+    @property
+    def lift(self) -> Lift | None:
+        """Treated minus holdout conversion (None unless both groups have customers)."""
+        return lift(self.treated, self.holdout)
 
 
 class ReplayTotals:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import duckdb
 
 from cjo_cli.engine.replay import CustomerReplay, replay_customer
-from cjo_cli.engine.replay_feed import customer_rows, load_traits, log_span
+from cjo_cli.engine.replay_feed import customer_rows, load_traits
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.replay_tables import ReplayTables
+from cjo_cli.events.tables import log_span
 
 
 @dataclass

@@ -27,12 +27,8 @@ import duckdb
 import pyarrow as pa
 
 from cjo_cli.events.lines import Rejects, numbered_lines
-from cjo_cli.events.load import EventLogError
+from cjo_cli.events.tables import CREATE_CUSTOMERS, EventLogError, connect
 from cjo_cli.model.conditions import NUMBER
-
-CREATE_CUSTOMERS = (
-    "CREATE TABLE IF NOT EXISTS customers (customer_id VARCHAR PRIMARY KEY, traits JSON NOT NULL)"
-)
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def csv_value(text: str) -> Any:
     lowered = text.strip().lower()
     if lowered in {"true", "false"}:
         return lowered == "true"
-    if NUMBER.match(text.strip()):
+    if NUMBER.fullmatch(text.strip()):
         number = float(text)
         return (
             int(number)
@@ -190,10 +186,6 @@ def load_customers(con: duckdb.DuckDBPyConnection, path: Path) -> CustomersSumma
 def read_traits(path: Path) -> tuple[dict[str, dict[str, Any]], CustomersSummary]:
     """The traits of every customer in a customers file, for an executor without DuckDB
     tables (Spark): read by the same reader, into memory."""
-    import json
-
-    from cjo_cli.events.load import connect
-
     con = connect()
     try:
         summary = load_customers(con, path)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from cjo_cli.errors import UsageError
-from cjo_cli.events.load import prepare
+from cjo_cli.errors import InputError, UsageError
+from cjo_cli.events.tables import prepare
 
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
@@ -36,7 +36,7 @@ class Settings:
 
 def check_memory_limit(text: str) -> str:
     if not _MEMORY.match(text):
-        raise UsageError(f"bad --memory-limit {text!r}: use a size such as 512MB or 4GB")
+        raise UsageError(f"bad memory limit {text!r}: use a size such as 512MB or 4GB")
     return text.strip()
 
 
@@ -56,7 +56,7 @@ def open_database(
     """A configured connection; with `output`, the file appears only if the block succeeds."""
     base = output.resolve().parent if output is not None else Path(tempfile.gettempdir())
     if output is not None and not base.is_dir():
-        raise UsageError(f"--db {output}: directory {base} does not exist")
+        raise InputError(f"{output}: directory {base} does not exist")
     spill = Path(tempfile.mkdtemp(prefix=".cjo-spill-", dir=base))
     building = base / f".{output.name}.building-{os.getpid()}" if output is not None else None
     try:

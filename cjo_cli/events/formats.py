@@ -8,7 +8,12 @@ value); expressions are constant SQL written here, never built from user data.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from cjo_cli.events.tables import EventLogError, UnknownLogFormat
 
 # Timestamps written as text: ISO 8601 with or without an offset. A naive one is
 # UTC (the session's TimeZone is pinned to UTC).
@@ -139,3 +144,40 @@ def sniff_json_keys(keys: set[str], properties_keys: set[str]) -> str | None:
     if {"event", "properties"} <= keys and {"distinct_id", "time"} <= properties_keys:
         return "mixpanel"
     return None
+
+
+def sniff(path: Path) -> str:
+    """The format of a log file, from its name and its first record."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
+    try:
+        with path.open("rb") as handle:
+            for raw in handle:
+                if raw.strip():
+                    first = json.loads(raw.decode("utf-8-sig"))
+                    break
+            else:
+                raise EventLogError(f"{path}: the file is empty")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnknownLogFormat(
+            f"{path}: cannot tell the format from the first line ({exc})"
+        ) from exc
+    if not isinstance(first, dict):
+        raise UnknownLogFormat(f"{path}: the first line is not a JSON object")
+    props = first.get("properties")
+    found = sniff_json_keys(set(first), set(props) if isinstance(props, dict) else set())
+    if found is None:
+        raise UnknownLogFormat(
+            f"{path}: the first record's keys ({', '.join(sorted(first)[:8])}) match no known "
+            "export"
+        )
+    return found
+
+
+def with_formats(paths: Sequence[Path], log_format: str = "auto") -> list[tuple[Path, str]]:
+    """Each file with its format: `log_format`, or under auto each file's own, sniffed
+    once (the readers take the formats as given)."""
+    return [(path, sniff(path) if log_format == "auto" else log_format) for path in paths]

@@ -17,8 +17,9 @@ Op = Literal["eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "c
 OPS: tuple[Op, ...] = ("eq", "ne", "in", "gt", "gte", "lt", "lte", "between", "exists", "contains")
 Scalar = str | int | float | bool | None
 # A text value that conditions compare as a number ("12000", "-1.5", "1e3"): exports
-# often carry numbers as text (every CSV does).
-NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
+# often carry numbers as text (every CSV does). Match it whole (`fullmatch`, SQL's
+# `regexp_full_match`): with `$`, Python would also take "12\n".
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 Value = Scalar | tuple[Scalar, ...]
 
 

@@ -27,7 +27,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from cjo_cli.engine.funnels import FunnelGroup, FunnelResult, StepStats
+from cjo_cli.engine.funnel_result import FunnelResult, StepStats, step_rows
 
 BAR_WIDTH = 24
 
@@ -94,32 +94,20 @@ CSV_COLUMNS = (
 )
 
 
-def _groups(result: FunnelResult) -> list[tuple[str, FunnelGroup]]:
-    return [("", result.total), *((group.label or "", group) for group in result.groups)]
-
-
 def format_csv(results: Sequence[FunnelResult]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for result in results:
-        for label, group in _groups(result):
-            for number, step in enumerate(group.steps, 1):
-                writer.writerow(
-                    [
-                        result.funnel.id,
-                        result.breakdown_by if label else "",
-                        label,
-                        number,
-                        step.name,
-                        step.event,
-                        step.customers,
-                        _plain(step.from_start),
-                        _plain(step.from_previous),
-                        _plain(step.median_seconds),
-                        _plain(step.mean_seconds),
-                    ]
-                )
+    for funnel, by, group, *rest, start, previous, median, mean in step_rows(results):
+        writer.writerow(
+            [
+                funnel,
+                by or "",
+                group or "",
+                *rest,
+                *(_plain(value) for value in (start, previous, median, mean)),
+            ]
+        )
     return out.getvalue()
 
 
@@ -244,7 +232,9 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
     return Group(table, by)
 
 
-def print_tables(console: Console, results: Sequence[FunnelResult]) -> None:
+def print_tables(results: Sequence[FunnelResult], console: Console | None = None) -> None:
+    """Every funnel's table, on stdout unless another console is given."""
+    console = console or Console()
     for result in results:
         console.print(funnel_table(result, console.width))
         console.print()

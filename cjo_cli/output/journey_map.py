@@ -211,11 +211,15 @@ def measured_note(overlay: MapOverlay, source: str) -> str:
 def render_terminal(
     jmap: JourneyMap,
     ws: Workspace,
-    console: Console,
     overlay: MapOverlay | None = None,
     source: str = "",
+    *,
+    width: int | None = None,
+    console: Console | None = None,
 ) -> None:
-    """Print the map on `console`, paging phases so that each column stays readable."""
+    """Print the map (on stdout at `width`, or on `console`), paging phases so that each
+    column stays readable."""
+    console = console or Console(width=width, highlight=False)
     persona, theme = _header(jmap, ws)
     header = Text(jmap.name, style="bold")
     header.append(f"\npersona: {persona}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -11,15 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from cjo_cli.engine.replay import CustomerReplay
-from cjo_cli.engine.replay_plan import OBSERVE_WITHIN, to_datetime
+from cjo_cli.engine.replay_plan import OBSERVE_WITHIN
 from cjo_cli.engine.replay_stats import (
     GroupTotals,
     JourneyTotals,
     Lift,
     ReplayTotals,
     channel_totals,
-    lift,
 )
+from cjo_cli.events.tables import LoadSummary
+from cjo_cli.model.clock import HOUR, iso, utc_text
 
 
 def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
@@ -39,7 +41,7 @@ def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
     if observable:
         found.append(
             "Sends are matched to their touchpoint's delivered/opened/clicked events in the log "
-            f"within {OBSERVE_WITHIN // 3_600_000_000}h after the send; those counts are observed, "
+            f"within {OBSERVE_WITHIN // HOUR}h after the send; those counts are observed, "
             "not simulated."
         )
     if traits_missing:
@@ -63,7 +65,7 @@ def _rate(group: GroupTotals) -> float | None:
 
 
 def _journey_json(journey: JourneyTotals, name: str) -> dict[str, Any]:
-    found = lift(journey.treated, journey.holdout)
+    found = journey.lift
     return {
         "id": journey.id,
         "name": name,
@@ -133,10 +135,30 @@ def to_json_data(
     }
 
 
+@dataclass(frozen=True)
+class LogInfo:
+    """What the JSON says of the log: what was read, who was replayed, its span."""
+
+    summary: LoadSummary
+    customers: int
+    start: int | None
+    end: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.summary.read,
+            "rejected": self.summary.rejected,
+            "customers_replayed": self.customers,
+            "start": None if self.start is None else iso(self.start),
+            "end": None if self.end is None else iso(self.end),
+        }
+
+
 def format_json(
-    totals: ReplayTotals, names: Mapping[str, str], log: Mapping[str, Any], notes: list[str]
+    totals: ReplayTotals, names: Mapping[str, str], log: LogInfo, notes: list[str]
 ) -> str:
-    return json.dumps(to_json_data(totals, names, log, notes), ensure_ascii=False, indent=2)
+    document = to_json_data(totals, names, log.as_dict(), notes)
+    return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def _percent(value: float | None) -> str:
@@ -154,7 +176,7 @@ def _headline(journey: JourneyTotals) -> Text:
             f"\nholdout: entered {journey.holdout.entered:,}, converted "
             f"{journey.holdout.converted:,} ({_percent(journey.holdout.rate)})"
         )
-        found = lift(journey.treated, journey.holdout)
+        found = journey.lift
         if found is not None:
             text.append(f"; {lift_text(found)}")
     exits = ", ".join(f"{reason} {count:,}" for reason, count in journey.exits.items())
@@ -163,8 +185,13 @@ def _headline(journey: JourneyTotals) -> Text:
 
 
 def print_summary(
-    console: Console, totals: ReplayTotals, names: Mapping[str, str], notes: list[str]
+    totals: ReplayTotals,
+    names: Mapping[str, str],
+    notes: list[str],
+    console: Console | None = None,
 ) -> None:
+    """Per journey: the headline, steps, sends and variants; then the assumptions."""
+    console = console or Console()
     for journey in totals.journeys.values():
         console.print(
             Text.assemble((journey.id, "bold"), "  ", names.get(journey.id, "")), highlight=False
@@ -234,10 +261,12 @@ def print_summary(
 
 
 def _time(us: int) -> str:
-    return to_datetime(us).strftime("%Y-%m-%d %H:%M:%S") + "Z"
+    return utc_text(us) + "Z"
 
 
-def print_explain(console: Console, replay: CustomerReplay) -> None:
+def print_explain(replay: CustomerReplay, console: Console | None = None) -> None:
+    """One customer's path through the journeys, with the reason for every move."""
+    console = console or Console()
     if not replay.trace:
         console.print(Text(f"{replay.customer}: no event of this customer concerns these journeys"))
         return
@@ -256,7 +285,7 @@ def explain_json(replay: CustomerReplay) -> str:
             "customer_id": replay.customer,
             "path": [
                 {
-                    "ts": to_datetime(line.ts).isoformat(),
+                    "ts": iso(line.ts),
                     "journey": line.journey,
                     "reason": line.text,
                 }
@@ -278,7 +307,7 @@ def overview_table(totals: ReplayTotals) -> Table:
     table.add_column("Effect, 95% CI", justify="right")
     table.add_column("Sent", justify="right")
     for journey in totals.journeys.values():
-        found = lift(journey.treated, journey.holdout)
+        found = journey.lift
         effect = (
             "–"
             if found is None

@@ -15,24 +15,23 @@ hold them equal on every scenario and on random logs.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.engine.funnel_customer import EventRow, FunnelProgram
-from cjo_cli.engine.funnels import (
+from cjo_cli.engine.funnel_result import (
     NONE_LABEL,
-    US,
     BreakdownChoice,
     FunnelGroup,
     FunnelOptions,
     FunnelResult,
+    empty_group,
     group_from_values,
     parse_breakdown,
 )
-from cjo_cli.engine.replay_plan import to_us
 from cjo_cli.model import Funnel, Persona
+from cjo_cli.model.clock import SECOND
 from cjo_cli.spark.read import SparkLog, arrow_schema
 
 if TYPE_CHECKING:
@@ -41,15 +40,6 @@ if TYPE_CHECKING:
 
 TOTAL = ""
 """The variant of the funnel's own persona (the others are persona breakdown groups)."""
-
-
-def _us(text: str | None) -> int | None:
-    if text is None:
-        return None
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return to_us(moment)
 
 
 def customer_groups(
@@ -176,8 +166,8 @@ def _values(row: Any, steps: int) -> list[Any]:
         if step > 1:
             median = row[f"m{step}"]
             total: Decimal | None = row[f"s{step}"]
-            values.append(None if median is None else median / US)
-            values.append(None if total is None or not count else float(total) / count / US)
+            values.append(None if median is None else median / SECOND)
+            values.append(None if total is None or not count else float(total) / count / SECOND)
     return values
 
 
@@ -191,7 +181,7 @@ def run_funnels(
     `engine.funnels.run_funnel`, in one pass over the log."""
     from pyspark import StorageLevel
 
-    since, until = _us(options.since), _us(options.until)
+    since, until = options.since_us, options.until_us
     programs: list[Program] = []
     breakdowns = []
     for index, funnel in enumerate(funnels):
@@ -231,7 +221,7 @@ def _result(
     groups: Mapping[GroupKey, Any],
 ) -> FunnelResult:
     steps = len(funnel.steps)
-    empty = group_from_values(funnel, [0, *[0, None, None] * (steps - 1)], 0).steps
+    empty = empty_group(funnel).steps
 
     def stats(variant: str) -> FunnelGroup:
         row = groups.get((index, variant, "total", "all"))
@@ -257,11 +247,9 @@ def _result(
             found.append(
                 FunnelGroup(label, group_from_values(funnel, _values(row, steps), 0).steps)
             )
-        name = f"{breakdown.key} ({breakdown.attribution.replace('_', ' ')})"
     else:
         found = [stats(persona_id) for persona_id in sorted(options.personas)]
-        name = "persona"
-    return FunnelResult(funnel, total, name, tuple(found), "spark")
+    return FunnelResult(funnel, total, breakdown.label, tuple(found), "spark")
 
 
 def run_funnel(

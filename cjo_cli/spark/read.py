@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cjo_cli.events.load import FileSummary, LoadSummary, sniff
+from cjo_cli.events.tables import EventLogError, FileSummary, LoadSummary
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,7 +43,7 @@ class SparkLog:
     summary: LoadSummary
 
     def span(self) -> tuple[int | None, int | None]:
-        """The first and last event times (µs), as `replay_feed.log_span`."""
+        """The first and last event times (µs), as `events.tables.log_span`."""
         from pyspark.sql import functions as F
 
         row = self.events.agg(F.min("t"), F.max("t")).collect()[0]
@@ -56,7 +56,8 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
     from cjo_cli.errors import CjoError
-    from cjo_cli.events.load import connect, load_events
+    from cjo_cli.events.load import load_events
+    from cjo_cli.events.tables import connect
 
     names = OUTPUT_SCHEMA_NAMES
     for batch in batches:
@@ -70,11 +71,16 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             con = connect()
             try:
                 try:
-                    loaded = load_events(con, [Path(path)], fmt, json.loads(mapping))
+                    loaded = load_events(con, [(Path(path), fmt)], json.loads(mapping))
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
                     failed: dict[str, Any] = dict.fromkeys(names)
-                    failed.update(kind="error", file=label, reason=str(exc).replace(path, label))
+                    failed.update(
+                        kind="error",
+                        file=label,
+                        reason=str(exc).replace(path, label),
+                        fmt=type(exc).__name__,
+                    )
                     yield pa.RecordBatch.from_pylist([failed], schema=_ARROW_SCHEMA)
                     continue
                 summary = loaded.files[0]
@@ -124,37 +130,47 @@ def arrow_schema(ddl: str) -> pa.Schema:
 _ARROW_SCHEMA = arrow_schema(OUTPUT_SCHEMA)
 
 
+def _reader_error(name: str, reason: str) -> Exception:
+    """A reader's error from a worker, as the class the DuckDB engine would raise (so
+    the command line adds the same advice)."""
+    from cjo_cli.events.load import MappingNotApplicable
+    from cjo_cli.events.tables import MissingColumns, UnknownLogFormat
+
+    kinds: dict[str, type[EventLogError]] = {
+        "MissingColumns": MissingColumns,
+        "MappingNotApplicable": MappingNotApplicable,
+        "UnknownLogFormat": UnknownLogFormat,
+    }
+    return kinds.get(name, EventLogError)(reason)
+
+
 def read_events(
     spark: SparkSession,
-    paths: Sequence[Path],
-    log_format: str = "auto",
+    files: Sequence[tuple[Path, str]],
     mapping: Mapping[str, str] | None = None,
 ) -> SparkLog:
-    """Every file read by cjo's reader on the workers; the events cached for the queries
-    that follow."""
+    """Every (file, format) read by cjo's reader on the workers; the events cached for
+    the queries that follow."""
     from pyspark import StorageLevel
 
-    from cjo_cli.events.load import EventLogError
-
     rows = []
-    for path in paths:
+    for path, fmt in files:
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
-        fmt = sniff(path) if log_format == "auto" else log_format
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
         rows.append((str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {}))))
-    files = spark.createDataFrame(rows, "path string, label string, fmt string, mapping string")
-    files = files.repartition(max(len(rows), 1))
-    loaded = files.mapInArrow(_load_files, OUTPUT_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    jobs = spark.createDataFrame(rows, "path string, label string, fmt string, mapping string")
+    jobs = jobs.repartition(max(len(rows), 1))
+    loaded = jobs.mapInArrow(_load_files, OUTPUT_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
     summaries = {}
     for row in loaded.where("kind IN ('file', 'error')").collect():
         if row["kind"] == "error":
             loaded.unpersist()
-            raise EventLogError(row["reason"])
+            raise _reader_error(row["fmt"], row["reason"])
         summaries[row["file"]] = FileSummary(
             row["file"], row["fmt"], row["read"], row["rejected"], row["not_events"]
         )
-    summary = LoadSummary(tuple(summaries[str(path)] for path in paths))
+    summary = LoadSummary(tuple(summaries[str(path)] for path, _ in files))
     events = loaded.where("kind = 'event'").select(*EVENT_COLUMNS)
     rejects = loaded.where("kind = 'reject'").select("file", "row", "raw", "reason")
     return SparkLog(events, rejects, summary)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cjo_cli.conditions import filters_match
+from cjo_cli.conditions.python import filters_match
 from cjo_cli.engine.replay import CustomerReplay, replay_customer
 from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.engine.replay_stats import ReplayTotals

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cjo_cli.errors import WorkspaceInvalid
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Document, Loc, Workspace
 from cjo_cli.spec.build import Builder
@@ -298,3 +299,12 @@ def _validate_groups(
         model,
         frozenset(reported_names),
     )
+
+
+def load_workspace(directory: Path, limits: Limits = Limits()) -> Workspace:
+    """The model of a workspace directory; WorkspaceInvalid when it has errors."""
+    result = validate_paths([directory], limits=limits, keep_model=True)
+    errors = [f for f in result.findings if f.level is Level.ERROR]
+    if errors:
+        raise WorkspaceInvalid("the workspace", errors)
+    return result.workspace

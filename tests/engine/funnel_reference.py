@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cjo_cli.conditions import filters_match
+from cjo_cli.conditions.python import filters_match
 from cjo_cli.model import Funnel
 
 

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from cjo_cli.engine.replay import CustomerReplay
-from cjo_cli.engine.replay_plan import build_plan, to_datetime
+from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.simulate import simulate
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from cjo_cli.model import Workspace
+from cjo_cli.model.clock import to_datetime
 from cjo_cli.spec.workspace import validate_paths
 
 TOUCHPOINTS = """
@@ -68,7 +71,7 @@ def run(
         "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8"
     )
     con = connect()
-    load_events(con, [log], "jsonl", {})
+    load_events(con, [(log, "jsonl")])
     found: dict[str, CustomerReplay] = {}
 
     def keep(replay: CustomerReplay) -> None:

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cjo_cli.engine.funnels import FunnelOptions, FunnelResult, run_funnel
-from cjo_cli.events.load import connect
+from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
+from cjo_cli.engine.funnels import run_funnel
+from cjo_cli.events.tables import connect
 from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
+from cjo_cli.model.clock import to_us
 from tests.engine.funnel_reference import LogEvent, counted_attempt, funnel_counts
 
 H, D = 3600, 86400
@@ -160,9 +162,9 @@ def test_step_filter_on_amount() -> None:
 def test_since_until_slice_the_log() -> None:
     f = funnel("product_view", "add_to_cart")
     log = [ev("c", "product_view", 0), ev("c", "add_to_cart", 2 * D)]
-    later = (EPOCH + dt.timedelta(days=1)).isoformat()
-    assert [s.customers for s in run(f, log, since=later).total.steps] == [0, 0]
-    assert [s.customers for s in run(f, log, until=later).total.steps] == [1, 0]
+    later = to_us(EPOCH + dt.timedelta(days=1))
+    assert [s.customers for s in run(f, log, since_us=later).total.steps] == [0, 0]
+    assert [s.customers for s in run(f, log, until_us=later).total.steps] == [1, 0]
 
 
 def test_breakdown_first_and_last_touch() -> None:

@@ -23,9 +23,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cjo_cli.cli.measure import measure
-from cjo_cli.engine.funnels import FunnelOptions
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.engine.funnel_result import FunnelOptions
+from cjo_cli.engine.measure import measure
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from tests.engine.replay_helpers import event, load_workspace
 
 DOCS = [
@@ -97,8 +99,8 @@ def test_the_overlay_of_the_worked_case(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
     con = connect()
-    load_events(con, [log], "jsonl", {})
-    measured = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions(), quiet=True)
+    load_events(con, [(log, "jsonl")])
+    measured = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions())
     overlay = measured.overlays["m"]
     assert overlay.customers == 5
     look, buy = overlay.phases["look"], overlay.phases["buy"]
@@ -127,8 +129,8 @@ def test_a_journey_exit_can_be_the_top_exit(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
     con = connect()
-    load_events(con, [log], "jsonl", {})
-    overlay = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions(), quiet=True).overlays["m"]
+    load_events(con, [(log, "jsonl")])
+    overlay = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions()).overlays["m"]
     buy = overlay.phases["buy"]
     assert buy.reached == 3  # journey entrants only
     assert buy.biggest_exit is not None

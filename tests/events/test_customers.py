@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cjo_cli.conditions import SqlScope, condition_sql
+from cjo_cli.conditions.sql import SqlScope, condition_sql
 from cjo_cli.events.customers import csv_value, load_customers
-from cjo_cli.events.load import EventLogError, connect
+from cjo_cli.events.tables import EventLogError, connect
 from cjo_cli.model import AttributeCondition
 from tests.conftest import REPO
 

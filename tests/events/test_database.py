@@ -7,9 +7,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cjo_cli.errors import UsageError
+from cjo_cli.errors import InputError, UsageError
 from cjo_cli.events.database import Settings, check_memory_limit, open_database
-from cjo_cli.events.load import EventLogError, FileSummary, LoadSummary, check_rejects, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.reject_limit import RejectLimit, check_rejects
+from cjo_cli.events.tables import EventLogError, FileSummary, LoadSummary
 
 LOG = '{"customer_id": "c1", "event": "e", "ts": "2026-01-01T00:00:00"}\n'
 
@@ -32,11 +35,11 @@ def test_db_file_appears_only_when_the_run_succeeds(tmp_path: Path) -> None:
     log.write_text(LOG, encoding="utf-8")
     out = tmp_path / "out.duckdb"
     with pytest.raises(RuntimeError), open_database(out) as con:
-        load_events(con, [log])
+        load_events(con, with_formats([log]))
         raise RuntimeError("interrupted")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]
     with open_database(out) as con:
-        load_events(con, [log])
+        load_events(con, with_formats([log]))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl", "out.duckdb"]
     with duckdb.connect(str(out), read_only=True) as check:
         assert check.execute("SELECT count(*) FROM events").fetchall() == [(1,)]
@@ -50,8 +53,11 @@ def test_spill_directory_is_under_the_output_location(tmp_path: Path) -> None:
     assert Path(spill).parent == tmp_path
 
 
-def test_missing_output_directory_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError), open_database(tmp_path / "nope" / "out.duckdb"):
+def test_missing_output_directory_is_an_input_error(tmp_path: Path) -> None:
+    with (
+        pytest.raises(InputError, match="does not exist"),
+        open_database(tmp_path / "nope" / "out.duckdb"),
+    ):
         pass
 
 
@@ -78,12 +84,13 @@ def summary(read: int, rejected: int) -> LoadSummary:
 )
 def test_max_rejects(read: int, rejected: int, limit: str, fails: bool) -> None:
     if fails:
-        with pytest.raises(EventLogError, match="max-rejects"):
-            check_rejects(summary(read, rejected), limit)
+        with pytest.raises(EventLogError, match=f"limit of {limit}"):
+            check_rejects(summary(read, rejected), RejectLimit.parse(limit))
     else:
-        check_rejects(summary(read, rejected), limit)
+        check_rejects(summary(read, rejected), RejectLimit.parse(limit))
 
 
-def test_bad_max_rejects_is_a_usage_error() -> None:
-    with pytest.raises(UsageError):
-        check_rejects(summary(1, 0), "many")
+@pytest.mark.parametrize("bad", ["many", "-1", "150%", "nan%", ""])
+def test_bad_reject_limits_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        RejectLimit.parse(bad)

@@ -11,8 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from cjo_cli.cli.inputs import parse_mapping
 from cjo_cli.errors import UsageError
-from cjo_cli.events.load import EventLogError, connect, load_events, parse_mapping, sniff
+from cjo_cli.events.formats import sniff, with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import EventLogError, connect
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "logs"
 UTC = dt.UTC
@@ -57,14 +60,14 @@ def test_formats_are_sniffed(name: str, fmt: str) -> None:
 )
 def test_nothing_is_lost(name: str) -> None:
     con = connect()
-    summary = load_events(con, [FIXTURES / name])
+    summary = load_events(con, with_formats([FIXTURES / name]))
     assert summary.read + summary.rejected == rows_in(FIXTURES / name)
 
 
 def test_canonical_json_lines() -> None:
     con = connect()
     path = FIXTURES / "canon.jsonl"
-    load_events(con, [path])
+    load_events(con, with_formats([path]))
     got = events(con, str(path))
     assert got[0] == (
         "c1",
@@ -91,7 +94,7 @@ def test_canonical_json_lines() -> None:
 def test_csv_with_quotes_multiline_records_and_bad_rows() -> None:
     con = connect()
     path = FIXTURES / "flat.csv"
-    summary = load_events(con, [path])
+    summary = load_events(con, with_formats([path]))
     assert (summary.read, summary.rejected) == (5, 2)  # 7 records under the header
     got = events(con, str(path))
     # Columns other than the canonical ones become properties, merged with `properties`.
@@ -107,7 +110,7 @@ def test_csv_with_quotes_multiline_records_and_bad_rows() -> None:
 def test_segment() -> None:
     con = connect()
     path = FIXTURES / "segment.jsonl"
-    load_events(con, [path])
+    load_events(con, with_formats([path]))
     got = events(con, str(path))
     assert got[0][:3] == ("u1", "Order Completed", dt.datetime(2026, 1, 1, 10, tzinfo=UTC))
     assert got[1][:3] == ("a2", "page_view", dt.datetime(2026, 1, 1, 2, tzinfo=UTC))
@@ -119,7 +122,7 @@ def test_segment() -> None:
 def test_mixpanel_epoch_seconds_and_milliseconds() -> None:
     con = connect()
     path = FIXTURES / "mixpanel.jsonl"
-    load_events(con, [path])
+    load_events(con, with_formats([path]))
     got = events(con, str(path))
     assert got[0][:3] == ("d1", "Signed Up", dt.datetime(2026, 1, 1, tzinfo=UTC))
     assert got[1][2] == dt.datetime(2026, 1, 1, 0, 0, 0, 123000, tzinfo=UTC)
@@ -129,7 +132,7 @@ def test_mixpanel_epoch_seconds_and_milliseconds() -> None:
 def test_amplitude_user_or_device() -> None:
     con = connect()
     path = FIXTURES / "amplitude.jsonl"
-    load_events(con, [path])
+    load_events(con, with_formats([path]))
     got = events(con, str(path))
     assert [(g[0], g[1]) for g in got] == [("dev1", "purchase"), ("amp2", "view")]
     assert got[0][2] == dt.datetime(2026, 1, 1, 10, 0, 0, 123000, tzinfo=UTC)
@@ -139,7 +142,7 @@ def test_amplitude_user_or_device() -> None:
 def test_ga4_microseconds_and_event_params() -> None:
     con = connect()
     path = FIXTURES / "ga4.jsonl"
-    load_events(con, [path])
+    load_events(con, with_formats([path]))
     got = events(con, str(path))
     assert got[0][:3] == ("p1", "page_view", dt.datetime(2026, 1, 1, 10, tzinfo=UTC))
     assert json.loads(got[0][3]) == {"page_location": "https://x/", "engagement_time_msec": 120}
@@ -161,7 +164,7 @@ def test_parquet_with_a_column_map(tmp_path: Path) -> None:
     )
     pq.write_table(table, path)
     con = connect()
-    summary = load_events(con, [path], mapping=parse_mapping(["customer_id=user"]))
+    summary = load_events(con, with_formats([path]), mapping=parse_mapping(["customer_id=user"]))
     assert (summary.read, summary.rejected) == (2, 1)
     got = events(con, str(path))
     assert got[0] == ("c1", "a", dt.datetime(2026, 1, 1, 10, tzinfo=UTC), '{"category":"x"}', 1)
@@ -171,10 +174,12 @@ def test_parquet_with_a_column_map(tmp_path: Path) -> None:
 def test_missing_columns_say_which_and_how_to_map(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
     path.write_text("user_id,name,time\nc1,a,2026-01-01\n", encoding="utf-8")
-    with pytest.raises(EventLogError, match="--map"):
-        load_events(connect(), [path])
+    with pytest.raises(EventLogError, match="missing column"):
+        load_events(connect(), with_formats([path]))
     summary = load_events(
-        connect(), [path], mapping=parse_mapping(["customer_id=user_id", "event=name", "ts=time"])
+        connect(),
+        with_formats([path]),
+        mapping=parse_mapping(["customer_id=user_id", "event=name", "ts=time"]),
     )
     assert (summary.read, summary.rejected) == (1, 0)
 
@@ -188,7 +193,7 @@ def test_bad_maps_are_usage_errors(bad: str) -> None:
 def test_unknown_json_shape_asks_for_a_format(tmp_path: Path) -> None:
     path = tmp_path / "odd.jsonl"
     path.write_text('{"who": 1}\n', encoding="utf-8")
-    with pytest.raises(EventLogError, match="--log-format"):
+    with pytest.raises(EventLogError, match="match no known export"):
         sniff(path)
 
 
@@ -207,7 +212,7 @@ def test_many_lines_cross_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.M
     ]
     path.write_text("\n".join(records) + "\n", encoding="utf-8")
     con = connect()
-    summary = load_events(con, [path])
+    summary = load_events(con, with_formats([path]))
     assert (summary.read, summary.rejected) == (462, 38)
     rows = [r[0] for r in con.execute('SELECT "row" FROM events ORDER BY "row"').fetchall()]
     assert rows == [i for i in range(1, 501) if i % 13]

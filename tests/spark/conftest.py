@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from cjo_cli.events.load import LoadSummary
+from cjo_cli.events.tables import LoadSummary
 
 if os.environ.get("CI"):
     import pyspark  # noqa: F401  (CI installs the spark extra: missing, it must fail there)

@@ -12,10 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cjo_cli.engine.funnels import FunnelOptions, FunnelResult, run_funnel
+from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
+from cjo_cli.engine.funnels import run_funnel
 from cjo_cli.events.customers import load_customers, read_traits
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from cjo_cli.model import Funnel
+from cjo_cli.model.clock import parse_instant
 from cjo_cli.spark.funnels import run_funnel as spark_funnel
 from cjo_cli.spark.funnels import run_funnels as spark_funnels
 from cjo_cli.spark.read import read_events
@@ -38,10 +42,10 @@ def same(spark_result: FunnelResult, duck: FunnelResult) -> None:
 def sample(spark: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
     ws = validate_paths([REPO / "journeys"], keep_model=True).workspace
     con = connect()
-    load_events(con, [LOG])
+    load_events(con, with_formats([LOG]))
     load_customers(con, CUSTOMERS)
     traits, _ = read_traits(CUSTOMERS)
-    return ws, con, read_events(spark, [Path(LOG)]), traits
+    return ws, con, read_events(spark, with_formats([Path(LOG)])), traits
 
 
 @pytest.mark.parametrize(
@@ -50,7 +54,10 @@ def sample(spark: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
         {},
         {"breakdown": "persona"},
         {"breakdown": "category:last_touch"},
-        {"since": "2026-08-20T00:00:00+00:00", "until": "2026-09-30T12:00:00+00:00"},
+        {
+            "since_us": parse_instant("2026-08-20T00:00:00+00:00"),
+            "until_us": parse_instant("2026-09-30T12:00:00+00:00"),
+        },
     ],
     ids=["own-breakdowns", "persona", "property-last-touch", "since-until"],
 )

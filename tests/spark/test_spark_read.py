@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from cjo_cli.events.load import EventLogError, connect, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import EventLogError, connect
 from cjo_cli.spark.read import read_events
 from tests.conftest import REPO
 
@@ -18,7 +20,7 @@ SAMPLES = REPO / "samples"
 
 def duck(paths: list[Path], fmt: str = "auto", mapping: dict[str, str] | None = None) -> Any:
     con = connect()
-    summary = load_events(con, paths, fmt, mapping or {})
+    summary = load_events(con, with_formats(paths, fmt), mapping or {})
     events = con.execute(
         'SELECT customer_id, event, epoch_us(ts), CAST(properties AS VARCHAR), file, "row" '
         'FROM events ORDER BY file, "row"'
@@ -30,7 +32,7 @@ def duck(paths: list[Path], fmt: str = "auto", mapping: dict[str, str] | None = 
 
 
 def on_spark(spark: Any, paths: list[Path], fmt: str = "auto", mapping: Any = None) -> Any:
-    log = read_events(spark, paths, fmt, mapping or {})
+    log = read_events(spark, with_formats(paths, fmt), mapping or {})
     events = [tuple(row) for row in log.events.orderBy("file", "row").collect()]
     rejects = [tuple(row) for row in log.rejects.orderBy("file", "row").collect()]
     return log.summary, events, rejects
@@ -40,7 +42,7 @@ def on_spark(spark: Any, paths: list[Path], fmt: str = "auto", mapping: Any = No
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("logs")
     con = connect()
-    load_events(con, [SAMPLES / "events.jsonl"])
+    load_events(con, with_formats([SAMPLES / "events.jsonl"]))
     csv_path, parquet_path = folder / "events.csv", folder / "events.parquet"
     con.execute(
         f"COPY (SELECT customer_id AS user, event, strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts, "
@@ -76,5 +78,5 @@ def test_an_unreadable_file_is_the_same_error(spark: Any, files: dict[str, Path]
     with pytest.raises(EventLogError) as on_duck:
         duck([files["csv"]], "csv")
     with pytest.raises(EventLogError) as spark_error:
-        read_events(spark, [files["csv"]], "csv", {})
+        read_events(spark, [(files["csv"], "csv")], {})
     assert str(spark_error.value) == str(on_duck.value)

@@ -16,7 +16,9 @@ from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.simulate import simulate
 from cjo_cli.events.customers import load_customers, read_traits
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from cjo_cli.output.simulate_report import to_json_data
 from cjo_cli.spark.read import read_events
 from cjo_cli.spark.replay import simulate as spark_simulate
@@ -39,12 +41,16 @@ def test_sample_customer_by_customer(spark: Any) -> None:
     log_path = REPO / "samples" / "events.jsonl"
     customers = REPO / "samples" / "customers.csv"
     con = connect()
-    load_events(con, [log_path])
+    load_events(con, with_formats([log_path]))
     load_customers(con, customers)
     expected, expected_totals = duck_replays(con, ws)
     traits, _ = read_traits(customers)
     found = spark_simulate(
-        read_events(spark, [Path(log_path)]), ws, list(ws.journeys), traits, keep_replays=True
+        read_events(spark, with_formats([Path(log_path)])),
+        ws,
+        list(ws.journeys),
+        traits,
+        keep_replays=True,
     )
     assert len(found.replays) == len(expected) == 400
     assert found.replays == expected
@@ -59,7 +65,7 @@ def test_random_logs(spark: Any, rows: list[dict[str, Any]]) -> None:
         log = Path(folder) / "events.jsonl"
         log.write_text("".join(json.dumps(row) + "\n" for row in _iso(rows)), encoding="utf-8")
         con = connect()
-        load_events(con, [log], "jsonl", {})
+        load_events(con, [(log, "jsonl")])
     expected, expected_totals = duck_replays(con, ws)
     found = spark_simulate(spark_log(spark, con), ws, list(ws.journeys), {}, keep_replays=True)
     assert found.replays == expected

@@ -14,8 +14,10 @@ import pytest
 
 import tests.engine.test_funnel_engine as funnel_cases
 import tests.engine.test_replay_scenarios as replay_scenarios
-from cjo_cli.engine.funnels import FunnelOptions, FunnelResult
-from cjo_cli.events.load import connect, load_events
+from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
+from cjo_cli.events.formats import with_formats
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import connect
 from cjo_cli.model import Funnel
 from cjo_cli.output.simulate_report import to_json_data
 from cjo_cli.spark.funnels import run_funnel as spark_funnel
@@ -56,7 +58,7 @@ def test_replay_scenario_on_spark(
         expected, totals = replay_helpers.run(folder, documents, events, journeys)
         ws = validate_paths([folder / "ws"], keep_model=True).workspace
         con = connect()
-        load_events(con, [folder / "events.jsonl"], "jsonl", {})
+        load_events(con, [(folder / "events.jsonl", "jsonl")])
         ids = journeys or list(ws.journeys)
         found = spark_simulate(spark_log(spark, con), ws, ids, {}, keep_replays=True)
         assert found.replays == expected

@@ -12,15 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjo_cli.conditions import (
-    HistoryEvent,
-    Moment,
-    SqlScope,
-    condition_sql,
-    filters_match,
-    holds,
-    value_sql,
-)
+from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
+from cjo_cli.conditions.sql import SqlScope, condition_sql, value_sql
 from cjo_cli.model import (
     OPS,
     AllOf,
@@ -33,6 +26,7 @@ from cjo_cli.model import (
     PropertyCondition,
     PropertyFilter,
 )
+from cjo_cli.model.clock import SECOND, to_datetime, to_us
 
 UTC = dt.UTC
 KEYS = ["cart_value", "category", "flag", "tags", "weird key", "名前"]
@@ -120,7 +114,8 @@ def test_worked_cases(
     assert sql_says(con, props, flt) is expected
 
 
-NOW = dt.datetime(2026, 3, 1, 12, tzinfo=UTC)
+NOW = to_us(dt.datetime(2026, 3, 1, 12, tzinfo=UTC))
+HOUR = 3600 * SECOND
 EVENTS = ["product_view", "purchase"]
 
 
@@ -150,9 +145,7 @@ history = st.lists(
     st.builds(
         HistoryEvent,
         st.sampled_from(EVENTS),
-        st.sampled_from(
-            [NOW - dt.timedelta(hours=h) for h in (0, 1, 2, 30, 80)] + [NOW + dt.timedelta(hours=1)]
-        ),
+        st.sampled_from([NOW - h * HOUR for h in (0, 1, 2, 30, 80)] + [NOW + HOUR]),
         properties,
     ),
     max_size=6,
@@ -172,28 +165,26 @@ def test_sql_and_python_agree_on_conditions(
     for item in events:
         connection.execute(
             "INSERT INTO events VALUES ('c1', ?, ?, ?)",
-            [item.event, item.ts, json.dumps(item.properties)],
+            [item.event, to_datetime(item.ts), json.dumps(item.properties)],
         )
     connection.execute(  # someone else's events never count
         "INSERT INTO events VALUES ('c2', 'purchase', ?, '{}'), ('c2', 'product_view', ?, '{}')",
-        [NOW, NOW],
+        [to_datetime(NOW), to_datetime(NOW)],
     )
     scope = SqlScope("q.properties", "q.traits", "q.customer_id", "q.ts", "events")
     sql = condition_sql(condition, scope)
     ((result,),) = connection.execute(
         f"SELECT {sql.text} FROM (SELECT 'c1' AS customer_id, ?::TIMESTAMPTZ AS ts, "
         "?::JSON AS properties, ?::JSON AS traits) q",
-        [*sql.params, NOW, json.dumps(props), json.dumps(traits)],
+        [*sql.params, to_datetime(NOW), json.dumps(props), json.dumps(traits)],
     ).fetchall()
     expected = holds(condition, Moment(NOW, props, traits, events))
     assert bool(result) is expected
 
 
 def test_event_condition_window_is_half_open() -> None:
-    seen = [HistoryEvent("purchase", NOW - dt.timedelta(days=3))]
+    seen = [HistoryEvent("purchase", NOW - 72 * HOUR)]
     three_days = EventCondition("purchase", within=Duration(3 * 86400))
     assert holds(three_days, Moment(NOW, history=seen)) is False  # exactly 3 days ago: outside
-    assert holds(three_days, Moment(NOW + dt.timedelta(seconds=-1), history=seen)) is True
-    assert (
-        holds(EventCondition("purchase"), Moment(NOW - dt.timedelta(days=4), history=seen)) is False
-    )
+    assert holds(three_days, Moment(NOW - SECOND, history=seen)) is True
+    assert holds(EventCondition("purchase"), Moment(NOW - 96 * HOUR, history=seen)) is False

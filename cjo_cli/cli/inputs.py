@@ -1,0 +1,290 @@
+"""The inputs commands read, one way each: the workspace, the event log and the
+customers file, from the options every command shares (`options.py`).
+
+`log_input` checks the log options and sniffs each file's format once; the log
+is then opened into DuckDB (`open_log`) or Spark (`spark_log`). Errors from the
+readers say what is wrong; here they gain the option that fixes it.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cjo_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from cjo_cli.events.customers import CustomersSummary
+    from cjo_cli.events.reject_limit import RejectLimit
+    from cjo_cli.events.tables import LoadSummary
+    from cjo_cli.model import Workspace
+    from cjo_cli.spark.read import SparkLog
+
+Picked = TypeVar("Picked")
+
+CANONICAL = ("customer_id", "event", "ts", "properties")
+
+
+# ---- the workspace --------------------------------------------------------------------
+
+
+def workspace(path: Path) -> Workspace:
+    """The workspace's model; WorkspaceInvalid (exit 1, with the findings) on errors."""
+    from cjo_cli.spec.workspace import load_workspace
+
+    if not path.is_dir():
+        raise UsageError(f"no workspace directory {path}; give --workspace")
+    return load_workspace(path)
+
+
+def pick_documents(kind: str, documents: Mapping[str, Picked], ids: list[str]) -> list[Picked]:
+    """The named documents of one kind, in the given order (all of them when none is
+    named); an unknown id is a usage error with the known ones and a suggestion."""
+    from cjo_cli.spec.suggest import did_you_mean
+
+    if not ids:
+        if not documents:
+            raise UsageError(f"the workspace has no {kind}s")
+        return list(documents.values())
+    picked = []
+    for wanted in ids:
+        if wanted not in documents:
+            known = ", ".join(sorted(documents)) or "none"
+            raise UsageError(
+                f"no {kind} {wanted!r} ({kind}s: {known}){did_you_mean(wanted, documents)}"
+            )
+        picked.append(documents[wanted])
+    return picked
+
+
+# ---- option values --------------------------------------------------------------------
+
+
+def parse_time(text: str | None, flag: str) -> int | None:
+    """An ISO date or time as µs since the epoch; a naive one is UTC (as in the logs)."""
+    from cjo_cli.model.clock import parse_instant
+
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(f"bad {flag} {text!r}: use an ISO date or time, e.g. 2026-06-01") from exc
+
+
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    """`--map customer_id=user_id` → {"customer_id": "user_id"}."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        target, sep, source = item.partition("=")
+        if not sep or target not in CANONICAL or not source:
+            raise UsageError(
+                f"bad --map {item!r}: use CANONICAL=SOURCE with CANONICAL one of "
+                + ", ".join(CANONICAL)
+            )
+        mapping[target] = source
+    return mapping
+
+
+def expand_logs(items: list[str]) -> list[Path]:
+    """`--log` values as files: globs expanded (sorted), each file once."""
+    paths: list[Path] = []
+    for item in items:
+        if any(char in item for char in "*?[") and not Path(item).exists():
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise UsageError(f"--log {item}: no file matches")
+            paths += [Path(match) for match in matches]
+        else:
+            paths.append(Path(item))
+    return list(dict.fromkeys(paths))
+
+
+def check_output_file(path: Path, flag: str) -> None:
+    """A file a command will write: not a directory, in a directory that exists."""
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; give a file name")
+    if not path.resolve().parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {path.resolve().parent} does not exist")
+
+
+def refuse_duckdb_options(**given: object) -> None:
+    """Options that only the embedded engine has are an error with --engine spark."""
+    used = [name for name, value in given.items() if value not in (None, False, [], ())]
+    if used:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in used)
+        raise UsageError(f"{flags}: only with --engine duckdb (the embedded engine)")
+
+
+# ---- the log ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogInput:
+    """A log as the options give it: each file with its format, sniffed once."""
+
+    files: tuple[tuple[Path, str], ...]
+    mapping: dict[str, str]
+    limit: RejectLimit
+    customers: Path | None
+    sniffed: bool
+    """The formats were told from the files (--log-format auto)."""
+
+    @property
+    def paths(self) -> list[Path]:
+        return [path for path, _ in self.files]
+
+    @property
+    def formats(self) -> list[str]:
+        return sorted({fmt for _, fmt in self.files})
+
+
+@contextmanager
+def _hints() -> Iterator[None]:
+    """Readers' errors, with the option that fixes each."""
+    from cjo_cli.events.load import MappingNotApplicable
+    from cjo_cli.events.reject_limit import TooManyRejects
+    from cjo_cli.events.tables import EventLogError, MissingColumns, UnknownLogFormat
+
+    try:
+        yield
+    except UnknownLogFormat as exc:
+        raise EventLogError(f"{exc}; give --log-format") from exc
+    except MissingColumns as exc:
+        raise EventLogError(f"{exc}; use --map CANONICAL=COLUMN") from exc
+    except MappingNotApplicable as exc:
+        raise UsageError(f"--map: {exc}") from exc
+    except TooManyRejects as exc:
+        raise EventLogError(
+            f"could not read {exc.unreadable:,} of {exc.total:,} rows, more than --max-rejects "
+            f"{exc.limit.text}; the log is mostly unreadable or needs --log-format/--map "
+            "(see the rejects table)"
+        ) from exc
+
+
+def log_input(
+    logs: list[str] | None,
+    log_format: str,
+    column_map: list[str] | None,
+    max_rejects: str,
+    customers: Path | None = None,
+) -> LogInput:
+    """Usage errors in the log options, before anything is read; each file's format."""
+    from cjo_cli.events.formats import FORMATS, with_formats
+    from cjo_cli.events.reject_limit import RejectLimit
+
+    if not logs:
+        raise UsageError("give the event log with --log FILE (several, or a glob, are fine)")
+    if log_format not in FORMATS:
+        raise UsageError(f"unknown --log-format {log_format!r}; one of: {', '.join(FORMATS)}")
+    mapping = parse_mapping(column_map or [])
+    try:
+        limit = RejectLimit.parse(max_rejects)
+    except ValueError as exc:
+        raise UsageError(
+            f"bad --max-rejects {max_rejects!r}: use a share such as 1% or a count"
+        ) from exc
+    paths = expand_logs(logs)
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"--log {path}: no such file")
+    if customers is not None and not customers.is_file():
+        raise UsageError(f"--customers {customers}: no such file")
+    with _hints():
+        files = tuple(with_formats(paths, log_format))
+    return LogInput(files, mapping, limit, customers, log_format == "auto")
+
+
+@dataclass(frozen=True)
+class OpenedLog:
+    summary: LoadSummary
+    customers: CustomersSummary | None
+
+
+def open_log(
+    con: duckdb.DuckDBPyConnection, given: LogInput, *, copy: bool, quiet: bool = False
+) -> OpenedLog:
+    """Load the log (or, for Parquet when nothing is kept, scan it in place) and the
+    customers file; say what was read and rejected; exit 2 when too much was unreadable."""
+    from cjo_cli.events.customers import load_customers
+    from cjo_cli.events.load import load_events
+    from cjo_cli.events.parquet_view import scan_parquet
+    from cjo_cli.events.reject_limit import check_rejects
+    from cjo_cli.output import progress
+
+    if given.sniffed and not quiet:
+        progress.note(f"log format: {', '.join(given.formats)} (sniffed)")
+    with _hints(), progress.reading(given.paths, quiet) as done:
+        if given.formats == ["parquet"] and not copy:
+            summary = scan_parquet(con, given.paths, given.mapping, on_file=done)
+        else:
+            summary = load_events(con, given.files, given.mapping, on_file=done)
+    if not quiet:
+        rejects = " (see the rejects table)" if summary.rejected else ""
+        progress.note(f"log: read {summary.read:,}, rejected {summary.rejected:,}{rejects}")
+    with _hints():
+        check_rejects(summary, given.limit)
+    people = None
+    if given.customers is not None:
+        people = load_customers(con, given.customers)
+        if not quiet:
+            progress.note(f"customers: {people.customers:,}")
+    return OpenedLog(summary, people)
+
+
+@dataclass
+class SparkInput:
+    log: SparkLog
+    traits: dict[str, dict[str, Any]]
+
+
+@contextmanager
+def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkInput]:
+    """A Spark session with the log read on the workers (and the customers' traits);
+    stopped afterwards."""
+    from cjo_cli.events.customers import read_traits
+    from cjo_cli.events.reject_limit import check_rejects
+    from cjo_cli.output import progress
+    from cjo_cli.spark.read import read_events
+    from cjo_cli.spark.session import parse_conf, spark_session
+
+    settings = parse_conf(conf)
+    traits: dict[str, dict[str, Any]] = {}
+    if given.customers is not None:
+        traits, people = read_traits(given.customers)
+        progress.note(f"customers: {people.customers:,}")
+    progress.note(f"spark: starting {master}")
+    session = spark_session(master, settings)
+    try:
+        with _hints():
+            log = read_events(session, list(given.files), given.mapping)
+        progress.note(f"log: read {log.summary.read:,}, rejected {log.summary.rejected:,}")
+        with _hints():
+            check_rejects(log.summary, given.limit)
+        yield SparkInput(log, traits)
+    finally:
+        session.stop()
+
+
+@contextmanager
+def database(
+    db: Path | None = None, threads: int | None = None, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The DuckDB database a command works in; with `db`, written atomically there."""
+    from cjo_cli.events.database import Settings, check_memory_limit, open_database
+
+    if memory_limit is not None:
+        try:
+            memory_limit = check_memory_limit(memory_limit)
+        except UsageError as exc:
+            raise UsageError(f"--memory-limit: {exc}") from exc
+    if db is not None:
+        check_output_file(db, "--db")
+    with open_database(db, Settings(threads=threads, memory_limit=memory_limit)) as con:
+        yield con

@@ -1,0 +1,132 @@
+"""The condition language compiled for the replay: event filters become bits.
+
+Every event filter the replay looks at gets one bit (`BitRegistry`). DuckDB (or
+Spark, with `python.filters_match`) computes each log row's bits once, and a
+compiled condition only counts bits in the customer's history: it never parses
+JSON except for the properties of the event being evaluated, which a
+`property` condition reads. Property and attribute comparisons are
+`python.value_matches`, so a condition means here exactly what it means in SQL
+and in `python.holds`; the tests hold the three equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cjo_cli.conditions.python import value_matches
+from cjo_cli.conditions.semantics import MISSING
+from cjo_cli.model.clock import SECOND
+from cjo_cli.model.conditions import (
+    AllOf,
+    AnyOf,
+    AttributeCondition,
+    Condition,
+    EventCondition,
+    EventFilter,
+    Not,
+    PropertyCondition,
+    leaves,
+)
+
+
+class BitRegistry:
+    """One bit per distinct event filter, in the order first asked for."""
+
+    def __init__(self) -> None:
+        self.filters: list[EventFilter] = []
+        self._index: dict[EventFilter, int] = {}
+
+    def bit(self, event_filter: EventFilter) -> int:
+        found = self._index.get(event_filter)
+        if found is None:
+            found = len(self.filters)
+            self._index[event_filter] = found
+            self.filters.append(event_filter)
+        return 1 << found
+
+
+class History:
+    """The customer's events so far that conditions count: times and bits, in order."""
+
+    __slots__ = ("masks", "times", "totals")
+
+    def __init__(self) -> None:
+        self.times: list[int] = []
+        self.masks: list[int] = []
+        self.totals: dict[int, int] = {}
+
+    def add(self, us: int, mask: int, counted: Sequence[int]) -> None:
+        self.times.append(us)
+        self.masks.append(mask)
+        for bit in counted:
+            if mask & bit:
+                self.totals[bit] = self.totals.get(bit, 0) + 1
+
+    def count(self, bit: int, since: int | None) -> int:
+        """Events with `bit` after `since` (all of them when None), up to now."""
+        if since is None:
+            return self.totals.get(bit, 0)
+        found = 0
+        masks = self.masks
+        times = self.times
+        index = len(times) - 1
+        while index >= 0 and times[index] > since:
+            if masks[index] & bit:
+                found += 1
+            index -= 1
+        return found
+
+
+@dataclass(frozen=True)
+class BitMoment:
+    """What a condition sees in a replay: now, the evaluated event's properties (parsed
+    only when asked for), the customer's traits and their history so far."""
+
+    now: int
+    properties: Callable[[], Mapping[str, Any]]
+    traits: Mapping[str, Any]
+    history: History
+
+
+Predicate = Callable[[BitMoment], bool]
+
+
+def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]) -> Predicate:
+    """A condition as a predicate over bits; the bits of its event conditions are
+    registered in `bits` and added to `counted` (the history must keep them)."""
+    if isinstance(condition, PropertyCondition):
+        key, op, wanted = condition.property, condition.op, condition.value
+        return lambda m: value_matches(m.properties().get(key, MISSING), op, wanted)
+    if isinstance(condition, AttributeCondition):
+        name, op, wanted = condition.attribute, condition.op, condition.value
+        return lambda m: value_matches(m.traits.get(name, MISSING), op, wanted)
+    if isinstance(condition, EventCondition):
+        bit = bits.bit(EventFilter(condition.event, condition.where))
+        counted.add(bit)
+        within = None if condition.within is None else condition.within.seconds * SECOND
+        low, high = condition.count_min, condition.count_max
+
+        def event_holds(m: BitMoment) -> bool:
+            found = m.history.count(bit, None if within is None else m.now - within)
+            return found >= low and (high is None or found <= high)
+
+        return event_holds
+    if isinstance(condition, AllOf):
+        items = [compile_condition(item, bits, counted) for item in condition.items]
+        return lambda m: all(item(m) for item in items)
+    if isinstance(condition, AnyOf):
+        items = [compile_condition(item, bits, counted) for item in condition.items]
+        return lambda m: any(item(m) for item in items)
+    assert isinstance(condition, Not)
+    inner = compile_condition(condition.item, bits, counted)
+    return lambda m: not inner(m)
+
+
+def reads_properties(condition: Condition | None) -> bool:
+    return any(isinstance(leaf, PropertyCondition) for leaf in leaves(condition))
+
+
+def reads_traits(condition: Condition | None) -> bool:
+    return any(isinstance(leaf, AttributeCondition) for leaf in leaves(condition))

@@ -1,0 +1,169 @@
+"""The condition language as parameterised DuckDB SQL over JSON columns (SPEC §2).
+
+Comparisons mean what `semantics` says; this module only writes its primitive
+tests as SQL. SQL never contains a value: values, keys and event names are
+parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cjo_cli.conditions.semantics import (
+    Absent,
+    BoolIs,
+    Both,
+    Constant,
+    Either,
+    ListHas,
+    Negate,
+    NumberCompare,
+    Test,
+    TextCompare,
+    TextContains,
+    TextIs,
+    lower,
+)
+from cjo_cli.json_pointer import key_pointer
+from cjo_cli.model.conditions import (
+    NUMBER,
+    AllOf,
+    AnyOf,
+    AttributeCondition,
+    Condition,
+    EventCondition,
+    PropertyCondition,
+    PropertyFilter,
+    Value,
+)
+
+
+@dataclass
+class Sql:
+    """A SQL boolean expression and its parameters, in order."""
+
+    text: str
+    params: list[Any] = field(default_factory=list)
+
+
+_NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')"
+
+
+def primitive_sql(test: Test, column: str, path: str) -> Sql:
+    """A primitive test on the value at `path` (a JSON Pointer) of the JSON `column`."""
+    kind = f"json_type(json_extract({column}, ?))"
+    text = f"json_extract_string({column}, ?)"
+    if isinstance(test, Absent):
+        return Sql(f"coalesce({kind} = 'NULL', true)", [path])
+    if isinstance(test, TextIs):
+        return Sql(f"coalesce({kind} = 'VARCHAR' AND {text} = ?, false)", [path, path, test.text])
+    if isinstance(test, BoolIs):
+        wanted = "true" if test.value else "false"
+        return Sql(f"coalesce({kind} = 'BOOLEAN' AND {text} = ?, false)", [path, path, wanted])
+    if isinstance(test, NumberCompare):
+        return Sql(
+            f"coalesce(({kind} IN {_NUMBER_TYPES} OR ({kind} = 'VARCHAR' AND "
+            f"regexp_full_match({text}, ?))) AND try_cast({text} AS DOUBLE) {test.symbol} ?, "
+            "false)",
+            [path, path, path, NUMBER.pattern, path, test.bound],
+        )
+    if isinstance(test, TextCompare):
+        return Sql(
+            f"coalesce({kind} = 'VARCHAR' AND {text} {test.symbol} ?, false)",
+            [path, path, test.bound],
+        )
+    if isinstance(test, TextContains):
+        return Sql(
+            f"coalesce({kind} = 'VARCHAR' AND contains({text}, ?), false)",
+            [path, path, test.needle],
+        )
+    if isinstance(test, ListHas):
+        member = primitive_sql(test.member, "json_object('v', item)", "/v")
+        return Sql(
+            f"coalesce({kind} = 'ARRAY' AND list_bool_or(list_transform("
+            f"try_cast(json_extract({column}, ?) AS JSON[]), lambda item: {member.text})), false)",
+            [path, path, *member.params],
+        )
+    if isinstance(test, Either):
+        return join("OR", [primitive_sql(item, column, path) for item in test.tests], "false")
+    if isinstance(test, Both):
+        return join("AND", [primitive_sql(item, column, path) for item in test.tests], "true")
+    if isinstance(test, Negate):
+        inner = primitive_sql(test.test, column, path)
+        return Sql(f"NOT ({inner.text})", inner.params)
+    assert isinstance(test, Constant)
+    return Sql("true" if test.value else "false")
+
+
+def value_sql(column: str, key: str, op: str, wanted: Value) -> Sql:
+    """The property `key` of JSON `column` satisfies `op wanted`."""
+    return primitive_sql(lower(op, wanted), column, key_pointer(key))
+
+
+def filters_sql(column: str, where: Sequence[PropertyFilter]) -> Sql:
+    """Every `where` entry holds for the properties in JSON `column`."""
+    return join("AND", [value_sql(column, f.key, f.op, f.value) for f in where], "true")
+
+
+@dataclass(frozen=True)
+class SqlScope:
+    """Where a compiled condition finds its inputs in the surrounding query.
+
+    Qualify the columns (`e.customer_id`): an event condition is a subquery over
+    `events`, where an unqualified `customer_id` would mean its own rows.
+    """
+
+    properties: str = "properties"
+    traits: str = "traits"
+    customer: str = "customer_id"
+    now: str = "ts"
+    events: str = "events"
+
+
+def condition_sql(condition: Condition, scope: SqlScope = SqlScope()) -> Sql:
+    """A condition as a SQL boolean expression over `scope`'s columns."""
+    if isinstance(condition, PropertyCondition):
+        return value_sql(scope.properties, condition.property, condition.op, condition.value)
+    if isinstance(condition, AttributeCondition):
+        return value_sql(scope.traits, condition.attribute, condition.op, condition.value)
+    if isinstance(condition, EventCondition):
+        return _event_sql(condition, scope)
+    if isinstance(condition, AllOf):
+        return join("AND", [condition_sql(item, scope) for item in condition.items], "true")
+    if isinstance(condition, AnyOf):
+        return join("OR", [condition_sql(item, scope) for item in condition.items], "false")
+    inner = condition_sql(condition.item, scope)
+    return Sql(f"NOT ({inner.text})", inner.params)
+
+
+def _event_sql(condition: EventCondition, scope: SqlScope) -> Sql:
+    where = filters_sql("cjo_h.properties", condition.where)
+    params: list[Any] = [condition.event]
+    window = ""
+    if condition.within is not None:
+        window = f" AND cjo_h.ts > {scope.now} - to_seconds(?)"
+        params.append(condition.within.seconds)
+    params += where.params
+    count = (
+        f"(SELECT count(*) FROM {scope.events} cjo_h WHERE cjo_h.customer_id = {scope.customer} "
+        f"AND cjo_h.event = ? AND cjo_h.ts <= {scope.now}{window} AND {where.text})"
+    )
+    params.append(condition.count_min)
+    if condition.count_max is None:
+        return Sql(f"({count} >= ?)", params)
+    params.append(condition.count_max)
+    return Sql(f"({count} BETWEEN ? AND ?)", params)
+
+
+def join(word: str, parts: list[Sql], empty: str) -> Sql:
+    """Parts joined by AND or OR (`empty` when there are none)."""
+    if not parts:
+        return Sql(empty)
+    if len(parts) == 1:
+        return parts[0]
+    return Sql(
+        "(" + f" {word} ".join(f"({p.text})" for p in parts) + ")",
+        [param for p in parts for param in p.params],
+    )

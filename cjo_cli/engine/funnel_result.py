@@ -1,0 +1,180 @@
+"""What a funnel run asks for and what it finds (SPEC §5), for every executor.
+
+The DuckDB engine (`funnels`) and the Spark engine (`spark.funnels`) take the
+same `FunnelOptions` and return the same `FunnelResult`; the breakdown is parsed,
+labelled and turned into step stats here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cjo_cli.model import Funnel, Persona
+
+NONE_LABEL = "(none)"
+"""The breakdown group of customers whose attempt has no value for the property."""
+
+
+@dataclass(frozen=True)
+class StepStats:
+    name: str
+    event: str
+    customers: int
+    from_start: float | None
+    """Share of step 1's customers who reached this step (0..1)."""
+    from_previous: float | None
+    median_seconds: float | None
+    """From the previous step, over the customers who reached this one."""
+    mean_seconds: float | None
+
+
+@dataclass(frozen=True)
+class FunnelGroup:
+    label: str | None
+    """The breakdown value (None for the whole funnel)."""
+    steps: tuple[StepStats, ...]
+    excluded: int = 0
+    """Customers an exclusion removed."""
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    funnel: Funnel
+    total: FunnelGroup
+    breakdown_by: str | None = None
+    groups: tuple[FunnelGroup, ...] = ()
+    engine: str = "sql"
+    """`sql`, `exact` (DuckDB's per-customer path; see `funnels`) or `spark`."""
+
+
+@dataclass(frozen=True)
+class FunnelOptions:
+    since_us: int | None = None
+    """Events before this instant (µs since the epoch) are ignored."""
+    until_us: int | None = None
+    """Events at or after this instant are ignored."""
+    breakdown: str | None = None
+    """`persona`, `PROPERTY` or `PROPERTY:last_touch`; overrides the funnel's own."""
+    keep_customers: bool = False
+    """Add every customer's attempt to the table `funnel_customers`."""
+    personas: dict[str, Persona] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BreakdownChoice:
+    by: str  # "persona" | "property"
+    key: str | None = None
+    attribution: str = "first_touch"
+
+    @property
+    def label(self) -> str:
+        """How results name the breakdown: `persona`, `channel (first touch)`."""
+        if self.by == "property":
+            return f"{self.key} ({self.attribution.replace('_', ' ')})"
+        return self.by
+
+
+def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
+    """The breakdown a run uses: the options' (`--by`), else the funnel's own."""
+    if options.breakdown is not None:
+        text = options.breakdown.strip()
+        if text == "persona":
+            return BreakdownChoice("persona")
+        key, _, attribution = text.partition(":")
+        return BreakdownChoice("property", key, attribution or "first_touch")
+    if funnel.breakdown is None:
+        return None
+    if funnel.breakdown.by == "property":
+        return BreakdownChoice("property", funnel.breakdown.property, funnel.breakdown.attribution)
+    return BreakdownChoice(funnel.breakdown.by)
+
+
+@dataclass(frozen=True)
+class PreparedFunnels:
+    funnels: tuple[Funnel, ...]
+    notes: tuple[str, ...] = ()
+    """What was changed and why, for the user."""
+
+
+def prepare_funnels(funnels: Sequence[Funnel], options: FunnelOptions) -> PreparedFunnels:
+    """The funnels as a report can compute them: a breakdown by A/B variant comes from
+    the journey replay, so it is dropped, with a note."""
+    prepared = []
+    notes = []
+    for funnel in funnels:
+        variant = funnel.breakdown is not None and funnel.breakdown.by == "variant"
+        if options.breakdown is None and variant:
+            notes.append(
+                f"{funnel.id}: a breakdown by A/B variant comes from the journey replay; "
+                "`cjo simulate` shows conversion per variant. Showing the funnel without it"
+            )
+            funnel = replace(funnel, breakdown=None)
+        prepared.append(funnel)
+    return PreparedFunnels(tuple(prepared), tuple(notes))
+
+
+def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
+    """Step stats from [count1, count2, median2, mean2, count3, ...] (medians and means
+    in seconds; None where nobody reached the step)."""
+    counts: list[int] = []
+    stats: list[StepStats] = []
+    cursor = 0
+    for index, step in enumerate(funnel.steps):
+        count = int(values[cursor])
+        cursor += 1
+        median = mean = None
+        if index:
+            median, mean = values[cursor], values[cursor + 1]
+            cursor += 2
+        counts.append(count)
+        first = counts[0]
+        previous = counts[index - 1] if index else count
+        stats.append(
+            StepStats(
+                step.name,
+                step.event.event,
+                count,
+                count / first if first else None,
+                count / previous if previous else None,
+                float(median) if median is not None else None,
+                float(mean) if mean is not None else None,
+            )
+        )
+    return FunnelGroup(None, tuple(stats), excluded)
+
+
+def empty_group(funnel: Funnel) -> FunnelGroup:
+    """The stats of a funnel nobody entered."""
+    return group_from_values(funnel, [0, *[0, None, None] * (len(funnel.steps) - 1)], 0)
+
+
+StepRow = tuple[str, str | None, str | None, int, str, str, int, Any, Any, Any, Any]
+
+
+def step_rows(results: Sequence[FunnelResult]) -> list[StepRow]:
+    """One row per funnel, group and step: (funnel, breakdown, group, step number, name,
+    event, customers, from_start, from_previous, median_seconds, mean_seconds); the
+    whole funnel's rows have no breakdown and no group."""
+    rows: list[StepRow] = []
+    for result in results:
+        groups = [(None, result.total), *((g.label, g) for g in result.groups)]
+        for label, group in groups:
+            for number, step in enumerate(group.steps, 1):
+                rows.append(
+                    (
+                        result.funnel.id,
+                        result.breakdown_by if label is not None else None,
+                        label,
+                        number,
+                        step.name,
+                        step.event,
+                        step.customers,
+                        step.from_start,
+                        step.from_previous,
+                        step.median_seconds,
+                        step.mean_seconds,
+                    )
+                )
+    return rows

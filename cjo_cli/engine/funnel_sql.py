@@ -1,0 +1,373 @@
+"""The SQL stages of a funnel (SPEC §5) over the canonical `events` relation, in DuckDB.
+
+1. `cjo_fs`: the customer's rows that match some step, reduced to a key, the time
+   in microseconds and which steps they match (persona filter on step 1, as of
+   that event; `since`/`until` slice). Values from the YAML go in as
+   parameters, never into the SQL text.
+2. `cjo_att`: each customer's counted attempt (level and the time of each step).
+   Ordered funnels whose steps no single event can match twice are done in SQL
+   (`_ordered_sql`); every other funnel goes through the exact per-customer code
+   of `funnel_exact`, fed in Arrow batches.
+3. Exclusions mark customers (SPEC §5: an excluded event between the given steps
+   of the counted attempt, or before the window closes when the later step was
+   not reached).
+
+The customer key is a 64-bit hash of the customer id (sorting and joining on it is
+much faster than on text); if two ids in the log share a hash the funnel is
+computed again keyed on the ids themselves, so results are exact either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql
+from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
+from cjo_cli.engine.funnel_result import FunnelOptions
+from cjo_cli.model import EventFilter, Funnel, Persona
+from cjo_cli.model.clock import SECOND
+
+TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_g", "cjo_pick", "cjo_rank")
+"""What a funnel run leaves in the connection until `drop_temp_tables`."""
+
+
+# ---- stage 1: the funnel's rows -----------------------------------------------
+
+
+def _match_sql(spec: EventFilter, alias: str = "e") -> Sql:
+    where = filters_sql(f"{alias}.properties", spec.where)
+    return Sql(f"({alias}.event = ? AND {where.text})", [spec.event, *where.params])
+
+
+def _persona_sql(persona: Persona | None) -> Sql:
+    if persona is None or persona.segment is None:
+        return Sql("true")
+    scope = SqlScope(
+        properties="e.properties",
+        traits="(SELECT c.traits FROM customers c WHERE c.customer_id = e.customer_id)",
+        customer="e.customer_id",
+        now="e.ts",
+        events="events",
+    )
+    return condition_sql(persona.segment, scope)
+
+
+def _can_share_events(funnel: Funnel) -> bool:
+    """Could one event match two steps? (Only when two steps name the same event.)"""
+    names = [step.event.event for step in funnel.steps]
+    return len(set(names)) != len(names)
+
+
+def _time_filter(options: FunnelOptions, alias: str = "e") -> Sql:
+    parts, params = [], []
+    if options.since_us is not None:
+        parts.append(f"{alias}.ts >= make_timestamptz(?)")
+        params.append(options.since_us)
+    if options.until_us is not None:
+        parts.append(f"{alias}.ts < make_timestamptz(?)")
+        params.append(options.until_us)
+    return Sql(" AND ".join(parts) or "true", params)
+
+
+def _steps_table(
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    persona: Persona | None,
+    options: FunnelOptions,
+    key: str,
+    value_path: str | None,
+) -> None:
+    """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
+    second hash of the customer id, to detect two ids sharing the key k)."""
+    persona_sql = _persona_sql(persona)
+    masks, params = [], []
+    for index, step in enumerate(funnel.steps):
+        match = _match_sql(step.event)
+        text, step_params = match.text, list(match.params)
+        # The persona holds as of the event that starts the attempt: step 1's, or any
+        # step's in an unordered funnel.
+        first = index == 0 or funnel.order == "unordered"
+        if first and persona_sql.text != "true":
+            text = f"({text} AND {persona_sql.text})"
+            step_params += persona_sql.params
+        masks.append(f"(CASE WHEN {text} THEN {1 << index} ELSE 0 END)")
+        params += step_params
+    names = sorted({step.event.event for step in funnel.steps})
+    time_filter = _time_filter(options)
+    value = "NULL::VARCHAR"
+    value_params: list[Any] = []
+    if value_path is not None:
+        value = "json_extract_string(e.properties, ?)"
+        value_params = [value_path]
+    customer_key = key_sql(key, "e.customer_id")
+    con.execute("DROP TABLE IF EXISTS cjo_fs")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE cjo_fs AS
+        SELECT k, k2, t, mask, bv FROM (
+            SELECT {customer_key} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
+                   {" | ".join(masks)} AS mask, {value} AS bv
+            FROM events e
+            WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
+        ) WHERE mask <> 0
+        """,
+        [*params, *value_params, *names, *time_filter.params],
+    )
+
+
+def key_sql(key: str, column: str) -> str:
+    """The customer key over `column`: its hash, or the id itself after a collision."""
+    return f"hash({column})" if key == "hash" else column
+
+
+def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
+    ((clashes,),) = con.execute(
+        "SELECT count(*) FROM (SELECT k FROM cjo_fs GROUP BY k HAVING min(k2) <> max(k2))"
+    ).fetchall()
+    return bool(clashes)
+
+
+# ---- stage 2: the counted attempt -------------------------------------------------
+
+
+def _ordered_sql(steps: int) -> list[str]:
+    """The counted attempt of an ordered funnel whose steps match disjoint events, as
+    statements run in turn (`$window` in microseconds); the last leaves `cjo_att`.
+
+    From a step-1 event at t1 the earliest chain takes, for each next step, its
+    first event at or after the previous one (an ASOF join). All step-1 events
+    with the same next step-2 event share the rest of that chain, so they are
+    grouped (lo/hi: their earliest and latest time) and the chain is followed once
+    per group. Within a group a later start only gains window, so the group's
+    level is the one of `hi`; the counted start is the earliest start of the
+    earliest group that reaches the customer's best level (the earliest start in
+    that group still within the window of the chain's last step).
+    """
+    rows = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
+    statements = [
+        "CREATE OR REPLACE TEMP TABLE cjo_g AS "
+        f"SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM {rows.format(bit=1)} a "
+        f"ASOF LEFT JOIN {rows.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
+        "GROUP BY a.k, b.t"
+        if steps > 1
+        else "CREATE OR REPLACE TEMP TABLE cjo_g AS "
+        f"SELECT k, NULL::BIGINT AS t2, min(t) AS lo, max(t) AS hi FROM {rows.format(bit=1)} "
+        "GROUP BY k"
+    ]
+    for step in range(3, steps + 1):
+        statements.append(
+            f"CREATE OR REPLACE TEMP TABLE cjo_g AS SELECT h.*, b.t AS t{step} FROM cjo_g h "
+            f"ASOF LEFT JOIN {rows.format(bit=1 << (step - 1))} b "
+            f"ON h.k = b.k AND h.t{step - 1} <= b.t"
+        )
+    levels = " ".join(f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1))
+    level = f"CASE {levels} ELSE 1 END" if steps > 1 else "1"
+    chain = "".join(f", arg_min(t{step}, lo) AS t{step}" for step in range(2, steps + 1))
+    statements.append(
+        "CREATE OR REPLACE TEMP TABLE cjo_pick AS "
+        f"WITH lv AS (SELECT *, {level} AS level FROM cjo_g), "
+        "best AS (SELECT k, max(level) AS level FROM lv GROUP BY k) "
+        f"SELECT k, level, min(lo) AS lo, arg_min(hi, lo) AS hi{chain} "
+        "FROM lv JOIN best USING (k, level) GROUP BY k, level"
+    )
+    last = " ".join(f"WHEN {step} THEN p.t{step}" for step in range(2, steps + 1))
+    threshold = f"CASE p.level {last} END - $window" if steps > 1 else "NULL::BIGINT"
+    columns = "".join(
+        f", CASE WHEN p.level >= {step} THEN p.t{step} END AS t{step}"
+        for step in range(2, steps + 1)
+    )
+    # The group's earliest start is usually within the window of the chain's last
+    # step; when it is not, find the first start that is.
+    statements.append(
+        "CREATE OR REPLACE TEMP TABLE cjo_att AS "
+        f"WITH late AS (SELECT k, {threshold} AS thr, hi FROM cjo_pick p "
+        f"WHERE p.level > 1 AND p.lo < {threshold}), "
+        f"fix AS (SELECT s.k, min(s.t) AS t1 FROM {rows.format(bit=1)} s "
+        "JOIN late ON s.k = late.k AND s.t >= late.thr AND s.t <= late.hi GROUP BY s.k) "
+        f"SELECT p.k, p.level, coalesce(fix.t1, p.lo) AS t1{columns} "
+        "FROM cjo_pick p LEFT JOIN fix ON fix.k = p.k"
+    )
+    return statements
+
+
+def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
+    window = {"window": funnel.window.seconds * SECOND}
+    for statement in _ordered_sql(len(funnel.steps)):
+        con.execute(statement, window if "$window" in statement else None)
+    con.execute("DROP TABLE IF EXISTS cjo_g")
+    con.execute("DROP TABLE IF EXISTS cjo_pick")
+
+
+def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
+    """For strict funnels: each instant's dense rank among all the customer's events."""
+    time_filter = _time_filter(options)
+    customer_key = key_sql(key, "e.customer_id")
+    con.execute("DROP TABLE IF EXISTS cjo_rank")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE cjo_rank AS
+        SELECT k, t, dense_rank() OVER (PARTITION BY k ORDER BY t) AS r FROM (
+            SELECT DISTINCT {customer_key} AS k, epoch_us(e.ts) AS t FROM events e
+            WHERE {time_filter.text} AND {customer_key} IN (SELECT k FROM cjo_fs)
+        )
+        """,
+        time_filter.params,
+    )
+    return "cjo_rank"
+
+
+def _customer_instants(
+    reader: pa.RecordBatchReader,
+) -> Iterator[tuple[Any, list[Instant]]]:
+    """Rows ordered by (k, t) → (key, instants) per customer."""
+    current: Any = None
+    instants: list[Instant] = []
+    masks: list[int] = []
+    instant_ts: int | None = None
+    rank = 0
+    for batch in reader:
+        columns = batch.to_pydict()
+        for k, t, mask, r in zip(
+            columns["k"], columns["t"], columns["mask"], columns["r"], strict=True
+        ):
+            if k != current:
+                if instant_ts is not None:
+                    instants.append(Instant(instant_ts, tuple(masks), rank))
+                if current is not None:
+                    yield current, instants
+                current, instants, masks, instant_ts = k, [], [], None
+            if t != instant_ts:
+                if instant_ts is not None:
+                    instants.append(Instant(instant_ts, tuple(masks), rank))
+                masks, instant_ts = [], t
+            masks.append(mask)
+            rank = r
+    if instant_ts is not None:
+        instants.append(Instant(instant_ts, tuple(masks), rank))
+    if current is not None:
+        yield current, instants
+
+
+def _attempts_exact(
+    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
+) -> None:
+    steps = len(funnel.steps)
+    attempt = ATTEMPTS[funnel.order]
+    window = funnel.window.seconds * SECOND
+    if funnel.order == "strict":
+        _rank_rows(con, options, key)
+        source = "SELECT f.k, f.t, f.mask, r.r FROM cjo_fs f JOIN cjo_rank r USING (k, t)"
+    else:
+        source = "SELECT k, t, mask, 0 AS r FROM cjo_fs"
+    if funnel.order != "unordered":
+        # Customers who never match step 1 cannot enter: Python need not see them.
+        source += " WHERE k IN (SELECT k FROM cjo_fs WHERE mask & 1 = 1)"
+    reader = con.sql(f"SELECT * FROM ({source}) ORDER BY k, t, mask").to_arrow_reader(65_536)
+    key_type = reader.schema.field("k").type
+    keys: list[Any] = []
+    levels: list[int] = []
+    times: list[list[int | None]] = [[] for _ in range(steps)]
+    for customer, instants in _customer_instants(reader):
+        found = attempt(instants, steps, window)
+        if not found:
+            continue
+        keys.append(customer)
+        levels.append(len(found))
+        for index in range(steps):
+            times[index].append(found[index] if index < len(found) else None)
+    table = pa.table(
+        {
+            "k": pa.array(keys, key_type),
+            "level": pa.array(levels, pa.int32()),
+            **{f"t{i + 1}": pa.array(times[i], pa.int64()) for i in range(steps)},
+        }
+    )
+    con.execute("DROP TABLE IF EXISTS cjo_att")
+    con.register("cjo_att_arrow", table)
+    con.execute("CREATE TEMP TABLE cjo_att AS SELECT * FROM cjo_att_arrow")
+    con.unregister("cjo_att_arrow")
+
+
+# ---- stage 3: exclusions -----------------------------------------------------------
+
+
+def _apply_exclusions(
+    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
+) -> None:
+    """Add `excluded` to `cjo_att`."""
+    con.execute("ALTER TABLE cjo_att ADD COLUMN excluded BOOLEAN DEFAULT false")
+    customer_key = key_sql(key, "e.customer_id")
+    window = funnel.window.seconds * SECOND
+    time_filter = _time_filter(options)
+    for exclusion in funnel.exclusions:
+        match = _match_sql(exclusion.event)
+        first, last = exclusion.first_step, exclusion.last_step
+        con.execute(
+            f"""
+            UPDATE cjo_att SET excluded = true WHERE level >= ? AND k IN (
+                SELECT a.k FROM cjo_att a JOIN (
+                    SELECT {customer_key} AS k, epoch_us(e.ts) AS t FROM events e
+                    WHERE {match.text} AND {time_filter.text}
+                ) x ON x.k = a.k
+                WHERE a.level >= ? AND x.t > a.t{first}
+                  AND x.t < CASE WHEN a.level >= ? THEN a.t{last} ELSE a.t1 + ? END
+            )
+            """,
+            [first, *match.params, *time_filter.params, first, last, window],
+        )
+
+
+def breakdown_values(con: duckdb.DuckDBPyConnection, funnel: Funnel, attribution: str) -> None:
+    """Add `bv` to `cjo_att`: the property of the counted attempt's first or last event."""
+    con.execute("ALTER TABLE cjo_att ADD COLUMN bv VARCHAR")
+    if attribution == "last_touch":
+        at = " ".join(f"WHEN {n} THEN a.t{n}" for n in range(1, len(funnel.steps) + 1))
+        condition = f"f.t = CASE a.level {at} END"
+        if funnel.order != "unordered":
+            condition += " AND (f.mask >> (a.level - 1)) & 1 = 1"
+    else:
+        condition = "f.t = a.t1"
+        if funnel.order != "unordered":
+            condition += " AND f.mask & 1 = 1"
+    # Several events at the same instant could fill the step: the smallest value
+    # counts, so the result does not depend on row order.
+    con.execute(
+        f"""
+        UPDATE cjo_att SET bv = v.bv FROM (
+            SELECT a.k, min(f.bv) AS bv FROM cjo_att a JOIN cjo_fs f ON f.k = a.k AND {condition}
+            GROUP BY a.k
+        ) v WHERE cjo_att.k = v.k
+        """
+    )
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def attempts(
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    persona: Persona | None,
+    options: FunnelOptions,
+    value_path: str | None,
+) -> tuple[str, str]:
+    """Build cjo_fs and cjo_att (with `excluded`); return (engine, key kind)."""
+    key = "hash"
+    _steps_table(con, funnel, persona, options, key, value_path)
+    if _hash_collides(con):
+        key = "id"
+        _steps_table(con, funnel, persona, options, key, value_path)
+    if funnel.order == "ordered" and not _can_share_events(funnel):
+        _attempts_sql(con, funnel)
+        engine = "sql"
+    else:
+        _attempts_exact(con, funnel, options, key)
+        engine = "exact"
+    _apply_exclusions(con, funnel, options, key)
+    return engine, key

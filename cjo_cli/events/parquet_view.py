@@ -1,0 +1,168 @@
+"""Parquet logs read in place: `events` as a view over the files instead of a copy.
+
+For a large export this is what keeps `cjo report` fast: each query reads only
+the columns and row groups it needs. Rejects are found in one pass and kept in
+`rejects` as usual, and the view leaves out exactly those rows, by the same rules
+as the copying reader (`load._REASON`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from cjo_cli.events.tables import (
+    CANONICAL,
+    REQUIRED,
+    EventLogError,
+    FileSummary,
+    LoadSummary,
+    check_required,
+    quote_identifier,
+)
+
+
+# The same rules as _REASON, in forms DuckDB evaluates cheaply on every scan (the
+# view re-checks each row whenever a query reads it): trim() only for values that
+# start with a space, and the properties text checked as a valid JSON object.
+# Checks that the files' statistics prove unnecessary are left out.
+def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
+    branches = []
+    if "customer_id" not in skip:
+        branches.append(
+            "WHEN customer_id IS NULL OR customer_id = '' OR (prefix(customer_id, ' ') "
+            "AND trim(customer_id) = '') THEN 'missing customer id'"
+        )
+    if "event" not in skip:
+        branches.append(
+            "WHEN event IS NULL OR event = '' OR (prefix(event, ' ') AND trim(event) = '') "
+            "THEN 'missing event name'"
+        )
+    if ts_is_text:
+        branches.append("WHEN ts_text IS NULL OR trim(ts_text) = '' THEN 'missing timestamp'")
+        branches.append("WHEN ts IS NULL THEN 'bad timestamp: ' || ts_text")
+    elif "ts" not in skip:
+        branches.append("WHEN ts IS NULL THEN 'missing timestamp'")
+    branches.append(
+        "WHEN props_text IS NOT NULL AND NOT ((prefix(ltrim(props_text), '{') "
+        "AND json_valid(props_text)) OR trim(props_text) IN ('', 'null')) "
+        "THEN 'properties is not a JSON object'"
+    )
+    return "CASE " + " ".join(branches) + " END"
+
+
+def _proven_present(con: duckdb.DuckDBPyConnection, names: list[str], column: str) -> bool:
+    """Do the Parquet statistics show `column` never null (and, for text, never empty
+    or starting with a space: every row group's minimum sorts at or after "!")?"""
+    rows = con.execute(
+        "SELECT stats_null_count, stats_min_value, type FROM parquet_metadata(?) "
+        "WHERE path_in_schema = ?",
+        [names, column],
+    ).fetchall()
+    if not rows:
+        return False
+    for nulls, minimum, kind in rows:
+        if nulls is None or int(nulls) != 0:
+            return False
+        if str(kind) == "BYTE_ARRAY" and (minimum is None or str(minimum) < "!"):
+            return False
+    return True
+
+
+def scan_parquet(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    mapping: Mapping[str, str] | None = None,
+    on_file: Callable[[FileSummary], None] | None = None,
+) -> LoadSummary:
+    """Make `events` a view over Parquet files instead of a copy of them."""
+    for path in paths:
+        if not path.is_file():
+            raise EventLogError(f"{path}: no such file")
+    names = [str(path) for path in paths]
+    try:
+        described = con.execute(
+            "DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [names]
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise EventLogError(f"{names[0]}: not a readable Parquet file ({exc})") from exc
+    columns = [str(row[0]) for row in described]
+    types = {str(row[0]): str(row[1]) for row in described}
+    wanted = check_required(types, mapping or {}, names[0])
+    col = {name: quote_identifier(wanted[name]) for name in CANONICAL if wanted[name] in types}
+    ts_type = types[wanted["ts"]]
+    ts = (
+        f"CAST({col['ts']} AS TIMESTAMPTZ)"
+        if "TIMESTAMP" in ts_type
+        else f"try_cast(CAST({col['ts']} AS VARCHAR) AS TIMESTAMPTZ)"
+    )
+    ts_is_text = "TIMESTAMP" not in ts_type
+    skip = {name for name in REQUIRED if _proven_present(con, names, wanted[name])}
+    props_text = "NULL::VARCHAR"
+    props = "'{}'::JSON"
+    if "properties" in col:
+        if types[wanted["properties"]] in ("VARCHAR", "JSON"):
+            props_text = f"CAST({col['properties']} AS VARCHAR)"
+            props = (
+                f"CASE WHEN {props_text} IS NULL OR trim({props_text}) IN ('', 'null') "
+                f"THEN '{{}}'::JSON ELSE CAST({props_text} AS JSON) END"
+            )
+        else:
+            props = f"coalesce(to_json({col['properties']}), '{{}}'::JSON)"
+    used = {wanted[name] for name in CANONICAL} | {"filename", "file_row_number"}
+    extras = [name for name in columns if name not in used]
+    if extras:
+        # Views take no parameters: the column names go in as SQL string literals.
+        pairs = ", ".join(f"{_literal(name)}, {quote_identifier(name)}" for name in extras)
+        props = f"json_merge_patch(json_object({pairs}), {props})"
+    raw = " || ',' || ".join(
+        f"coalesce(CAST(cjo_raw_{index} AS VARCHAR), '')" for index in range(len(columns))
+    )
+    originals = ", ".join(
+        f"src.{quote_identifier(name)} AS cjo_raw_{index}" for index, name in enumerate(columns)
+    )
+    # A relation, not SQL text, carries the file names into the view.
+    con.read_parquet(names, filename=True, file_row_number=True, union_by_name=True).create_view(
+        "cjo_parquet", replace=True
+    )
+    ts_text = f"CAST({col['ts']} AS VARCHAR)" if ts_is_text else "NULL::VARCHAR"
+    staged = (
+        f"SELECT *, {_view_reason(ts_is_text, skip)} AS reason FROM ("
+        f"SELECT CAST({col['customer_id']} AS VARCHAR) AS customer_id, "
+        f"CAST({col['event']} AS VARCHAR) AS event, {ts_text} AS ts_text, "
+        f"{ts} AS ts, {props_text} AS props_text, {props} AS properties, "
+        f'filename AS file, file_row_number + 1 AS "row", {originals} FROM cjo_parquet src)'
+    )
+    con.execute("DROP TABLE IF EXISTS events")
+    con.execute("DROP VIEW IF EXISTS events")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cjo_parquet_staged AS {staged}")
+    con.execute(
+        'CREATE VIEW events AS SELECT customer_id, event, ts, properties, file, "row" '
+        "FROM cjo_parquet_staged WHERE reason IS NULL"
+    )
+    # `raw` (every column as text) only for the rejected rows.
+    con.execute(
+        f'INSERT INTO rejects SELECT file, "row", {raw}, reason FROM cjo_parquet_staged '
+        "WHERE reason IS NOT NULL"
+    )
+    totals = dict(
+        con.execute(
+            "SELECT file_name, sum(num_rows) FROM parquet_file_metadata(?) GROUP BY file_name",
+            [names],
+        ).fetchall()
+    )
+    rejected = dict(con.execute("SELECT file, count(*) FROM rejects GROUP BY file").fetchall())
+    summaries = []
+    for name in names:
+        total, bad = int(totals.get(name, 0)), int(rejected.get(name, 0))
+        summary = FileSummary(name, "parquet", total - bad, bad)
+        summaries.append(summary)
+        if on_file is not None:
+            on_file(summary)
+    return LoadSummary(tuple(summaries))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,80 @@
+"""Time, in one representation: integer microseconds since the Unix epoch, UTC.
+
+Every engine computes with these integers (`epoch_us(ts)` in DuckDB, `t` in
+Spark's rows, the replay's timers); a `datetime` appears only where a wall clock
+is needed (quiet hours, `wait_until`) or where text is read or written. The
+command line's `--since`/`--until` are parsed here once, into microseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from zoneinfo import ZoneInfo
+
+SECOND = 1_000_000
+"""Microseconds per second."""
+
+HOUR = 3_600 * SECOND
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def to_datetime(us: int) -> dt.datetime:
+    """The aware UTC datetime of an instant."""
+    return _EPOCH + dt.timedelta(microseconds=us)
+
+
+def to_us(moment: dt.datetime) -> int:
+    """The instant of an aware datetime (a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def parse_instant(text: str) -> int:
+    """An ISO 8601 date or date-time as an instant; a naive one is UTC, as in the logs.
+    Raises ValueError for anything else."""
+    return to_us(dt.datetime.fromisoformat(text.strip()))
+
+
+def iso(us: int) -> str:
+    """`2026-06-01T10:00:00+00:00`: the JSON outputs' form of an instant."""
+    return to_datetime(us).isoformat()
+
+
+def utc_text(us: int, pattern: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """An instant as UTC wall-clock text in a strftime pattern."""
+    return to_datetime(us).strftime(pattern)
+
+
+def next_wall_time(us: int, at: dt.time, tz: str) -> int:
+    """The first instant at or after `us` whose wall-clock time in `tz` is `at`.
+
+    On a day when `at` does not exist (clocks spring forward over it) the instant is
+    computed with the offset before the change (02:30 → 03:30 new time); on a day it
+    occurs twice (clocks fall back) the first occurrence counts.
+    """
+    here = zone(tz)
+    day = to_datetime(us).astimezone(here).date()
+    for add in range(3):
+        candidate = to_us(dt.datetime.combine(day + dt.timedelta(days=add), at, tzinfo=here))
+        if candidate >= us:
+            return candidate
+    raise AssertionError("a wall-clock time recurs within three days")
+
+
+def in_window(us: int, start: dt.time, end: dt.time, tz: str) -> bool:
+    """Whether the wall-clock time of `us` in `tz` is in [start, end); a window across
+    midnight wraps; start == end is empty."""
+    local = to_datetime(us).astimezone(zone(tz)).time().replace(tzinfo=None)
+    if start < end:
+        return start <= local < end
+    if start > end:
+        return local >= start or local < end
+    return False

@@ -1,0 +1,72 @@
+"""What `cjo diff` prints: the two versions side by side, and the changed paths."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cjo_cli.engine.journey_diff import JourneyDiff
+
+
+def format_json(diff: JourneyDiff, old: str, new: str, show: int) -> str:
+    document = {
+        "journey": diff.journey,
+        "old": {"version": old, **diff.sides[0]},
+        "new": {"version": new, **diff.sides[1]},
+        "changed_customers": len(diff.changed),
+        "examples": diff.examples(show),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _count(value: float | None) -> str:
+    return "-" if value is None else f"{int(value):,}"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
+    """Entered, converted, exits, sends and steps of both versions, with the change."""
+    table = Table(title=Text(f"{diff.journey}: {old} → {new}"), box=None, padding=(0, 1))
+    for title in ("", "Old", "New", "Change"):
+        table.add_column(title, justify="left" if not title else "right")
+
+    def row(label: str, a: float | None, b: float | None, percent: bool = False) -> None:
+        show = _rate if percent else _count
+        change = ""
+        if a is not None and b is not None:
+            change = f"{(b - a) * 100:+.1f} pt" if percent else f"{int(b - a):+,}"
+        table.add_row(Text(label), show(a), show(b), change)
+
+    old_side, new_side = diff.sides
+    row("entered", old_side["entered"], new_side["entered"])
+    row("converted", old_side["converted"], new_side["converted"])
+    row("conversion", old_side["conversion_rate"], new_side["conversion_rate"], percent=True)
+    for reason in old_side["exits"]:
+        row(f"exit: {reason}", old_side["exits"][reason], new_side["exits"][reason])
+    for tp in dict.fromkeys([*old_side["sends"], *new_side["sends"]]):
+        row(f"send {tp}", old_side["sends"].get(tp), new_side["sends"].get(tp))
+    for step in dict.fromkeys([*new_side["steps"], *old_side["steps"]]):
+        a: Any = old_side["steps"].get(step)
+        b: Any = new_side["steps"].get(step)
+        row(f"step {step} (unique)", a and a["unique"], b and b["unique"])
+    return table
+
+
+def print_diff(
+    diff: JourneyDiff, old: str, new: str, show: int, console: Console | None = None
+) -> None:
+    console = console or Console()
+    console.print(comparison_table(diff, old, new))
+    console.print(f"customers whose path changed: {len(diff.changed):,}", highlight=False)
+    for example in diff.examples(show):
+        console.print(Text("\n" + str(example["customer_id"]), style="bold"))
+        for name in ("old", "new"):
+            moves = " → ".join(example[name]) or "(not in the journey)"
+            console.print(Text(f"  {name}: {moves}"))

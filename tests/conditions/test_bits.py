@@ -1,0 +1,403 @@
+"""The replay's compiled conditions (`bits.compile_condition`) agree with `python.holds`.
+
+The replay never sees an event's JSON when it counts: each log row carries a mask
+with one bit per event filter it matches, computed by DuckDB (`Plan.mask_sql`,
+from `sql.filters_sql`) or by `python.filters_match`, and its `History` keeps the
+times and masks of the customer's past events. These tests build that history
+exactly so (both ways, and check the two masks are the same), feed it the events
+up to each moment in time order, as the replay does, and compare the predicate
+with `python.holds` given the whole history, future included.
+
+The strategies extend those of `test_agreement_values.py` with the values the
+replay's old "missing" marker got wrong: absent keys, null, "", 0, false, numeric
+strings, lists and nested objects, `exists` both ways and `ne` on a missing key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cjo_cli.conditions.bits import BitMoment, BitRegistry, History, compile_condition
+from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
+from cjo_cli.conditions.sql import SqlScope, condition_sql, filters_sql
+from cjo_cli.model.clock import SECOND, to_datetime, to_us
+from cjo_cli.model.conditions import (
+    OPS,
+    AllOf,
+    AnyOf,
+    AttributeCondition,
+    Condition,
+    EventCondition,
+    EventFilter,
+    Not,
+    PropertyCondition,
+    PropertyFilter,
+    Value,
+)
+from cjo_cli.model.timing import Duration
+
+NOW = to_us(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
+HOUR = 3600 * SECOND
+DAY = 24 * HOUR
+WITHINS = [Duration(3600, "1h"), Duration(3 * 86400, "3d")]
+EVENTS = ["product_view", "purchase", "refund"]
+KEYS = ["coupon", "cart_value", "category", "flag", "tags", "weird key", "名前"]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from([0, 1, 5, 150, 10000, 12000, -3]),
+    st.integers(-3, 20000),
+    st.sampled_from([0.0, 0.5, 1.0, 1.5, 10000.0, -2.25]),
+    st.sampled_from(
+        ["", "0", "1", "5", "12000", "10000", "1.5", "-3", "1e3", "12\n", " 7", "x", "A", "B"]
+    ),
+    st.sampled_from(["skincare", "skin care", "abc 12", "null", "true", "スキン", "スキンケア"]),
+)
+# Property values: anything JSON has, nested objects included.
+json_values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["a", "coupon"]), scalars, max_size=2),
+    st.lists(st.lists(scalars, max_size=2), max_size=2),
+)
+properties = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=4)
+
+
+@st.composite
+def filters(draw: st.DrawFn) -> PropertyFilter:
+    op = draw(st.sampled_from(OPS))
+    value: Value
+    if op == "in":
+        value = tuple(draw(st.lists(scalars, max_size=3)))
+    elif op == "between":
+        value = (draw(scalars), draw(scalars))
+    elif op == "exists":
+        value = draw(st.booleans())
+    elif op in ("eq", "ne"):
+        value = draw(st.one_of(st.none(), scalars))  # `eq null`, `ne null` often
+    else:
+        value = draw(scalars)
+    return PropertyFilter(draw(st.sampled_from(KEYS)), op, value)
+
+
+# A few fixed filters, so that trees often repeat one and share its bit.
+COMMON = [
+    (),
+    (PropertyFilter("coupon", "exists", True),),
+    (PropertyFilter("coupon", "exists", False),),
+    (PropertyFilter("coupon", "ne", None),),
+    (PropertyFilter("category", "ne", "skincare"),),
+]
+wheres = st.one_of(st.sampled_from(COMMON), st.lists(filters(), max_size=2).map(tuple), st.just(()))
+
+
+@st.composite
+def conditions(draw: st.DrawFn, depth: int = 0) -> Condition:
+    kinds = ["event", "event", "property", "attribute"]
+    if depth < 3:
+        kinds += ["all", "any", "not"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "event":
+        low = draw(st.integers(0, 3))
+        high = draw(st.one_of(st.none(), st.integers(low, 4)))
+        within = draw(st.one_of(st.none(), st.sampled_from(WITHINS)))
+        return EventCondition(draw(st.sampled_from(EVENTS)), draw(wheres), low, high, within)
+    if kind in ("property", "attribute"):
+        flt = draw(filters())
+        if kind == "property":
+            return PropertyCondition(flt.key, flt.op, flt.value)
+        return AttributeCondition(flt.key, flt.op, flt.value)
+    if kind == "not":
+        return Not(draw(conditions(depth + 1)))
+    items = tuple(draw(st.lists(conditions(depth + 1), max_size=3)))
+    return AllOf(items) if kind == "all" else AnyOf(items)
+
+
+# Times around the moments evaluated: at the edges of both windows, at now and after it.
+OFFSETS = [0, -1, 1, -HOUR, -HOUR + 1, -HOUR - 1, -2 * HOUR, -3 * DAY, -3 * DAY + 1, -80 * HOUR]
+OFFSETS += [HOUR, DAY]
+times = st.sampled_from([NOW + offset for offset in OFFSETS])
+history_events = st.lists(
+    st.builds(HistoryEvent, st.sampled_from(EVENTS), times, properties), max_size=10
+)
+# Moments to evaluate at, in the replay's order (some before, at and after events).
+nows = st.lists(
+    st.sampled_from([NOW, NOW - HOUR, NOW - 1, NOW + 1, NOW + DAY, NOW - 3 * DAY]),
+    min_size=1,
+    max_size=3,
+).map(sorted)
+
+
+# --- masks, computed as production does ----------------------------------------------
+
+
+def python_mask(event: HistoryEvent, registry: BitRegistry) -> int:
+    """The event's bits from `python.filters_match` (Spark's way)."""
+    mask = 0
+    for index, event_filter in enumerate(registry.filters):
+        if event.event == event_filter.event and filters_match(
+            event.properties, event_filter.where
+        ):
+            mask |= 1 << index
+    return mask
+
+
+def duckdb_masks(
+    con: duckdb.DuckDBPyConnection, events: Sequence[HistoryEvent], registry: BitRegistry
+) -> list[int]:
+    """The events' bits from DuckDB, by the SQL `Plan.mask_sql` writes (from `filters_sql`
+    over the JSON text of the properties)."""
+    assert len(registry.filters) <= 62  # one BIGINT column, as the plan's first one
+    if not events:
+        return []
+    if not registry.filters:
+        return [0] * len(events)
+    parts: list[str] = []
+    params: list[Any] = []
+    for offset, event_filter in enumerate(registry.filters):
+        where = filters_sql("properties", event_filter.where)
+        parts.append(f"CASE WHEN event = ? AND {where.text} THEN {1 << offset} ELSE 0 END")
+        params += [event_filter.event, *where.params]
+    rows = [[n, e.event, json.dumps(e.properties)] for n, e in enumerate(events)]
+    con.execute("CREATE OR REPLACE TEMP TABLE log (n INTEGER, event VARCHAR, properties JSON)")
+    con.executemany("INSERT INTO log VALUES (?, ?, ?)", rows)
+    found = con.execute(
+        f"SELECT n, ({' + '.join(parts)})::BIGINT FROM log ORDER BY n", params
+    ).fetchall()
+    return [mask for _, mask in found]
+
+
+def compile_all(condition: Condition) -> tuple[Any, BitRegistry, tuple[int, ...]]:
+    registry = BitRegistry()
+    counted: set[int] = set()
+    predicate = compile_condition(condition, registry, counted)
+    return predicate, registry, tuple(sorted(counted))
+
+
+def replay(
+    condition: Condition,
+    events: Sequence[HistoryEvent],
+    masks: Sequence[int],
+    counted: tuple[int, ...],
+    predicate: Any,
+    moments: Sequence[int],
+    props: dict[str, Any],
+    traits: dict[str, Any],
+) -> list[bool]:
+    """The predicate at each moment (ascending), the history fed as the replay feeds it:
+    in time order (equal times in any order), up to the moment, only rows with a
+    counted bit."""
+    order = sorted(range(len(events)), key=lambda n: events[n].ts)  # stable: any order
+    history = History()
+    counted_bits = sum(counted)
+    fed = 0
+    answers = []
+    for now in moments:
+        while fed < len(order) and events[order[fed]].ts <= now:
+            n = order[fed]
+            if masks[n] & counted_bits:
+                history.add(events[n].ts, masks[n], counted)
+            fed += 1
+        answers.append(predicate(BitMoment(now, lambda: props, traits, history)))
+    assert all(t <= moments[-1] for t in history.times)  # never the future
+    return answers
+
+
+# --- the property tests ----------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(conditions(), history_events, nows, properties, properties)
+def test_bits_agree_with_python(
+    condition: Condition,
+    events: list[HistoryEvent],
+    moments: list[int],
+    props: dict[str, Any],
+    traits: dict[str, Any],
+) -> None:
+    predicate, registry, counted = compile_all(condition)
+    masks = [python_mask(e, registry) for e in events]
+    answers = replay(condition, events, masks, counted, predicate, moments, props, traits)
+    expected = [holds(condition, Moment(now, props, traits, events)) for now in moments]
+    assert answers == expected, (condition, moments)
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
+@settings(max_examples=150, deadline=None)
+@given(conditions(), history_events, nows, properties, properties)
+def test_duckdb_masks_equal_python_masks_and_agree(
+    con: duckdb.DuckDBPyConnection,
+    condition: Condition,
+    events: list[HistoryEvent],
+    moments: list[int],
+    props: dict[str, Any],
+    traits: dict[str, Any],
+) -> None:
+    predicate, registry, counted = compile_all(condition)
+    masks = duckdb_masks(con, events, registry)
+    assert masks == [python_mask(e, registry) for e in events], registry.filters
+    answers = replay(condition, events, masks, counted, predicate, moments, props, traits)
+    expected = [holds(condition, Moment(now, props, traits, events)) for now in moments]
+    assert answers == expected, (condition, moments)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(filters(), max_size=3).map(tuple), st.lists(properties, min_size=1, max_size=6))
+def test_duckdb_masks_on_filters_alone(
+    con: duckdb.DuckDBPyConnection, where: tuple[PropertyFilter, ...], rows: list[dict[str, Any]]
+) -> None:
+    registry = BitRegistry()
+    registry.bit(EventFilter("purchase", where))
+    for flt in where:  # each filter alone too: many bits per row
+        registry.bit(EventFilter("purchase", (flt,)))
+    events = [HistoryEvent("purchase" if n % 3 else "refund", NOW, p) for n, p in enumerate(rows)]
+    masks = duckdb_masks(con, events, registry)
+    assert masks == [python_mask(e, registry) for e in events], registry.filters
+
+
+# --- the bug, worked: six customers and their coupon ---------------------------------
+
+ABSENT = object()
+COUPONS: list[tuple[str, Any]] = [
+    ("c_absent", ABSENT),
+    ("c_null", None),
+    ("c_empty", ""),
+    ("c_zero", 0),
+    ("c_a", "A"),
+    ("c_b", "B"),
+]
+PRESENT = {"c_empty", "c_zero", "c_a", "c_b"}
+NOT_PRESENT = {"c_absent", "c_null"}
+WORKED = [
+    pytest.param("exists", True, PRESENT, id="exists true: 4"),
+    pytest.param("exists", False, NOT_PRESENT, id="exists false: 2"),
+    pytest.param("eq", None, NOT_PRESENT, id="eq null: 2"),
+    pytest.param("ne", None, PRESENT, id="ne null: 4"),
+]
+
+
+def coupon_of(value: Any) -> dict[str, Any]:
+    return {"other": 1} if value is ABSENT else {"other": 1, "coupon": value}
+
+
+def shapes(op: str, wanted: Value) -> list[Condition]:
+    """The comparison as a split (property), a segment on traits and an event filter."""
+    where = (PropertyFilter("coupon", op, wanted),)
+    return [
+        PropertyCondition("coupon", op, wanted),
+        AttributeCondition("coupon", op, wanted),
+        EventCondition("purchase", where),
+        EventCondition("purchase", where, within=Duration(3600)),
+        Not(EventCondition("purchase", where, count_min=0, count_max=0)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def worked_db() -> duckdb.DuckDBPyConnection:
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    db.execute(
+        "CREATE TABLE events (customer_id VARCHAR, event VARCHAR, ts TIMESTAMPTZ, properties JSON)"
+    )
+    db.execute("CREATE TABLE moments (customer_id VARCHAR, ts TIMESTAMPTZ, p JSON, t JSON)")
+    for customer, value in COUPONS:
+        text = json.dumps(coupon_of(value))
+        db.execute(
+            "INSERT INTO events VALUES (?, 'purchase', ?, ?)",
+            [customer, to_datetime(NOW - 60 * SECOND), text],
+        )
+        db.execute(
+            "INSERT INTO moments VALUES (?, ?, ?, ?)", [customer, to_datetime(NOW), text, text]
+        )
+    return db
+
+
+@pytest.mark.parametrize(("op", "wanted", "picked"), WORKED)
+def test_the_coupon_bug_worked(
+    worked_db: duckdb.DuckDBPyConnection, op: str, wanted: Value, picked: set[str]
+) -> None:
+    scope = SqlScope("m.p", "m.t", "m.customer_id", "m.ts", "events")
+    for condition in shapes(op, wanted):
+        predicate, registry, counted = compile_all(condition)
+        by_python: set[str] = set()
+        by_bits: set[str] = set()
+        by_bits_from_sql: set[str] = set()
+        for customer, value in COUPONS:
+            data = coupon_of(value)
+            events = [HistoryEvent("purchase", NOW - 60 * SECOND, data)]
+            if holds(condition, Moment(NOW, data, data, events)):
+                by_python.add(customer)
+            python_masks = [python_mask(e, registry) for e in events]
+            sql_masks = duckdb_masks(worked_db, events, registry)
+            assert sql_masks == python_masks, (customer, condition)
+            for masks, found in ((python_masks, by_bits), (sql_masks, by_bits_from_sql)):
+                if replay(condition, events, masks, counted, predicate, [NOW], data, data)[0]:
+                    found.add(customer)
+        sql = condition_sql(condition, scope)
+        by_sql = {
+            customer
+            for (customer,) in worked_db.execute(
+                f"SELECT m.customer_id FROM moments m WHERE {sql.text}", sql.params
+            ).fetchall()
+        }
+        assert by_python == picked, ("python", condition)
+        assert by_sql == picked, ("sql", condition)
+        assert by_bits == picked, ("bits", condition)
+        assert by_bits_from_sql == picked, ("bits, masks from SQL", condition)
+
+
+# --- the history itself ----------------------------------------------------------------
+
+
+def test_history_counts_only_the_window_and_its_bits() -> None:
+    history = History()
+    one, two = 1, 2
+    for ts, mask in [(NOW - 2 * HOUR, one), (NOW - HOUR, one | two), (NOW - 1, two), (NOW, one)]:
+        history.add(ts, mask, (one, two))
+    assert history.count(one, None) == 3
+    assert history.count(two, None) == 2
+    assert history.count(one, NOW - HOUR) == 1  # after `since`: NOW - HOUR itself is out
+    assert history.count(one, NOW - HOUR - 1) == 2
+    assert history.count(two, NOW - HOUR - 1) == 2
+    assert history.count(4, None) == 0
+    assert history.count(4, NOW - DAY) == 0
+
+
+def test_a_bit_not_counted_has_no_total_but_is_in_the_window() -> None:
+    history = History()
+    history.add(NOW - 1, 3, (1,))
+    assert history.count(1, None) == 1
+    assert history.count(2, None) == 0  # only counted bits are totalled
+    assert history.count(2, NOW - HOUR) == 1
+
+
+def test_equal_filters_share_a_bit() -> None:
+    where = (PropertyFilter("coupon", "exists", True),)
+    condition = AllOf(
+        (
+            EventCondition("purchase", where),
+            Not(EventCondition("purchase", where, count_min=2)),
+            EventCondition("purchase", (PropertyFilter("coupon", "exists", False),)),
+            EventCondition("refund"),
+        )
+    )
+    _, registry, counted = compile_all(condition)
+    assert registry.filters == [
+        EventFilter("purchase", where),
+        EventFilter("purchase", (PropertyFilter("coupon", "exists", False),)),
+        EventFilter("refund"),
+    ]
+    assert counted == (1, 2, 4)
