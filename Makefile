@@ -25,6 +25,7 @@ lint: $(BIN)/cjo
 	$(BIN)/ruff check cjo_cli tests scripts benchmarks
 	$(BIN)/ruff format --check cjo_cli tests scripts benchmarks
 	$(BIN)/mypy --strict cjo_cli
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/cjo
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

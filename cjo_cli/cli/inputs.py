@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    import duckdb
-
     from cjo_cli.events.customers import CustomersSummary
+    from cjo_cli.events.database import Connection
     from cjo_cli.events.reject_limit import RejectLimit
     from cjo_cli.events.tables import LoadSummary
     from cjo_cli.model import Workspace
@@ -207,9 +206,7 @@ class OpenedLog:
     customers: CustomersSummary | None
 
 
-def open_log(
-    con: duckdb.DuckDBPyConnection, given: LogInput, *, copy: bool, quiet: bool = False
-) -> OpenedLog:
+def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = False) -> OpenedLog:
     """Load the log (or, for Parquet when nothing is kept, scan it in place) and the
     customers file; say what was read and rejected; exit 2 when too much was unreadable."""
     from cjo_cli.events.customers import load_customers
@@ -275,7 +272,7 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
 @contextmanager
 def database(
     db: Path | None = None, threads: int | None = None, memory_limit: str | None = None
-) -> Iterator[duckdb.DuckDBPyConnection]:
+) -> Iterator[Connection]:
     """The DuckDB database a command works in; with `db`, written atomically there."""
     from cjo_cli.events.database import Settings, check_memory_limit, open_database
 

@@ -51,7 +51,7 @@ def map_command(
     from cjo_cli.engine.funnel_result import FunnelOptions
     from cjo_cli.engine.map_overlay import MapOverlay
     from cjo_cli.engine.measure import measure
-    from cjo_cli.output import journey_map
+    from cjo_cli.output import journey_map, journey_map_html
     from cjo_cli.spec.suggest import did_you_mean
 
     ws = inputs.workspace(workspace)
@@ -80,6 +80,6 @@ def map_command(
     elif output_format is MapFormat.json:
         typer.echo(journey_map.render_json(jmap, ws, overlay, source), nl=False)
     elif output_format is MapFormat.html:
-        typer.echo(journey_map.render_html(jmap, ws, overlay, source), nl=False)
+        typer.echo(journey_map_html.render_html(jmap, ws, overlay, source), nl=False)
     else:
         journey_map.render_terminal(jmap, ws, overlay, source, width=width)

@@ -11,6 +11,7 @@ and in `python.holds`; the tests hold the three equal.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,20 @@ class BitMoment:
     properties: Callable[[], Mapping[str, Any]]
     traits: Mapping[str, Any]
     history: History
+
+
+def parse_properties(properties: Any) -> Mapping[str, Any]:
+    """An event's properties as the feed passes them (JSON text, a dict or None) as a
+    mapping; anything that is not a JSON object is no properties."""
+    if properties is None:
+        return {}
+    if isinstance(properties, dict):
+        return properties
+    try:
+        value = json.loads(properties)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 Predicate = Callable[[BitMoment], bool]

@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import build_plan
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.simulate import simulate
 from cjo_cli.model import Journey, Workspace

@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from cjo_cli.engine.funnel_result import FunnelResult
-from cjo_cli.engine.replay import CustomerReplay
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import Lift, ReplayTotals
 from cjo_cli.model import JourneyMap, Workspace
 

@@ -29,18 +29,15 @@ of every move with its reason. The rules, in the order they apply:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from cjo_cli.conditions.bits import BitMoment, History
+from cjo_cli.conditions.bits import BitMoment, History, parse_properties
+from cjo_cli.engine.delivery import MESSAGE_CHANNELS, MessageEvents, SendLog, quiet_end
 from cjo_cli.engine.replay_plan import (
     AB,
     EXIT,
-    MESSAGE_CHANNELS,
-    OBSERVE_WITHIN,
     SEND,
     SPLIT,
     WAIT,
@@ -48,85 +45,23 @@ from cjo_cli.engine.replay_plan import (
     WAIT_UNTIL,
     Plan,
     PlanJourney,
-    in_quiet_hours,
+)
+from cjo_cli.engine.replay_records import (
+    NEVER,
+    CustomerReplay,
+    EntryRecord,
+    SendRecord,
+    TraceLine,
+    VisitRecord,
+    in_holdout,
+    stable_fraction,
 )
 from cjo_cli.errors import InputError
 from cjo_cli.model.clock import next_wall_time, utc_text
 
-NEVER = 1 << 62
-"""A due time later than any log."""
-
 
 class ReplayError(InputError):
     """The journey cannot be replayed (a loop of steps that never waits)."""
-
-
-def stable_fraction(*parts: str) -> float:
-    """A number in [0, 1) from the parts: the same on every run, machine and engine."""
-    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
-def in_holdout(journey_id: str, customer: str, percent: float) -> bool:
-    return percent > 0 and stable_fraction(journey_id, customer, "holdout") * 100 < percent
-
-
-@dataclass
-class EntryRecord:
-    journey: str
-    entry: int
-    """1 for the customer's first entry into the journey, 2 for the second..."""
-    ts: int
-    holdout: bool
-    variant: str | None = None
-    exit_ts: int = 0
-    exit_reason: str = ""
-    exit_step: str = ""
-    converted_ts: int | None = None
-
-
-@dataclass
-class VisitRecord:
-    journey: str
-    entry: int
-    step: str
-    ts: int
-    holdout: bool
-    variant: str | None
-
-
-@dataclass
-class SendRecord:
-    journey: str
-    entry: int
-    step: str
-    touchpoint: str
-    channel: str
-    ts: int
-    status: str
-    """`sent`, or `capped` (skipped by a frequency cap)."""
-    reason: str = ""
-    planned_ts: int = 0
-    """When the step was reached; later than `ts` only when quiet hours deferred it."""
-    delivered_ts: int | None = None
-    opened_ts: int | None = None
-    clicked_ts: int | None = None
-
-
-@dataclass
-class TraceLine:
-    ts: int
-    journey: str
-    text: str
-
-
-@dataclass
-class CustomerReplay:
-    customer: str
-    entries: list[EntryRecord] = field(default_factory=list)
-    visits: list[VisitRecord] = field(default_factory=list)
-    sends: list[SendRecord] = field(default_factory=list)
-    trace: list[TraceLine] = field(default_factory=list)
 
 
 @dataclass
@@ -160,10 +95,8 @@ class _Customer:
         self.last_entry: dict[str, int] = {}
         self.watching: list[tuple[PlanJourney, EntryRecord]] = []
         """Entries that left before their conversion window closed."""
-        self.sent: list[tuple[int, str, str]] = []
-        """(ts, journey, channel) of every send, for the caps."""
-        self.awaiting: list[SendRecord] = []
-        """Sends whose message events may still come."""
+        self.sent = SendLog()
+        self.awaiting = MessageEvents()
         self.next_due = NEVER
         self.dirty = False
         """An entry started, moved or ended: the next due time must be looked up again."""
@@ -175,10 +108,7 @@ class _Customer:
             self.out.trace.append(TraceLine(ts, journey, text))
 
     def moment(self, now: int, properties: Any) -> BitMoment:
-        def props() -> dict[str, Any]:
-            return _parse(properties)
-
-        return BitMoment(now, props, self.traits, self.history)
+        return BitMoment(now, lambda: parse_properties(properties), self.traits, self.history)
 
     def refresh_due(self) -> None:
         self.dirty = False
@@ -298,28 +228,10 @@ class _Customer:
         self.watching = still
 
     def observe(self, ts: int, mask: int, name: str) -> None:
-        still = []
-        used = False
-        for send in self.awaiting:
-            if ts - send.ts > OBSERVE_WITHIN:
-                continue
-            tp = self.plan.touchpoints[send.touchpoint]
-            if not used:
-                for kind, bit in (
-                    ("delivered", tp.delivered),
-                    ("opened", tp.opened),
-                    ("clicked", tp.clicked),
-                ):
-                    if bit and mask & bit and getattr(send, f"{kind}_ts") is None:
-                        setattr(send, f"{kind}_ts", ts)
-                        used = True
-                        if self.explain:
-                            self.note(
-                                ts, send.journey, f"{send.touchpoint}: {kind} ({name!r} in the log)"
-                            )
-                        break
-            still.append(send)
-        self.awaiting = still
+        found = self.awaiting.observe(ts, mask, self.plan.touchpoints)
+        if found is not None and self.explain:
+            send, kind = found
+            self.note(ts, send.journey, f"{send.touchpoint}: {kind} ({name!r} in the log)")
 
     # -- timers ----------------------------------------------------------------
 
@@ -397,7 +309,7 @@ class _Customer:
                             ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)"
                         )
                 elif step.channel in MESSAGE_CHANNELS:
-                    end = self.quiet_end(journey, ts)
+                    end = quiet_end(journey.quiet_hours, ts)
                     if end > ts:
                         state.deferred = True
                         state.due = end
@@ -444,24 +356,11 @@ class _Customer:
             self.finish(state, ts, "end")
             return
 
-    def quiet_end(self, journey: PlanJourney, ts: int) -> int:
-        """The first instant at or after ts outside every quiet window that applies."""
-        moment = ts
-        for _ in range(8):
-            moved = False
-            for quiet in journey.quiet_hours:
-                if in_quiet_hours(moment, quiet):
-                    moment = next_wall_time(moment, quiet.end, quiet.tz)
-                    moved = True
-            if not moved:
-                return moment
-        return moment
-
     def send(self, state: _Open, ts: int, move: bool = True) -> None:
         journey = state.journey
         step = journey.steps[state.step]
         record = state.record
-        reason = self.capped(journey, step.channel, ts)
+        reason = self.sent.cap_reason(journey.id, journey.limit, self.plan.caps, step.channel, ts)
         send = SendRecord(
             journey.id,
             record.entry,
@@ -478,29 +377,13 @@ class _Customer:
             if self.explain:
                 self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
         else:
-            self.sent.append((ts, journey.id, step.channel))
+            self.sent.add(ts, journey.id, step.channel)
             if self.explain:
                 self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
-            tp = self.plan.touchpoints[step.touchpoint]
-            if tp.delivered or tp.opened or tp.clicked:
-                self.awaiting.append(send)
+            if self.plan.touchpoints[step.touchpoint].observable:
+                self.awaiting.add(send)
         if move:
             self.advance(state, step.next, ts)
-
-    def capped(self, journey: PlanJourney, channel: str, ts: int) -> str:
-        if journey.limit_max is not None:
-            since = ts - journey.limit_per
-            count = sum(1 for t, j, _ in self.sent if j == journey.id and t > since)
-            if count >= journey.limit_max:
-                return f"capped by the journey's limit ({journey.limit_text})"
-        for cap in self.plan.caps:
-            if not cap.counts(channel):
-                continue
-            since = ts - cap.per
-            count = sum(1 for t, _, c in self.sent if t > since and cap.counts(c))
-            if count >= cap.max:
-                return f"capped by the policy's {cap.channel} cap ({cap.text})"
-        return ""
 
     # -- end of log --------------------------------------------------------------
 
@@ -510,18 +393,6 @@ class _Customer:
             state = self.open.get(journey.id)
             if state is not None:
                 self.finish(state, self.log_end, "censored")
-
-
-def _parse(properties: Any) -> dict[str, Any]:
-    if properties is None:
-        return {}
-    if isinstance(properties, dict):
-        return properties
-    try:
-        value = json.loads(properties)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _iso(us: int) -> str:

@@ -25,6 +25,7 @@ from cjo_cli.conditions.bits import (
     reads_traits,
 )
 from cjo_cli.conditions.sql import Sql, filters_sql
+from cjo_cli.engine.delivery import Cap, JourneyLimit, PlanTouchpoint
 from cjo_cli.model import (
     AbStep,
     ExitStep,
@@ -39,22 +40,8 @@ from cjo_cli.model import (
     WaitUntilStep,
     Workspace,
 )
-from cjo_cli.model.clock import HOUR, SECOND, in_window
+from cjo_cli.model.clock import SECOND
 from cjo_cli.model.conditions import AllOf, Condition, EventFilter
-
-MESSAGE_CHANNELS = frozenset({"email", "sms", "web_push", "app_push"})
-"""Channels that reach a customer who is not looking at us. Quiet hours defer them and
-`channel: any` caps count them; content shown in context (web, in_app, ad, store...)
-is neither deferred nor counted by `any`, as in Braze and SFMC."""
-
-OBSERVE_WITHIN = 24 * HOUR
-"""How long after a send its touchpoint's delivered/opened/clicked events are matched."""
-
-
-def in_quiet_hours(us: int, quiet: QuietHours) -> bool:
-    """`from` inclusive, `to` exclusive; a window across midnight wraps; from == to is empty."""
-    return in_window(us, quiet.start, quiet.end, quiet.tz)
-
 
 # ---- steps and journeys -----------------------------------------------------
 
@@ -99,34 +86,10 @@ class PlanJourney:
     goal_within: int | None
     exit_bits: int
     holdout_percent: float
-    limit_max: int | None
-    limit_per: int
-    limit_text: str
+    limit: JourneyLimit | None
     quiet_hours: tuple[QuietHours, ...]
     bits: int
     """Every bit this journey reacts to (entry, goal, exits, its wait_for events)."""
-
-
-@dataclass(frozen=True)
-class PlanTouchpoint:
-    id: str
-    channel: str
-    delivered: int = 0
-    opened: int = 0
-    clicked: int = 0
-
-
-@dataclass(frozen=True)
-class Cap:
-    channel: str
-    max: int
-    per: int
-    text: str = ""
-
-    def counts(self, channel: str) -> bool:
-        if self.channel == "any":
-            return channel in MESSAGE_CHANNELS
-        return channel == self.channel
 
 
 @dataclass(frozen=True)
@@ -311,12 +274,14 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 goal_within=goal_within,
                 exit_bits=exit_bits,
                 holdout_percent=journey.holdout_percent,
-                limit_max=journey.per_customer.max if journey.per_customer else None,
-                limit_per=journey.per_customer.per.seconds * SECOND if journey.per_customer else 0,
-                limit_text=(
-                    f"{journey.per_customer.max} per {journey.per_customer.per}"
+                limit=(
+                    JourneyLimit(
+                        journey.per_customer.max,
+                        journey.per_customer.per.seconds * SECOND,
+                        f"{journey.per_customer.max} per {journey.per_customer.per}",
+                    )
                     if journey.per_customer
-                    else ""
+                    else None
                 ),
                 quiet_hours=own_quiet + policy_quiet,
                 bits=own_bits | goal_bit | exit_bits,

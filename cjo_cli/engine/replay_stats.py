@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
-from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import Plan
+from cjo_cli.engine.replay_records import CustomerReplay
 
 EXIT_REASONS = ("goal", "exit_event", "end", "censored")
 

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cjo_cli.engine.replay import CustomerReplay
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
 
 FLUSH_ROWS = 100_000

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cjo_cli.engine.replay import CustomerReplay, replay_customer
+from cjo_cli.engine.replay import replay_customer
 from cjo_cli.engine.replay_feed import customer_rows, load_traits
 from cjo_cli.engine.replay_plan import Plan
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.replay_tables import ReplayTables
 from cjo_cli.events.tables import log_span

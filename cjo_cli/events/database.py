@@ -23,6 +23,9 @@ import duckdb
 from cjo_cli.errors import InputError, UsageError
 from cjo_cli.events.tables import prepare
 
+Connection = duckdb.DuckDBPyConnection
+"""What the commands hold while they work (the CLI names DuckDB only through this)."""
+
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 

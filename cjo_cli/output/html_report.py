@@ -25,7 +25,7 @@ from cjo_cli.model import Journey, Workspace
 from cjo_cli.model.clock import utc_text
 from cjo_cli.output.funnel_report import percent
 from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
-from cjo_cli.output.journey_map import MAP_STYLE, map_intro_html, map_table_html
+from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
 from cjo_cli.output.simulate_report import assumptions, lift_text
 
 

@@ -11,7 +11,6 @@ phases are shown a few at a time rather than squeezed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from rich import box
 from rich.cells import cell_len
@@ -111,7 +110,7 @@ def _measured_items(column: Column, row: str, customers: int) -> list[str] | Non
     return None
 
 
-def _items(column: Column, row: str, ws: Workspace, customers: int = 0) -> list[str]:
+def stage_items(column: Column, row: str, ws: Workspace, customers: int = 0) -> list[str]:
     measured = _measured_items(column, row, customers)
     if measured is not None:
         return measured
@@ -171,13 +170,13 @@ def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | 
             if row == "emotion":
                 cells.append(_curve(column))
             else:
-                items = _items(column, row, ws, customers)
+                items = stage_items(column, row, ws, customers)
                 cells.append("\n".join(_bullet(item) for item in items))
         table.add_row(label, *cells)
     return table
 
 
-def _header(jmap: JourneyMap, ws: Workspace) -> tuple[str, str]:
+def map_header(jmap: JourneyMap, ws: Workspace) -> tuple[str, str]:
     """The persona's name, and the theme line (empty when the map has no theme)."""
     persona = ws.personas.get(jmap.persona)
     theme = jmap.theme
@@ -189,7 +188,7 @@ def _header(jmap: JourneyMap, ws: Workspace) -> tuple[str, str]:
 
 def where_lost(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay) -> str:
     """The one-line answer to "where do we lose the persona?"."""
-    persona, _ = _header(jmap, ws)
+    persona, _ = map_header(jmap, ws)
     found = overlay.biggest_exit
     if found is None:
         return f"Where we lose {persona}: the log shows no drop in this map's funnels and journeys."
@@ -220,7 +219,7 @@ def render_terminal(
     """Print the map (on stdout at `width`, or on `console`), paging phases so that each
     column stays readable."""
     console = console or Console(width=width, highlight=False)
-    persona, theme = _header(jmap, ws)
+    persona, theme = map_header(jmap, ws)
     header = Text(jmap.name, style="bold")
     header.append(f"\npersona: {persona}")
     if theme:
@@ -241,7 +240,7 @@ def render_terminal(
     console.print(Group(*parts))
 
 
-def _emotion_items(column: Column, items: list[str]) -> list[str]:
+def emotion_items(column: Column, items: list[str]) -> list[str]:
     if column.stage is not None and column.stage.emotion is not None:
         return [f"{FACES[column.stage.emotion.score]} {items[0]}"]
     return items
@@ -252,7 +251,7 @@ def render_markdown(
 ) -> str:
     """A Markdown table: phases as columns, `<br>` between the items of a cell."""
     cols = columns(jmap, ws, overlay)
-    persona, _ = _header(jmap, ws)
+    persona, _ = map_header(jmap, ws)
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
@@ -269,9 +268,9 @@ def render_markdown(
     for row, label in rows(overlay):
         values = []
         for column in cols:
-            items = _items(column, row, ws, customers)
+            items = stage_items(column, row, ws, customers)
             if row == "emotion":
-                items = _emotion_items(column, items)
+                items = emotion_items(column, items)
             values.append("<br>".join(cell(item) for item in items))
         lines.append(f"| **{label}** | " + " | ".join(values) + " |")
     if overlay is not None:
@@ -306,103 +305,6 @@ def render_mermaid(jmap: JourneyMap, ws: Workspace) -> str:
 def _mermaid_text(text: str) -> str:
     # ':' separates a task from its score and '#'/';' end statements in Mermaid.
     return " ".join(text.replace(":", "：").replace(";", "；").replace("#", "＃").split())
-
-
-def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
-    """An inline SVG line through the stages' emotion scores (+2 at the top, -2 at the bottom)."""
-    step = width / max(len(cols), 1)
-    top, bottom = 36.0, height - 24.0
-
-    def y(score: int) -> float:
-        return top + (2 - score) * (bottom - top) / 4
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="emotion curve">',
-        f'<line x1="0" y1="{y(0):.1f}" x2="{width}" y2="{y(0):.1f}" stroke="#bbb" '
-        'stroke-dasharray="4 4"/>',
-    ]
-    points = []
-    for index, column in enumerate(cols):
-        emotion = column.stage.emotion if column.stage is not None else None
-        if emotion is None:
-            continue
-        x = step * index + step / 2
-        points.append((x, y(emotion.score), emotion))
-    if len(points) > 1:
-        path = " ".join(f"{x:.1f},{py:.1f}" for x, py, _ in points)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#d6336c" stroke-width="3"/>')
-    for x, py, emotion in points:
-        label = escape(f"{FACES[emotion.score]} {emotion.score:+d} {emotion.note}".strip())
-        parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="6" fill="#d6336c"/>')
-        parts.append(
-            f'<text x="{x:.1f}" y="{py - 12:.1f}" text-anchor="middle" font-size="13">'
-            f"{label}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-MAP_STYLE = """
-body { font-family: system-ui, "Hiragino Sans", "Noto Sans CJK JP", sans-serif; margin: 2rem; }
-table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-th, td { border: 1px solid #ccc; padding: .4rem .5rem; vertical-align: top; font-size: .9rem; }
-th { background: #f6f6f6; } td.label { font-weight: bold; width: 8rem; background: #fafafa; }
-ul { margin: 0; padding-left: 1.1rem; } .theme { color: #555; }
-tr.measured td { background: #eef6ff; } p.lost { font-weight: bold; color: #b02a37; }
-@media print { body { margin: 0; } th, td { font-size: .75rem; } }
-"""
-
-
-def map_table_html(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None) -> str:
-    """The map grid as an HTML table with the emotion curve above it (a fragment)."""
-    cols = columns(jmap, ws, overlay)
-    head = "".join(f"<th>{escape(c.title)}</th>" for c in cols)
-    customers = overlay.customers if overlay is not None else 0
-    body_rows = []
-    for row, label in rows(overlay):
-        cells = []
-        for column in cols:
-            items = _items(column, row, ws, customers)
-            if row == "emotion":
-                items = _emotion_items(column, items)
-            inner = "".join(f"<li>{escape(item)}</li>" for item in items)
-            cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
-        kind = ' class="measured"' if (row, label) in MEASURED_ROWS else ""
-        body_rows.append(f'<tr{kind}><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
-    # The curve sits in a row spanning the phase columns, so its points line up with them.
-    curve = (
-        f'<tr><td class="label">Emotion curve</td>'
-        f'<td colspan="{len(cols)}">{emotion_svg(cols)}</td></tr>'
-    )
-    body = curve + "".join(body_rows)
-    table = f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
-    if overlay is not None:
-        table += f'<p class="lost">{escape(where_lost(jmap, ws, overlay))}</p>'
-    return table
-
-
-def map_intro_html(jmap: JourneyMap, ws: Workspace) -> str:
-    persona, _ = _header(jmap, ws)
-    theme = jmap.theme
-    return (
-        f'<p class="theme">Persona: {escape(persona)}'
-        f" · Product: {escape(theme.product)} · Start: {escape(theme.start)}"
-        f" · Goal: {escape(theme.goal)}</p>"
-    )
-
-
-def render_html(
-    jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
-) -> str:
-    """A self-contained HTML page of the map: no scripts, no network, printable."""
-    note = f'<p class="theme">{escape(measured_note(overlay, source))}</p>' if overlay else ""
-    return (
-        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-        f"<title>{escape(jmap.name)}</title><style>{MAP_STYLE}</style></head><body>"
-        f"<h1>{escape(jmap.name)}</h1>{map_intro_html(jmap, ws)}{note}"
-        f"{map_table_html(jmap, ws, overlay)}</body></html>\n"
-    )
 
 
 def _round(value: float | None) -> float | None:

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cjo_cli.engine.replay import CustomerReplay
-from cjo_cli.engine.replay_plan import OBSERVE_WITHIN
+from cjo_cli.engine.delivery import OBSERVE_WITHIN
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import (
     GroupTotals,
     JourneyTotals,

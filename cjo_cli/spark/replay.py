@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.conditions.python import filters_match
-from cjo_cli.engine.replay import CustomerReplay, replay_customer
+from cjo_cli.engine.replay import replay_customer
 from cjo_cli.engine.replay_plan import Plan, build_plan
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.model import PropertyFilter, Workspace
 from cjo_cli.spark.funnels import customer_groups, sorted_by_customer

@@ -10,6 +10,8 @@ from typing import Any, cast
 
 from cjo_cli.model import conditions as c
 from cjo_cli.model import documents as d
+from cjo_cli.model import journeys as j
+from cjo_cli.model.loc import Loc
 from cjo_cli.model.timing import parse_duration, parse_percent, parse_time_of_day
 from cjo_cli.spec.located import LMap, LSeq, source_text
 
@@ -22,21 +24,21 @@ class Builder:
 
     # ---- helpers ----------------------------------------------------------
 
-    def loc(self, node: Any) -> d.Loc:
+    def loc(self, node: Any) -> Loc:
         line, col = node.pos
-        return d.Loc(self.path, line, col)
+        return Loc(self.path, line, col)
 
-    def val_loc(self, node: LMap, key: str) -> d.Loc:
+    def val_loc(self, node: LMap, key: str) -> Loc:
         line, col = node.val_pos[key]
-        return d.Loc(self.path, line, col)
+        return Loc(self.path, line, col)
 
-    def item_locs(self, seq: LSeq | None) -> tuple[d.Loc, ...]:
+    def item_locs(self, seq: LSeq | None) -> tuple[Loc, ...]:
         if seq is None:
             return ()
-        return tuple(d.Loc(self.path, line, col) for line, col in seq.item_pos)
+        return tuple(Loc(self.path, line, col) for line, col in seq.item_pos)
 
-    def locs(self, node: LMap) -> dict[str, d.Loc]:
-        return {key: d.Loc(self.path, *pos) for key, pos in node.val_pos.items()}
+    def locs(self, node: LMap) -> dict[str, Loc]:
+        return {key: Loc(self.path, *pos) for key, pos in node.val_pos.items()}
 
     @staticmethod
     def label(node: LMap, key: str, default: str = "") -> str:
@@ -88,10 +90,10 @@ class Builder:
             return c.AnyOf(tuple(self.condition(item) for item in node["any"]))
         return c.Not(self.condition(node["not"]))
 
-    def quiet_hours(self, node: LMap | None) -> d.QuietHours | None:
+    def quiet_hours(self, node: LMap | None) -> j.QuietHours | None:
         if node is None:
             return None
-        return d.QuietHours(
+        return j.QuietHours(
             parse_time_of_day(node["from"]),
             parse_time_of_day(node["to"]),
             str(node["tz"]),
@@ -144,7 +146,7 @@ class Builder:
             **self.header(node),
         )
 
-    def step(self, step_id: str, node: LMap, key_loc: d.Loc) -> d.Step:
+    def step(self, step_id: str, node: LMap, key_loc: Loc) -> j.Step:
         base: dict[str, Any] = {
             "id": step_id,
             "name": self.label(node, "name", step_id),
@@ -152,16 +154,16 @@ class Builder:
             "locs": self.locs(node),
         }
         if "wait" in node:
-            return d.WaitStep(duration=parse_duration(node["wait"]), next=node["next"], **base)
+            return j.WaitStep(duration=parse_duration(node["wait"]), next=node["next"], **base)
         if "wait_until" in node:
-            return d.WaitUntilStep(
+            return j.WaitUntilStep(
                 at=parse_time_of_day(node["wait_until"]),
                 tz=str(node.get("tz", "UTC")),
                 next=node["next"],
                 **base,
             )
         if "wait_for" in node:
-            return d.WaitForStep(
+            return j.WaitForStep(
                 event=self.event_filter(node["wait_for"]),
                 timeout=parse_duration(node["timeout"]),
                 next=node["next"],
@@ -169,36 +171,36 @@ class Builder:
                 **base,
             )
         if "send" in node:
-            return d.SendStep(touchpoint=node["send"], next=node["next"], **base)
+            return j.SendStep(touchpoint=node["send"], next=node["next"], **base)
         if "split" in node:
             branches = []
             for case in node["split"]:
                 if "else" in case:
                     branches.append(
-                        d.SplitBranch(
+                        j.SplitBranch(
                             None, case["else"], self.loc(case), self.val_loc(case, "else")
                         )
                     )
                 else:
                     branches.append(
-                        d.SplitBranch(
+                        j.SplitBranch(
                             self.condition(case["if"]),
                             case["next"],
                             self.loc(case),
                             self.val_loc(case, "next"),
                         )
                     )
-            return d.SplitStep(branches=tuple(branches), **base)
+            return j.SplitStep(branches=tuple(branches), **base)
         if "ab" in node:
             ab = node["ab"]
             variants = ab["variants"]
-            return d.AbStep(
+            return j.AbStep(
                 variants=tuple(
-                    d.Variant(
+                    j.Variant(
                         name,
                         float(spec["weight"]),
                         spec["next"],
-                        d.Loc(self.path, *variants.key_pos[name]),
+                        Loc(self.path, *variants.key_pos[name]),
                         self.val_loc(spec, "next"),
                     )
                     for name, spec in variants.items()
@@ -206,12 +208,12 @@ class Builder:
                 seed=self.label(ab, "seed"),
                 **base,
             )
-        return d.ExitStep(**base)
+        return j.ExitStep(**base)
 
-    def build_journey(self, node: LMap) -> d.Journey:
+    def build_journey(self, node: LMap) -> j.Journey:
         spec_steps = node["steps"]
         steps = {
-            step_id: self.step(step_id, spec, d.Loc(self.path, *spec_steps.key_pos[step_id]))
+            step_id: self.step(step_id, spec, Loc(self.path, *spec_steps.key_pos[step_id]))
             for step_id, spec in spec_steps.items()
         }
         entry = node["entry"]
@@ -221,8 +223,8 @@ class Builder:
         limits = node.get("limits") or {}
         per_customer = limits.get("per_customer")
         holdout = node.get("holdout")
-        return d.Journey(
-            entry=d.Entry(
+        return j.Journey(
+            entry=j.Entry(
                 self.event_filter(entry),
                 self.condition(condition) if condition is not None else None,
             ),
@@ -231,12 +233,12 @@ class Builder:
             persona=node.get("persona"),
             phase=node.get("phase"),
             re_entry=(
-                d.ReEntry("after", parse_duration(re_entry["after"]))
+                j.ReEntry("after", parse_duration(re_entry["after"]))
                 if isinstance(re_entry, dict)
-                else d.ReEntry(re_entry)
+                else j.ReEntry(re_entry)
             ),
             goal=(
-                d.Goal(
+                j.Goal(
                     self.event_filter(goal),
                     parse_duration(goal["within"]) if "within" in goal else None,
                 )
@@ -245,7 +247,7 @@ class Builder:
             ),
             exit_on=tuple(self.event_filter(item) for item in node.get("exit_on") or ()),
             per_customer=(
-                d.SendLimit(per_customer["max"], parse_duration(per_customer["per"]))
+                j.SendLimit(per_customer["max"], parse_duration(per_customer["per"]))
                 if per_customer
                 else None
             ),
@@ -310,7 +312,7 @@ class Builder:
                     for k in spec.get("kpis") or ()
                 ),
                 journeys=tuple(spec.get("journeys") or ()),
-                loc=d.Loc(self.path, *node["stages"].key_pos[phase_id]),
+                loc=Loc(self.path, *node["stages"].key_pos[phase_id]),
                 touchpoint_locs=self.item_locs(spec.get("touchpoints")),
                 journey_locs=self.item_locs(spec.get("journeys")),
             )

@@ -18,13 +18,11 @@ does not recurse) before it is composed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     CollectionEndEvent,
@@ -32,11 +30,24 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.tag import Tag
 
 from cjo_cli.findings import Finding, Level
 from cjo_cli.spec.located import LMap, LSeq, Position
+from cjo_cli.spec.yaml_nodes import (
+    CORE_SCALAR_TAGS,
+    MAP,
+    PLAIN,
+    PLAIN_TAG,
+    SEQ,
+    STR,
+    Parser,
+    compose_pure,
+    position,
+    resolve_plain,
+    show_tag,
+    tag_of,
+    typed_scalar,
+)
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
@@ -74,117 +85,6 @@ class LoadedFile:
     """True when the file could not be read at all (missing, not UTF-8): exit code 2."""
 
 
-_TAG = "tag:yaml.org,2002:"
-_PLAIN = "?plain"
-_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
-_CORE_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
-
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT10 = re.compile(r"^[-+]?[0-9]+$")
-_INT8 = re.compile(r"^0o[0-7]+$")
-_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-
-
-# Resolved tags are shared Tag objects: nodes keep them as they are, and reading
-# `node.ctag.suffix` is much cheaper than ruamel's `node.tag` property.
-_TAGS = {name: Tag(suffix=name) for name in (_PLAIN, _STR, _MAP, _SEQ)}
-_PLAIN_TAG = _TAGS[_PLAIN]
-
-
-class _Parser(CParser):  # type: ignore[misc]
-    """The C parser with a resolver that leaves typing of plain scalars to us."""
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> Tag:
-        if kind is ScalarNode:
-            return _TAGS[_PLAIN] if implicit[0] else _TAGS[_STR]
-        return _TAGS[_MAP] if kind is MappingNode else _TAGS[_SEQ]
-
-    def descend_resolver(self, *_: Any) -> None:
-        return None
-
-    def ascend_resolver(self, *_: Any) -> None:
-        return None
-
-
-class _PureResolver(VersionedResolver):
-    """The same resolving for ruamel's pure-Python composer, the fallback parser."""
-
-    resolve = _Parser.resolve
-
-
-def _compose_pure(text: str) -> Iterator[Any]:
-    """Nodes from ruamel's pure-Python parser.
-
-    libyaml (under the C parser) rejects some valid YAML, e.g. `[合うかな?]`,
-    a `?` inside a flow sequence; a file the C parser refuses is read again
-    with the pure-Python parser before it is called broken.
-    """
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Resolver = _PureResolver
-    yield from yaml.compose_all(text)
-
-
-def _tag_of(node: Any) -> str:
-    """A node's full tag, whichever parser made it."""
-    ctag = node.ctag
-    if ctag.handle is None:
-        return str(ctag.suffix)
-    return str(ctag.value)
-
-
-def resolve_plain(text: str) -> Any:
-    """A plain scalar as YAML 1.2's core schema reads it."""
-    first = text[:1]
-    if first.isalpha() and first not in "nNtTfF":
-        return text  # the common case: a word
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT10.match(text):
-        return int(text)
-    if _INT8.match(text):
-        return int(text[2:], 8)
-    if _INT16.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text) and text not in {".", "+.", "-."}:
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
-
-
-def _typed_scalar(tag: str, text: str) -> Any:
-    """A scalar with an explicit core tag (`!!str 1`, `!!int "3"`)."""
-    if tag == _STR:
-        return text
-    value = resolve_plain(text)
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[
-        tag[len(_TAG) :]
-    ]
-    if isinstance(value, bool) and tag != _TAG + "bool":
-        raise ValueError(f"{text!r} is not a valid !!{tag[len(_TAG) :]}")
-    if not isinstance(value, expected):  # type: ignore[arg-type]
-        raise ValueError(f"{text!r} is not a valid !!{tag[len(_TAG) :]}")
-    return float(value) if tag == _TAG + "float" else value
-
-
-def _show_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
-
-
-def _pos(node: Any) -> Position:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
 # What a node with a rejected tag becomes: left out of its mapping or sequence.
 _REJECTED: Any = object()
 
@@ -206,11 +106,11 @@ class _Converter:
     active: set[int] = field(default_factory=set)
 
     def find(self, node: Any, rule: str, message: str) -> None:
-        line, col = _pos(node)
+        line, col = position(node)
         self.findings.append(Finding(self.path, line, col, Level.ERROR, rule, message))
 
     def abort(self, node: Any, rule: str, message: str) -> _LimitExceeded:
-        line, col = _pos(node)
+        line, col = position(node)
         return _LimitExceeded(Finding(self.path, line, col, Level.ERROR, rule, message))
 
     def count(self, node: Any, depth: int) -> None:
@@ -249,14 +149,14 @@ class _Converter:
             self.active.discard(key)
 
     def scalar(self, node: Any) -> Any:
-        tag = _tag_of(node)
-        if tag == _PLAIN:
+        tag = tag_of(node)
+        if tag == PLAIN:
             return resolve_plain(node.value)
-        if tag == _STR or tag == "!":
+        if tag == STR or tag == "!":
             return node.value
-        if tag in _CORE_SCALAR_TAGS:
+        if tag in CORE_SCALAR_TAGS:
             try:
-                return _typed_scalar(tag, node.value)
+                return typed_scalar(tag, node.value)
             except ValueError as exc:
                 self.find(node, "yaml-tag", str(exc))
                 return _REJECTED
@@ -267,25 +167,25 @@ class _Converter:
         self.find(
             node,
             "yaml-tag",
-            f"tag {_show_tag(_tag_of(node))!r} is not allowed; cjo reads plain YAML data only",
+            f"tag {show_tag(tag_of(node))!r} is not allowed; cjo reads plain YAML data only",
         )
 
     def mapping(self, node: Any, depth: int) -> Any:
-        if _tag_of(node) != _MAP:
+        if tag_of(node) != MAP:
             self.reject_tag(node)
             return _REJECTED
-        result = LMap(_pos(node))
+        result = LMap(position(node))
         merged: list[Any] = []
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self.find(key_node, "yaml-key", "mapping keys must be plain scalars")
                 continue
-            key_tag = _tag_of(key_node)
-            if key_tag not in (_PLAIN, _STR, "!") and key_tag not in _CORE_SCALAR_TAGS:
+            key_tag = tag_of(key_node)
+            if key_tag not in (PLAIN, STR, "!") and key_tag not in CORE_SCALAR_TAGS:
                 self.reject_tag(key_node)  # `!!python/name:os.system x: 1` is no plain key
                 continue
             key = key_node.value
-            if key == "<<" and key_tag == _PLAIN:
+            if key == "<<" and key_tag == PLAIN:
                 merged.append(value_node)
                 continue
             if key in result.key_pos:
@@ -293,7 +193,7 @@ class _Converter:
                 self.find(
                     key_node, "duplicate-key", f"duplicate key {key!r} (first at line {first})"
                 )
-            if type(value_node) is ScalarNode and value_node.ctag is _PLAIN_TAG:
+            if type(value_node) is ScalarNode and value_node.ctag is PLAIN_TAG:
                 # The common case, inlined: a plain scalar value.
                 self.count(value_node, depth + 1)
                 text = value_node.value
@@ -308,8 +208,8 @@ class _Converter:
                 if value is _REJECTED:
                     continue  # reported already; leaving the key out avoids a second finding
             result[key] = value
-            result.key_pos[key] = _pos(key_node)
-            result.val_pos[key] = _pos(value_node)
+            result.key_pos[key] = position(key_node)
+            result.val_pos[key] = position(value_node)
         for source in merged:
             self.merge(result, source, depth)
         return result
@@ -333,22 +233,22 @@ class _Converter:
                         result.texts[key] = value.texts[key]
 
     def sequence(self, node: Any, depth: int) -> Any:
-        if _tag_of(node) != _SEQ:
+        if tag_of(node) != SEQ:
             self.reject_tag(node)
             return _REJECTED
-        result = LSeq(_pos(node))
+        result = LSeq(position(node))
         for item in node.value:
             value = self.convert(item, depth + 1)
             if value is _REJECTED:
                 continue
             if (
                 isinstance(item, ScalarNode)
-                and _tag_of(item) == _PLAIN
+                and tag_of(item) == PLAIN
                 and not isinstance(value, str)
             ):
                 result.texts[len(result)] = item.value
             result.append(value)
-            result.item_pos.append(_pos(item))
+            result.item_pos.append(position(item))
         return result
 
 
@@ -364,7 +264,7 @@ def _nesting_bound(text: str) -> int:
 
 def _deepest_event(text: str, max_depth: int) -> tuple[int, int] | None:
     """Walk the event stream (no recursion) and return where nesting passes `max_depth`."""
-    parser = _Parser(text)
+    parser = Parser(text)
     depth = 0
     while parser.check_event():
         event = parser.get_event()
@@ -443,7 +343,7 @@ def _convert_strict(
                 continue
             findings.extend(converter.findings)
             documents.append(
-                Document(path, len(documents), None if root is _REJECTED else root, _pos(node))
+                Document(path, len(documents), None if root is _REJECTED else root, position(node))
             )
     except YAMLError as exc:
         raise _SyntaxErrorAfter(exc, documents, findings) from exc
@@ -470,7 +370,7 @@ def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
             where = None  # a syntax error: reported by the parse below
         if where is not None:
             return _too_deep(path, where, depth)
-    parser = _Parser(text)
+    parser = Parser(text)
     result: tuple[list[Document], list[Finding]] | None
     try:
         result = _convert_strict(path, _compose_c(parser), limits)
@@ -482,7 +382,7 @@ def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
         parser.dispose()
     if result is None:
         try:
-            result = _convert_all(path, _compose_pure(text), limits)
+            result = _convert_all(path, compose_pure(text), limits)
         except RecursionError:
             return _too_deep(path, (1, 1), limits.max_depth)
     documents, findings = result

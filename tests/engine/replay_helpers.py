@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import build_plan
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.simulate import simulate
-from cjo_cli.events.formats import with_formats
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
 from cjo_cli.model import Workspace

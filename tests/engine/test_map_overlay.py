@@ -25,7 +25,6 @@ from pathlib import Path
 
 from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.measure import measure
-from cjo_cli.events.formats import with_formats
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
 from tests.engine.replay_helpers import event, load_workspace

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cjo_cli.engine.replay import stable_fraction
+from cjo_cli.engine.replay_records import stable_fraction
 from cjo_cli.engine.replay_stats import EXIT_REASONS
 from cjo_cli.output.simulate_report import to_json_data
 from tests.engine.replay_helpers import run

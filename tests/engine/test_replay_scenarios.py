@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cjo_cli.engine.replay import in_holdout
+from cjo_cli.engine.replay_records import in_holdout
 from tests.engine.replay_helpers import event, exits, run, sends, visits
 
 LISA = """

@@ -12,8 +12,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from cjo_cli.engine.replay import CustomerReplay
 from cjo_cli.engine.replay_plan import build_plan
+from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.simulate import simulate
 from cjo_cli.events.customers import load_customers, read_traits
 from cjo_cli.events.formats import with_formats

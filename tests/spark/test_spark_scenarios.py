@@ -15,7 +15,6 @@ import pytest
 import tests.engine.test_funnel_engine as funnel_cases
 import tests.engine.test_replay_scenarios as replay_scenarios
 from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
-from cjo_cli.events.formats import with_formats
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
 from cjo_cli.model import Funnel

@@ -1,0 +1,82 @@
+"""What a replay finds for one customer: entries with their exits, visits, sends and
+the explained trace; and the stable hashes that assign holdout and A/B variants.
+
+Plain records, filled in by `replay.replay_customer` and read by the totals, the
+`--db` tables, `--explain` and `cjo diff`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+NEVER = 1 << 62
+"""A due time later than any log."""
+
+
+def stable_fraction(*parts: str) -> float:
+    """A number in [0, 1) from the parts: the same on every run, machine and engine."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def in_holdout(journey_id: str, customer: str, percent: float) -> bool:
+    return percent > 0 and stable_fraction(journey_id, customer, "holdout") * 100 < percent
+
+
+@dataclass
+class EntryRecord:
+    journey: str
+    entry: int
+    """1 for the customer's first entry into the journey, 2 for the second..."""
+    ts: int
+    holdout: bool
+    variant: str | None = None
+    exit_ts: int = 0
+    exit_reason: str = ""
+    exit_step: str = ""
+    converted_ts: int | None = None
+
+
+@dataclass
+class VisitRecord:
+    journey: str
+    entry: int
+    step: str
+    ts: int
+    holdout: bool
+    variant: str | None
+
+
+@dataclass
+class SendRecord:
+    journey: str
+    entry: int
+    step: str
+    touchpoint: str
+    channel: str
+    ts: int
+    status: str
+    """`sent`, or `capped` (skipped by a frequency cap)."""
+    reason: str = ""
+    planned_ts: int = 0
+    """When the step was reached; later than `ts` only when quiet hours deferred it."""
+    delivered_ts: int | None = None
+    opened_ts: int | None = None
+    clicked_ts: int | None = None
+
+
+@dataclass
+class TraceLine:
+    ts: int
+    journey: str
+    text: str
+
+
+@dataclass
+class CustomerReplay:
+    customer: str
+    entries: list[EntryRecord] = field(default_factory=list)
+    visits: list[VisitRecord] = field(default_factory=list)
+    sends: list[SendRecord] = field(default_factory=list)
+    trace: list[TraceLine] = field(default_factory=list)

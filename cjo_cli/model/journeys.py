@@ -1,0 +1,190 @@
+"""Journeys in the model (SPEC §3): entry, re-entry, goal, exits, limits, holdout and
+the steps, each step a frozen dataclass that knows its successors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import time
+from typing import Literal
+
+from cjo_cli.model.conditions import Condition, EventFilter
+from cjo_cli.model.loc import Loc, loc_field, locs_field
+from cjo_cli.model.timing import Duration
+
+
+@dataclass(frozen=True)
+class StepBase:
+    id: str
+    name: str
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        """The step ids this step may lead to, each with where it is written."""
+        return ()
+
+    @property
+    def waits(self) -> bool:
+        """True when time passes in this step (so a cycle through it is not a busy loop)."""
+        return False
+
+
+@dataclass(frozen=True)
+class WaitStep(StepBase):
+    duration: Duration = Duration(0)
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+    @property
+    def waits(self) -> bool:
+        return self.duration.seconds > 0
+
+
+@dataclass(frozen=True)
+class WaitUntilStep(StepBase):
+    at: time = time(0, 0)
+    tz: str = "UTC"
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class WaitForStep(StepBase):
+    event: EventFilter = EventFilter("")
+    timeout: Duration = Duration(0)
+    next: str = ""
+    on_timeout: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return (
+            (self.next, self.locs.get("next", self.loc)),
+            (self.on_timeout, self.locs.get("on_timeout", self.loc)),
+        )
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class SendStep(StepBase):
+    touchpoint: str = ""
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+
+@dataclass(frozen=True)
+class SplitBranch:
+    """`{if: condition, next: step}`, or the `else` branch when `condition` is None."""
+
+    condition: Condition | None
+    next: str
+    loc: Loc = loc_field()
+    next_loc: Loc = loc_field()
+
+    @property
+    def is_else(self) -> bool:
+        return self.condition is None
+
+
+@dataclass(frozen=True)
+class SplitStep(StepBase):
+    branches: tuple[SplitBranch, ...] = ()
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return tuple((branch.next, branch.next_loc) for branch in self.branches)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    weight: float
+    next: str
+    loc: Loc = loc_field()
+    next_loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class AbStep(StepBase):
+    variants: tuple[Variant, ...] = ()
+    seed: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return tuple((variant.next, variant.next_loc) for variant in self.variants)
+
+
+@dataclass(frozen=True)
+class ExitStep(StepBase):
+    pass
+
+
+Step = WaitStep | WaitUntilStep | WaitForStep | SendStep | SplitStep | AbStep | ExitStep
+
+
+@dataclass(frozen=True)
+class Entry:
+    event: EventFilter
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    event: EventFilter
+    within: Duration | None = None
+
+
+@dataclass(frozen=True)
+class ReEntry:
+    """`never`, `always`, or `after` a duration since the last entry."""
+
+    mode: Literal["never", "always", "after"] = "never"
+    after: Duration | None = None
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+    tz: str
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+@dataclass(frozen=True)
+class SendLimit:
+    max: int
+    per: Duration
+
+
+@dataclass(frozen=True)
+class Journey:
+    id: str
+    name: str
+    entry: Entry
+    steps: Mapping[str, Step]
+    start: str
+    persona: str | None = None
+    phase: str | None = None
+    re_entry: ReEntry = ReEntry()
+    goal: Goal | None = None
+    exit_on: tuple[EventFilter, ...] = ()
+    per_customer: SendLimit | None = None
+    quiet_hours: QuietHours | None = None
+    holdout_percent: float = 0.0
+    description: str = ""
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+    def ab_steps(self) -> Iterator[AbStep]:
+        return (step for step in self.steps.values() if isinstance(step, AbStep))
