@@ -7,11 +7,15 @@ of every move with its reason. The rules, in the order they apply:
 
 - Before an event at time t, every timer due at or before t fires, earliest
   first; timers due at the same instant fire in send-priority order.
+- Conditions (entry `if`, persona segments, split branches) are evaluated as of
+  the instant: every event at or before it counts, those at the same instant in
+  later rows too, as `cjo report` counts them. A timer that fires at t sees the
+  events before t only, since it fires before them.
 - At an event, for each journey in priority order: the goal ends an active
   entry (a conversion when within `goal.within` of entry), else an `exit_on`
   event ends it, else an awaited `wait_for` event moves it on. Then entries:
   an entry event that passes the entry filter and persona segment (as of this
-  event, counting it) enters when the customer is not in the journey and the
+  event's instant) enters when the customer is not in the journey and the
   re-entry rule allows (`after` counts from the previous entry).
 - A conversion is a goal event within `goal.within` of entry, even after the
   customer left the journey by its exit step or an exit event, so treated and
@@ -137,8 +141,6 @@ class _Customer:
 
     def on_event(self, ts: int, mask: int, properties: Any, name: str) -> None:
         plan = self.plan
-        if mask & plan.history_bits:
-            self.history.add(ts, mask, plan.counted)
         if mask & plan.observe_bits and self.awaiting:
             self.observe(ts, mask, name)
         if self.watching:
@@ -412,9 +414,15 @@ def replay_customer(
 ) -> CustomerReplay:
     """Replay one customer's events (in order) through the plan's journeys."""
     state = _Customer(plan, customer, traits or {}, log_end, explain)
+    history, counted, kept = state.history, plan.counted, plan.history_bits
+    remembered = 0  # rows before this one are in the history
     for index, ts in enumerate(times):
         if state.next_due <= ts:
             state.fire_due(ts)
+        while remembered < len(times) and times[remembered] == ts:
+            if masks[remembered] & kept:
+                history.add(ts, masks[remembered], counted)
+            remembered += 1
         state.on_event(ts, masks[index], properties[index], names[index])
     state.close()
     return state.out

@@ -87,7 +87,7 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         skip_reason=(
             "CASE WHEN j->>'type' IN ('identify', 'group', 'alias')"
             " THEN 'not an event: a Segment ' || (j->>'type') || ' call"
-            " (profile traits go in --customers)' END"
+            " (profile traits belong in the customers file)' END"
         ),
         required_keys=("type",),
     ),
