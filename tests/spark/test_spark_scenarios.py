@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import tests.engine.test_funnel_engine as funnel_cases
-import tests.engine.test_replay_scenarios as replay_scenarios
+import tests.engine.test_funnels as funnel_cases
+import tests.engine.test_replay as replay_scenarios
 from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
