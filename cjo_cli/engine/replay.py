@@ -329,30 +329,20 @@ class _Customer:
                 to = step.next
                 continue
             if kind == SPLIT:
-                moment = self.moment(ts, state.properties)
-                for number, (check, target) in enumerate(step.branches, 1):
-                    if check is None or check(moment):
-                        if self.explain:
-                            self.note(
-                                ts,
-                                journey.id,
-                                f"{step.id}: branch {number} "
-                                f"({'else' if check is None else 'if'}) → "
-                                f"{journey.steps[target].id}",
-                            )
-                        to = target
-                        break
+                number, is_else, to = step.branch(self.moment(ts, state.properties))
+                if self.explain:
+                    which = "else" if is_else else "if"
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: branch {number} ({which}) → {journey.steps[to].id}",
+                    )
                 continue
             if kind == AB:
-                fraction = stable_fraction(journey.id, self.customer, step.seed)
-                total = step.variants[-1][1]
-                name, _, target = next(
-                    (v for v in step.variants if fraction * total < v[1]), step.variants[-1]
-                )
+                name, to = step.variant(stable_fraction(journey.id, self.customer, step.seed))
                 record.variant = name
                 if self.explain:
                     self.note(ts, journey.id, f"{step.id}: variant {name}")
-                to = target
                 continue
             assert kind == EXIT
             self.finish(state, ts, "end")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cjo_cli.conditions.bits import (
+    BitMoment,
     BitRegistry,
     Predicate,
     compile_condition,
@@ -66,6 +67,22 @@ class PlanStep:
     variants: tuple[tuple[str, float, int], ...] = ()
     """ab: (name, cumulative weight, next)."""
     seed: str = ""
+
+    def branch(self, moment: BitMoment) -> tuple[int, bool, int]:
+        """split: the first branch whose condition holds, as (its number from 1, whether
+        it is the else branch, the next step)."""
+        for number, (check, target) in enumerate(self.branches, 1):
+            if check is None or check(moment):
+                return number, check is None, target
+        raise AssertionError("a split ends with its else branch")
+
+    def variant(self, fraction: float) -> tuple[str, int]:
+        """ab: the variant a stable fraction in [0, 1) falls in, and its next step."""
+        total = self.variants[-1][1]
+        name, _, target = next(
+            (v for v in self.variants if fraction * total < v[1]), self.variants[-1]
+        )
+        return name, target
 
 
 @dataclass(frozen=True)

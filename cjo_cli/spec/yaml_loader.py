@@ -24,11 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    CollectionEndEvent,
-    MappingStartEvent,
-    SequenceStartEvent,
-)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from cjo_cli.findings import Finding, Level
@@ -42,6 +37,8 @@ from cjo_cli.spec.yaml_nodes import (
     STR,
     Parser,
     compose_pure,
+    deepest_event,
+    nesting_bound,
     position,
     resolve_plain,
     show_tag,
@@ -252,31 +249,6 @@ class _Converter:
         return result
 
 
-def _nesting_bound(text: str) -> int:
-    """An upper bound of the nesting depth, cheap to compute.
-
-    Block nesting needs strictly growing columns, so it is bounded by the
-    longest line; flow nesting by the number of opening brackets.
-    """
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return longest + text.count("[") + text.count("{") + 1
-
-
-def _deepest_event(text: str, max_depth: int) -> tuple[int, int] | None:
-    """Walk the event stream (no recursion) and return where nesting passes `max_depth`."""
-    parser = Parser(text)
-    depth = 0
-    while parser.check_event():
-        event = parser.get_event()
-        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-            depth += 1
-            if depth > max_depth:
-                return (event.start_mark.line + 1, event.start_mark.column + 1)
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-    return None
-
-
 def _syntax_finding(path: str, exc: YAMLError) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -363,9 +335,9 @@ def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
     # Past this depth the C composer would crash the process, whatever --max-depth says.
     # Below that bound the converter enforces --max-depth itself (and cheaply).
     depth = min(limits.max_depth, _C_COMPOSER_SAFE_DEPTH)
-    if _nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH:
+    if nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH:
         try:
-            where = _deepest_event(text, depth)
+            where = deepest_event(text, depth)
         except YAMLError:
             where = None  # a syntax error: reported by the parse below
         if where is not None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+from ruamel.yaml.events import CollectionEndEvent, MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
@@ -124,3 +125,28 @@ def show_tag(tag: str) -> str:
 
 def position(node: Any) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def nesting_bound(text: str) -> int:
+    """An upper bound of the nesting depth, cheap to compute.
+
+    Block nesting needs strictly growing columns, so it is bounded by the
+    longest line; flow nesting by the number of opening brackets.
+    """
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return longest + text.count("[") + text.count("{") + 1
+
+
+def deepest_event(text: str, max_depth: int) -> tuple[int, int] | None:
+    """Walk the event stream (no recursion) and return where nesting passes `max_depth`."""
+    parser = Parser(text)
+    depth = 0
+    while parser.check_event():
+        event = parser.get_event()
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            depth += 1
+            if depth > max_depth:
+                return (event.start_mark.line + 1, event.start_mark.column + 1)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return None
