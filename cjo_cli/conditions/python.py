@@ -14,34 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cjo_cli.conditions.semantics import (
-    MISSING,
-    Absent,
-    BoolIs,
-    Both,
-    Constant,
-    Either,
-    ListHas,
-    Negate,
-    NumberCompare,
-    Test,
-    TextCompare,
-    TextContains,
-    TextIs,
-    lower,
-)
+from cjo_cli.conditions import semantics as s
+from cjo_cli.model import conditions as c
 from cjo_cli.model.clock import SECOND
-from cjo_cli.model.conditions import (
-    NUMBER,
-    AllOf,
-    AnyOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    PropertyCondition,
-    PropertyFilter,
-    Value,
-)
 
 
 def number_of(value: Any) -> float | None:
@@ -55,7 +30,7 @@ def number_of(value: Any) -> float | None:
             return math.inf if value > 0 else -math.inf
     if isinstance(value, float):
         return value
-    if isinstance(value, str) and NUMBER.fullmatch(value):
+    if isinstance(value, str) and c.NUMBER.fullmatch(value):
         return float(value)
     return None
 
@@ -72,34 +47,34 @@ def _compare(left: Any, symbol: str, right: Any) -> bool:
     return bool(left >= right)
 
 
-def passes(test: Test, value: Any) -> bool:
+def passes(test: s.Test, value: Any) -> bool:
     """Whether a value (`MISSING` when the key is absent) passes a primitive test."""
-    if isinstance(test, Absent):
-        return value is MISSING or value is None
-    if isinstance(test, TextIs):
+    if isinstance(test, s.Absent):
+        return value is s.MISSING or value is None
+    if isinstance(test, s.TextIs):
         return isinstance(value, str) and value == test.text
-    if isinstance(test, BoolIs):
+    if isinstance(test, s.BoolIs):
         return isinstance(value, bool) and value == test.value
-    if isinstance(test, NumberCompare):
+    if isinstance(test, s.NumberCompare):
         number = number_of(value)
         return number is not None and _compare(number, test.symbol, test.bound)
-    if isinstance(test, TextCompare):
+    if isinstance(test, s.TextCompare):
         return isinstance(value, str) and _compare(value, test.symbol, test.bound)
-    if isinstance(test, TextContains):
+    if isinstance(test, s.TextContains):
         return isinstance(value, str) and test.needle in value
-    if isinstance(test, ListHas):
+    if isinstance(test, s.ListHas):
         return isinstance(value, list) and any(passes(test.member, item) for item in value)
-    if isinstance(test, Either):
+    if isinstance(test, s.Either):
         return any(passes(item, value) for item in test.tests)
-    if isinstance(test, Both):
+    if isinstance(test, s.Both):
         return all(passes(item, value) for item in test.tests)
-    if isinstance(test, Negate):
+    if isinstance(test, s.Negate):
         return not passes(test.test, value)
-    assert isinstance(test, Constant)
+    assert isinstance(test, s.Constant)
     return test.value
 
 
-def _typed(wanted: Value) -> Any:
+def _typed(wanted: c.Value) -> Any:
     """A cache key that tells apart what Python holds equal: True and 1, 1 and 1.0,
     0.0 and -0.0 (`contains` looks for their text)."""
     if isinstance(wanted, tuple):
@@ -107,22 +82,22 @@ def _typed(wanted: Value) -> Any:
     return (type(wanted).__name__, repr(wanted))
 
 
-_LOWERED: dict[tuple[str, Any], Test] = {}
+_LOWERED: dict[tuple[str, Any], s.Test] = {}
 """Lowered comparisons, by op and typed value (the workspace has few of them)."""
 
 
-def value_matches(value: Any, op: str, wanted: Value) -> bool:
+def value_matches(value: Any, op: str, wanted: c.Value) -> bool:
     """Whether a value (`MISSING` when the key is absent) satisfies `op wanted`."""
     key = (op, _typed(wanted))
     test = _LOWERED.get(key)
     if test is None:
-        test = _LOWERED[key] = lower(op, wanted)
+        test = _LOWERED[key] = s.lower(op, wanted)
     return passes(test, value)
 
 
-def filters_match(properties: Mapping[str, Any], where: Sequence[PropertyFilter]) -> bool:
+def filters_match(properties: Mapping[str, Any], where: Sequence[c.PropertyFilter]) -> bool:
     """Whether an event's properties satisfy every `where` entry."""
-    return all(value_matches(properties.get(f.key, MISSING), f.op, f.value) for f in where)
+    return all(value_matches(properties.get(f.key, s.MISSING), f.op, f.value) for f in where)
 
 
 @dataclass(frozen=True)
@@ -146,7 +121,7 @@ class Moment:
     """The customer's events (any order); those after `now` are ignored."""
 
 
-def event_count(condition: EventCondition, moment: Moment) -> int:
+def event_count(condition: c.EventCondition, moment: Moment) -> int:
     """How many of the customer's events an event condition counts at this moment."""
     start = None if condition.within is None else moment.now - condition.within.seconds * SECOND
     return sum(
@@ -159,25 +134,25 @@ def event_count(condition: EventCondition, moment: Moment) -> int:
     )
 
 
-def count_holds(condition: EventCondition, count: int) -> bool:
+def count_holds(condition: c.EventCondition, count: int) -> bool:
     """Whether a count of matching events is within the condition's `count`."""
     return count >= condition.count_min and (
         condition.count_max is None or count <= condition.count_max
     )
 
 
-def holds(condition: Condition, moment: Moment) -> bool:
+def holds(condition: c.Condition, moment: Moment) -> bool:
     """Evaluate a condition in Python."""
-    if isinstance(condition, PropertyCondition):
-        value = moment.properties.get(condition.property, MISSING)
+    if isinstance(condition, c.PropertyCondition):
+        value = moment.properties.get(condition.property, s.MISSING)
         return value_matches(value, condition.op, condition.value)
-    if isinstance(condition, AttributeCondition):
-        value = moment.traits.get(condition.attribute, MISSING)
+    if isinstance(condition, c.AttributeCondition):
+        value = moment.traits.get(condition.attribute, s.MISSING)
         return value_matches(value, condition.op, condition.value)
-    if isinstance(condition, EventCondition):
+    if isinstance(condition, c.EventCondition):
         return count_holds(condition, event_count(condition, moment))
-    if isinstance(condition, AllOf):
+    if isinstance(condition, c.AllOf):
         return all(holds(item, moment) for item in condition.items)
-    if isinstance(condition, AnyOf):
+    if isinstance(condition, c.AnyOf):
         return any(holds(item, moment) for item in condition.items)
     return not holds(condition.item, moment)

@@ -11,33 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cjo_cli.conditions.semantics import (
-    Absent,
-    BoolIs,
-    Both,
-    Constant,
-    Either,
-    ListHas,
-    Negate,
-    NumberCompare,
-    Test,
-    TextCompare,
-    TextContains,
-    TextIs,
-    lower,
-)
+from cjo_cli.conditions import semantics as s
 from cjo_cli.json_pointer import key_pointer
-from cjo_cli.model.conditions import (
-    NUMBER,
-    AllOf,
-    AnyOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    PropertyCondition,
-    PropertyFilter,
-    Value,
-)
+from cjo_cli.model import conditions as c
 
 
 @dataclass
@@ -51,58 +27,58 @@ class Sql:
 _NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')"
 
 
-def primitive_sql(test: Test, column: str, path: str) -> Sql:
+def primitive_sql(test: s.Test, column: str, path: str) -> Sql:
     """A primitive test on the value at `path` (a JSON Pointer) of the JSON `column`."""
     kind = f"json_type(json_extract({column}, ?))"
     text = f"json_extract_string({column}, ?)"
-    if isinstance(test, Absent):
+    if isinstance(test, s.Absent):
         return Sql(f"coalesce({kind} = 'NULL', true)", [path])
-    if isinstance(test, TextIs):
+    if isinstance(test, s.TextIs):
         return Sql(f"coalesce({kind} = 'VARCHAR' AND {text} = ?, false)", [path, path, test.text])
-    if isinstance(test, BoolIs):
+    if isinstance(test, s.BoolIs):
         wanted = "true" if test.value else "false"
         return Sql(f"coalesce({kind} = 'BOOLEAN' AND {text} = ?, false)", [path, path, wanted])
-    if isinstance(test, NumberCompare):
+    if isinstance(test, s.NumberCompare):
         return Sql(
             f"coalesce(({kind} IN {_NUMBER_TYPES} OR ({kind} = 'VARCHAR' AND "
             f"regexp_full_match({text}, ?))) AND try_cast({text} AS DOUBLE) {test.symbol} ?, "
             "false)",
-            [path, path, path, NUMBER.pattern, path, test.bound],
+            [path, path, path, c.NUMBER.pattern, path, test.bound],
         )
-    if isinstance(test, TextCompare):
+    if isinstance(test, s.TextCompare):
         return Sql(
             f"coalesce({kind} = 'VARCHAR' AND {text} {test.symbol} ?, false)",
             [path, path, test.bound],
         )
-    if isinstance(test, TextContains):
+    if isinstance(test, s.TextContains):
         return Sql(
             f"coalesce({kind} = 'VARCHAR' AND contains({text}, ?), false)",
             [path, path, test.needle],
         )
-    if isinstance(test, ListHas):
+    if isinstance(test, s.ListHas):
         member = primitive_sql(test.member, "json_object('v', item)", "/v")
         return Sql(
             f"coalesce({kind} = 'ARRAY' AND list_bool_or(list_transform("
             f"try_cast(json_extract({column}, ?) AS JSON[]), lambda item: {member.text})), false)",
             [path, path, *member.params],
         )
-    if isinstance(test, Either):
+    if isinstance(test, s.Either):
         return join("OR", [primitive_sql(item, column, path) for item in test.tests], "false")
-    if isinstance(test, Both):
+    if isinstance(test, s.Both):
         return join("AND", [primitive_sql(item, column, path) for item in test.tests], "true")
-    if isinstance(test, Negate):
+    if isinstance(test, s.Negate):
         inner = primitive_sql(test.test, column, path)
         return Sql(f"NOT ({inner.text})", inner.params)
-    assert isinstance(test, Constant)
+    assert isinstance(test, s.Constant)
     return Sql("true" if test.value else "false")
 
 
-def value_sql(column: str, key: str, op: str, wanted: Value) -> Sql:
+def value_sql(column: str, key: str, op: str, wanted: c.Value) -> Sql:
     """The property `key` of JSON `column` satisfies `op wanted`."""
-    return primitive_sql(lower(op, wanted), column, key_pointer(key))
+    return primitive_sql(s.lower(op, wanted), column, key_pointer(key))
 
 
-def filters_sql(column: str, where: Sequence[PropertyFilter]) -> Sql:
+def filters_sql(column: str, where: Sequence[c.PropertyFilter]) -> Sql:
     """Every `where` entry holds for the properties in JSON `column`."""
     return join("AND", [value_sql(column, f.key, f.op, f.value) for f in where], "true")
 
@@ -122,23 +98,23 @@ class SqlScope:
     events: str = "events"
 
 
-def condition_sql(condition: Condition, scope: SqlScope = SqlScope()) -> Sql:
+def condition_sql(condition: c.Condition, scope: SqlScope = SqlScope()) -> Sql:
     """A condition as a SQL boolean expression over `scope`'s columns."""
-    if isinstance(condition, PropertyCondition):
+    if isinstance(condition, c.PropertyCondition):
         return value_sql(scope.properties, condition.property, condition.op, condition.value)
-    if isinstance(condition, AttributeCondition):
+    if isinstance(condition, c.AttributeCondition):
         return value_sql(scope.traits, condition.attribute, condition.op, condition.value)
-    if isinstance(condition, EventCondition):
+    if isinstance(condition, c.EventCondition):
         return _event_sql(condition, scope)
-    if isinstance(condition, AllOf):
+    if isinstance(condition, c.AllOf):
         return join("AND", [condition_sql(item, scope) for item in condition.items], "true")
-    if isinstance(condition, AnyOf):
+    if isinstance(condition, c.AnyOf):
         return join("OR", [condition_sql(item, scope) for item in condition.items], "false")
     inner = condition_sql(condition.item, scope)
     return Sql(f"NOT ({inner.text})", inner.params)
 
 
-def _event_sql(condition: EventCondition, scope: SqlScope) -> Sql:
+def _event_sql(condition: c.EventCondition, scope: SqlScope) -> Sql:
     where = filters_sql("cjo_h.properties", condition.where)
     params: list[Any] = [condition.event]
     window = ""

@@ -74,14 +74,8 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                     loaded = load_events(con, [(Path(path), fmt)], json.loads(mapping))
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
-                    failed: dict[str, Any] = dict.fromkeys(names)
-                    failed.update(
-                        kind="error",
-                        file=label,
-                        reason=str(exc).replace(path, label),
-                        fmt=type(exc).__name__,
-                    )
-                    yield pa.RecordBatch.from_pylist([failed], schema=_ARROW_SCHEMA)
+                    reason = str(exc).replace(path, label)
+                    yield _one_row(kind="error", file=label, reason=reason, fmt=type(exc).__name__)
                     continue
                 summary = loaded.files[0]
                 events = con.sql(
@@ -104,8 +98,7 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                     yield pa.RecordBatch.from_arrays(part.columns, names=names)
             finally:
                 con.close()
-            values: dict[str, Any] = dict.fromkeys(names)
-            values.update(
+            yield _one_row(
                 kind="file",
                 file=label,
                 fmt=summary.format,
@@ -113,7 +106,15 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 rejected=summary.rejected,
                 not_events=summary.not_events,
             )
-            yield pa.RecordBatch.from_pylist([values], schema=_ARROW_SCHEMA)
+
+
+def _one_row(**values: Any) -> pa.RecordBatch:
+    """A batch of one output row: the given columns, the others null."""
+    import pyarrow as pa
+
+    row: dict[str, Any] = dict.fromkeys(OUTPUT_SCHEMA_NAMES)
+    row.update(values)
+    return pa.RecordBatch.from_pylist([row], schema=_ARROW_SCHEMA)
 
 
 OUTPUT_SCHEMA_NAMES = [part.split()[0] for part in OUTPUT_SCHEMA.split(", ")]
