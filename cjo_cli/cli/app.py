@@ -69,6 +69,10 @@ def main() -> None:
     except CjoError as exc:
         typer.echo(f"cjo: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C inside a command into exit 130, silently
+            typer.echo("cjo: interrupted", err=True)
+        raise
     except KeyboardInterrupt:
         typer.echo("cjo: interrupted", err=True)
         sys.exit(130)

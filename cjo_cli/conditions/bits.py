@@ -18,28 +18,18 @@ from typing import Any
 
 from cjo_cli.conditions.python import value_matches
 from cjo_cli.conditions.semantics import MISSING
+from cjo_cli.model import conditions as c
 from cjo_cli.model.clock import SECOND
-from cjo_cli.model.conditions import (
-    AllOf,
-    AnyOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    EventFilter,
-    Not,
-    PropertyCondition,
-    leaves,
-)
 
 
 class BitRegistry:
     """One bit per distinct event filter, in the order first asked for."""
 
     def __init__(self) -> None:
-        self.filters: list[EventFilter] = []
-        self._index: dict[EventFilter, int] = {}
+        self.filters: list[c.EventFilter] = []
+        self._index: dict[c.EventFilter, int] = {}
 
-    def bit(self, event_filter: EventFilter) -> int:
+    def bit(self, event_filter: c.EventFilter) -> int:
         found = self._index.get(event_filter)
         if found is None:
             found = len(self.filters)
@@ -108,17 +98,17 @@ def parse_properties(properties: Any) -> Mapping[str, Any]:
 Predicate = Callable[[BitMoment], bool]
 
 
-def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]) -> Predicate:
+def compile_condition(condition: c.Condition, bits: BitRegistry, counted: set[int]) -> Predicate:
     """A condition as a predicate over bits; the bits of its event conditions are
     registered in `bits` and added to `counted` (the history must keep them)."""
-    if isinstance(condition, PropertyCondition):
+    if isinstance(condition, c.PropertyCondition):
         key, op, wanted = condition.property, condition.op, condition.value
         return lambda m: value_matches(m.properties().get(key, MISSING), op, wanted)
-    if isinstance(condition, AttributeCondition):
+    if isinstance(condition, c.AttributeCondition):
         name, op, wanted = condition.attribute, condition.op, condition.value
         return lambda m: value_matches(m.traits.get(name, MISSING), op, wanted)
-    if isinstance(condition, EventCondition):
-        bit = bits.bit(EventFilter(condition.event, condition.where))
+    if isinstance(condition, c.EventCondition):
+        bit = bits.bit(c.EventFilter(condition.event, condition.where))
         counted.add(bit)
         within = None if condition.within is None else condition.within.seconds * SECOND
         low, high = condition.count_min, condition.count_max
@@ -128,20 +118,20 @@ def compile_condition(condition: Condition, bits: BitRegistry, counted: set[int]
             return found >= low and (high is None or found <= high)
 
         return event_holds
-    if isinstance(condition, AllOf):
+    if isinstance(condition, c.AllOf):
         items = [compile_condition(item, bits, counted) for item in condition.items]
         return lambda m: all(item(m) for item in items)
-    if isinstance(condition, AnyOf):
+    if isinstance(condition, c.AnyOf):
         items = [compile_condition(item, bits, counted) for item in condition.items]
         return lambda m: any(item(m) for item in items)
-    assert isinstance(condition, Not)
+    assert isinstance(condition, c.Not)
     inner = compile_condition(condition.item, bits, counted)
     return lambda m: not inner(m)
 
 
-def reads_properties(condition: Condition | None) -> bool:
-    return any(isinstance(leaf, PropertyCondition) for leaf in leaves(condition))
+def reads_properties(condition: c.Condition | None) -> bool:
+    return any(isinstance(leaf, c.PropertyCondition) for leaf in c.leaves(condition))
 
 
-def reads_traits(condition: Condition | None) -> bool:
-    return any(isinstance(leaf, AttributeCondition) for leaf in leaves(condition))
+def reads_traits(condition: c.Condition | None) -> bool:
+    return any(isinstance(leaf, c.AttributeCondition) for leaf in c.leaves(condition))

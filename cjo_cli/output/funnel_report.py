@@ -192,7 +192,10 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
     caption = f"{funnel.order}, window {funnel.window.text or str(funnel.window.seconds) + 's'}"
     if result.total.excluded:
         caption += f"; {result.total.excluded:,} removed by exclusions"
-    table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    # Names come from the workspace: Text, never markup (`[beta]`, `[/]`).
+    table = Table(
+        title=Text(title), caption=Text(caption), title_justify="left", caption_justify="left"
+    )
     table.add_column("#", justify="right")
     table.add_column("Step", min_width=10, ratio=1)
     table.add_column("Customers", justify="right", no_wrap=True)
@@ -218,10 +221,10 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
         )
     if result.breakdown_by is None:
         return table
-    by = Table(title=f"by {result.breakdown_by}", title_justify="left")
-    by.add_column(result.breakdown_by)
+    by = Table(title=Text(f"by {result.breakdown_by}"), title_justify="left")
+    by.add_column(Text(result.breakdown_by))
     for step in result.total.steps:
-        by.add_column(step.name, justify="right")
+        by.add_column(Text(step.name), justify="right")
     by.add_column("Conversion", justify="right")
     for group in result.groups:
         by.add_row(

@@ -162,7 +162,8 @@ def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | 
     table = Table(box=box.SQUARE, show_lines=True, expand=True, width=width, title_justify="left")
     table.add_column("", style="bold", no_wrap=True, width=_LABEL_WIDTH)
     for column in page:
-        table.add_column(column.title, ratio=1, overflow="fold")
+        # Every text comes from the workspace: Text, never markup (`[new]`, `[/]`).
+        table.add_column(Text(column.title), ratio=1, overflow="fold")
     customers = overlay.customers if overlay is not None else 0
     for row, label in rows(overlay):
         cells: list[Text | str] = []
@@ -171,8 +172,8 @@ def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | 
                 cells.append(_curve(column))
             else:
                 items = stage_items(column, row, ws, customers)
-                cells.append("\n".join(_bullet(item) for item in items))
-        table.add_row(label, *cells)
+                cells.append(Text("\n".join(_bullet(item) for item in items)))
+        table.add_row(Text(label), *cells)
     return table
 
 

@@ -16,7 +16,8 @@ from rich.text import Text
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    # soft_wrap: a note is one line in a CI log however long it is.
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def note(text: str) -> None:

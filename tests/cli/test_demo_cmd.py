@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from tests.cli.test_map import check_golden
+from tests.cli.test_map_cmd import check_golden
 
 from tests.conftest import REPO, RunCjo
 

@@ -1,0 +1,359 @@
+"""The shareable HTML report: one self-contained page (no script, no network) in which
+every text from the workspace or the log is escaped."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from types import SimpleNamespace
+
+import pytest
+
+from cjo_cli.engine.funnel_result import FunnelGroup, FunnelResult, StepStats
+from cjo_cli.engine.map_overlay import (
+    ExitPoint,
+    JourneyMeasure,
+    KpiMeasure,
+    MapOverlay,
+    PhaseMeasure,
+)
+from cjo_cli.engine.measure import Measured
+from cjo_cli.engine.replay_stats import (
+    GroupTotals,
+    JourneyTotals,
+    ReplayTotals,
+    SendTotals,
+    StepTotals,
+)
+from cjo_cli.engine.simulate import Simulation
+from cjo_cli.model import (
+    Duration,
+    Emotion,
+    Entry,
+    EventFilter,
+    ExitStep,
+    Funnel,
+    FunnelStep,
+    Journey,
+    JourneyMap,
+    Kpi,
+    KpiRef,
+    Persona,
+    Phase,
+    Phases,
+    SendStep,
+    Stage,
+    Theme,
+    Touchpoint,
+    WaitForStep,
+    Workspace,
+)
+from cjo_cli.model.clock import parse_instant
+from cjo_cli.output.html_report import LogFacts, render_page, render_report
+
+H = "<script>alert(1)</script>\"&'"
+"""Hostile text: every workspace and log text below starts with it."""
+
+URL = re.compile(r"(?i)https?://[^\s\"'<>)]*")
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
+
+def hostile(label: str) -> str:
+    return f"{H} {label}"
+
+
+def shown(label: str) -> str:
+    return escape(hostile(label))
+
+
+def funnel_result(kpi_target: float | None = 20.0) -> FunnelResult:
+    names = (hostile("step one"), hostile("step two"))
+    funnel = Funnel(
+        "checkout",
+        hostile("funnel"),
+        tuple(FunnelStep(EventFilter(hostile(f"event {n}")), n) for n in names),
+        window=Duration(7 * 86400, "7d"),
+        kpi=Kpi(hostile("kpi"), kpi_target) if kpi_target is not None else None,
+    )
+    steps = (
+        StepStats(names[0], hostile("event 1"), 10, 1.0, 1.0, None, None),
+        StepStats(names[1], hostile("event 2"), 4, 0.4, 0.4, 90.0, 100.0),
+    )
+    return FunnelResult(
+        funnel,
+        FunnelGroup(None, steps, excluded=3),
+        hostile("by"),
+        (FunnelGroup(hostile("group"), steps),),
+    )
+
+
+def make_workspace() -> Workspace:
+    journey = Journey(
+        "cart",
+        hostile("journey"),
+        Entry(EventFilter(hostile("entry"))),
+        {
+            "wait": WaitForStep(
+                "wait",
+                "wait",
+                event=EventFilter(hostile("opened")),
+                timeout=Duration(3600, "1h"),
+                next="send",
+                on_timeout="done",
+            ),
+            "send": SendStep("send", "send", touchpoint="mail", next="done"),
+            "done": ExitStep("done", "done"),
+        },
+        start="wait",
+        holdout_percent=10.0,
+    )
+    plain = Journey(
+        "welcome",
+        hostile("no holdout"),
+        Entry(EventFilter("signup")),
+        {"done": ExitStep("done", "done")},
+        start="done",
+    )
+    phases = Phases("life", hostile("phases"), (Phase("aware", hostile("phase")),))
+    stage = Stage(
+        "aware",
+        actions=(hostile("action"),),
+        touchpoints=("mail",),
+        thoughts=(hostile("thought"),),
+        emotion=Emotion(1, hostile("emotion")),
+        pain_points=(hostile("pain"),),
+        kpis=(KpiRef("checkout", hostile("kpi ref")),),
+        journeys=("cart",),
+    )
+    jmap = JourneyMap(
+        "lisa_map",
+        hostile("map"),
+        "lisa",
+        "life",
+        {"aware": stage},
+        theme=Theme(hostile("product"), hostile("start"), hostile("goal")),
+    )
+    return Workspace(
+        phases={"life": phases},
+        touchpoints={"mail": Touchpoint("mail", hostile("touchpoint"), "email")},
+        personas={"lisa": Persona("lisa", hostile("persona"))},
+        journeys={"cart": journey, "welcome": plain},
+        funnels={"checkout": funnel_result().funnel},
+        maps={"lisa_map": jmap},
+    )
+
+
+def replay_totals() -> ReplayTotals:
+    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}))  # type: ignore[arg-type]
+    cart = JourneyTotals("cart", GroupTotals(100, 30, 110), GroupTotals(10, 2, 10))
+    cart.steps = {step: StepTotals(step, 5, 6) for step in ("wait", "send", "done")}
+    cart.sends = {"mail": SendTotals("mail", "email", sent=7, capped=1, deferred=2)}
+    totals.journeys["cart"] = cart
+    welcome = JourneyTotals("welcome", GroupTotals(4, 1, 4))
+    welcome.steps = {"done": StepTotals("done", 4, 4)}
+    totals.journeys["welcome"] = welcome
+    return totals
+
+
+def overlay() -> MapOverlay:
+    measure = PhaseMeasure(
+        "aware",
+        reached=40,
+        kpis=(KpiMeasure("checkout", hostile("kpi measure"), 10, 4, 20.0),),
+        journeys=(JourneyMeasure("cart", hostile("journey measure"), 100, 30, 10, 2, None),),
+        biggest_exit=ExitPoint(hostile("exit point"), 6, 10),
+    )
+    return MapOverlay("lisa_map", 50, {"aware": measure})
+
+
+def log_facts() -> LogFacts:
+    return LogFacts(
+        (hostile("log.jsonl"), "second.csv"), 1234, 5, "2026-06-01 00:00", "2026-06-30 23:59", 50
+    )
+
+
+def full_page() -> str:
+    ws = make_workspace()
+    return render_report(
+        ws,
+        log_facts(),
+        [funnel_result()],
+        replay_totals(),
+        {"lisa_map": overlay()},
+        [hostile("note")],
+        title=hostile("title"),
+    )
+
+
+def test_the_page_has_no_script_and_no_network() -> None:
+    page = full_page()
+    assert "<script" not in page.lower()
+    assert "javascript:" not in page.lower()
+    assert " on" + "load=" not in page and "onclick" not in page
+    # The only URL is the SVG namespace, which is a name, not a fetch.
+    assert set(URL.findall(page)) == {SVG_NAMESPACE}
+    assert "<link" not in page and "<img" not in page and "@import" not in page
+    assert page.startswith('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">')
+    assert page.endswith("</body></html>\n")
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "title",
+        "log.jsonl",
+        "funnel",
+        "step one",
+        "step two",
+        "kpi",
+        "by",
+        "group",
+        "journey",
+        "no holdout",
+        "opened",
+        "touchpoint",
+        "map",
+        "phase",
+        "persona",
+        "product",
+        "start",
+        "goal",
+        "action",
+        "thought",
+        "emotion",
+        "pain",
+        "kpi measure",
+        "journey measure",
+        "exit point",
+        "note",
+    ],
+)
+def test_every_workspace_and_log_text_is_escaped(label: str) -> None:
+    page = full_page()
+    assert shown(label) in page
+    assert hostile(label) not in page
+
+
+def test_no_raw_hostile_text_anywhere() -> None:
+    page = full_page()
+    assert H not in page
+    assert "alert(1)</script>" not in page
+    # Quotes from the workspace cannot leave an attribute: every `"` is markup's own.
+    for attribute in re.findall(r'="([^"]*)"', page):
+        assert "<" not in attribute and ">" not in attribute
+
+
+def test_the_page_says_what_was_read() -> None:
+    page = full_page()
+    assert (
+        f'<p class="meta">Log: {shown("log.jsonl")}, second.csv · read 1,234 rows, rejected 5 · '
+        "50 customers · 2026-06-01 00:00 … 2026-06-30 23:59 (UTC)</p>"
+    ) in page
+    assert "<h2>Assumptions</h2><ul><li>" + shown("note") + "</li></ul>" in page
+
+
+def test_sections_and_table_of_contents() -> None:
+    page = full_page()
+    for anchor, title in (
+        ("funnels", "Funnels"),
+        ("holdout", "Holdout comparison"),
+        ("journeys", "Journeys"),
+        ("maps", "Journey maps"),
+    ):
+        assert f'<li><a href="#{anchor}">{title}</a></li>' in page
+        assert f'<h2 id="{anchor}">{title}</h2>' in page
+    assert 'id="funnel-checkout"' in page
+    assert 'id="journey-cart"' in page and 'id="journey-welcome"' in page
+    assert 'id="map-lisa_map"' in page
+
+
+def test_funnels_only() -> None:
+    page = render_report(make_workspace(), log_facts(), [funnel_result()], None, {})
+    assert "<title>cjo report</title>" in page
+    assert 'href="#funnels"' in page
+    for absent in ("#holdout", "#journeys", "#maps", "Assumptions"):
+        assert absent not in page
+
+
+def test_an_empty_log_has_no_span() -> None:
+    facts = LogFacts((), 0, 0, None, None, 0)
+    page = render_report(Workspace(), facts, [], None, {})
+    assert "read 0 rows, rejected 0 · 0 customers · empty (UTC)" in page
+    assert "<nav><ul></ul></nav>" in page
+
+
+@pytest.mark.parametrize(
+    ("target", "kpi_line"),
+    [
+        (20.0, f'{shown("kpi")}: 40.0% <span class="good">(meets the 20% target)</span>'),
+        (40.0, f'{shown("kpi")}: 40.0% <span class="good">(meets the 40% target)</span>'),
+        (45.5, f'{shown("kpi")}: 40.0% <span class="bad">(below the 45.5% target)</span>'),
+        (None, "conversion 40.0%"),
+    ],
+)
+def test_funnel_kpi_verdict(target: float | None, kpi_line: str) -> None:
+    page = render_report(make_workspace(), log_facts(), [funnel_result(target)], None, {})
+    assert f'<p class="kpi">{kpi_line}</p>' in page
+    assert '<p class="meta">ordered, window 7d; 3 removed by exclusions</p>' in page
+
+
+def test_holdout_table_and_journey_sections() -> None:
+    page = full_page()
+    assert (
+        f"<tr><td>{shown('journey')}</td><td>100</td><td>30.0%</td><td>10</td><td>20.0%</td>"
+        "<td>treated − holdout +10.0 pt (95% CI -22.0 … +27.2)</td></tr>"
+    ) in page
+    assert shown("no holdout") + "</td>" not in page  # no holdout, no row
+    assert '<p class="kpi">100 entered, 30 converted (30.0%), 110 entries</p>' in page
+    assert '<p class="kpi">4 entered, 1 converted (25.0%)</p>' in page
+    assert page.count('class="holdout-chart"') == 1
+    assert page.count('class="flow-chart"') == 2
+    assert "<tr><td>mail</td><td>email</td><td>7</td><td>1</td><td>2</td>" in page
+    assert "<td>–</td><td>–</td><td>–</td></tr>" in page
+
+
+def test_no_journey_with_a_holdout() -> None:
+    totals = replay_totals()
+    del totals.journeys["cart"]
+    page = render_report(make_workspace(), log_facts(), [], totals, {})
+    assert "<p>No journey has a holdout.</p>" in page
+
+
+def measured(start: int | None, end: int | None, reads_traits: bool) -> Measured:
+    totals = replay_totals()
+    plan = SimpleNamespace(reads_traits=reads_traits)
+    simulation = Simulation(plan, totals, start, end)  # type: ignore[arg-type]
+    return Measured({}, simulation, {"lisa_map": overlay()}, 77, start, end)
+
+
+@pytest.mark.parametrize(
+    ("reads_traits", "traits_missing", "traits_note"),
+    [(True, True, True), (True, False, False), (False, True, False)],
+)
+def test_render_page_states_the_assumptions(
+    reads_traits: bool, traits_missing: bool, traits_note: bool
+) -> None:
+    start = parse_instant("2026-06-01T09:15:59Z")
+    end = parse_instant("2026-06-02T23:00:00Z")
+    page = render_page(
+        make_workspace(),
+        measured(start, end, reads_traits),
+        [funnel_result()],
+        ["log.jsonl"],
+        read=10,
+        rejected=1,
+        traits_missing=traits_missing,
+        title="Weekly",
+    )
+    assert "<title>Weekly</title>" in page
+    assert "77 customers · 2026-06-01 09:15 … 2026-06-02 23:00 (UTC)" in page
+    assert "<h2>Assumptions</h2>" in page
+    assert "Journeys still open at the end of the log are closed as censored" in page
+    assert ("No --customers file was given" in page) is traits_note
+
+
+def test_render_page_without_a_replay_has_no_assumptions() -> None:
+    found = Measured({}, None, {}, 0, None, None)
+    page = render_page(make_workspace(), found, [funnel_result()], ["a"], 0, 0, True)
+    assert "Assumptions" not in page
+    assert "0 customers · empty (UTC)" in page
