@@ -1,0 +1,196 @@
+"""What a funnel run asks for and what it returns (`engine.funnel_result`): the
+breakdown a run uses, the funnels a report can compute, step stats from the engine's
+values and the `funnel_steps` rows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cjo_cli.engine.funnel_result import (
+    BreakdownChoice,
+    FunnelGroup,
+    FunnelOptions,
+    FunnelResult,
+    StepStats,
+    empty_group,
+    group_from_values,
+    parse_breakdown,
+    prepare_funnels,
+    step_rows,
+)
+from cjo_cli.model import Breakdown, EventFilter, Funnel, FunnelStep
+
+
+def funnel(*events: str, breakdown: Breakdown | None = None, id: str = "f") -> Funnel:
+    steps = tuple(FunnelStep(EventFilter(name), f"step {name}") for name in events)
+    return Funnel(id, id, steps, breakdown=breakdown)
+
+
+BY_CHANNEL = Breakdown("property", "channel", "last_touch")
+BY_VARIANT = Breakdown("variant", journey="ab")
+BY_PERSONA = Breakdown("persona")
+
+
+@pytest.mark.parametrize(
+    ("own", "asked", "expected"),
+    [
+        (None, None, None),
+        # The funnel's own breakdown.
+        (BY_CHANNEL, None, BreakdownChoice("property", "channel", "last_touch")),
+        (Breakdown("property", "tier"), None, BreakdownChoice("property", "tier", "first_touch")),
+        (BY_PERSONA, None, BreakdownChoice("persona")),
+        (BY_VARIANT, None, BreakdownChoice("variant")),
+        # `--by` overrides it, whatever it is.
+        (None, "persona", BreakdownChoice("persona")),
+        (BY_CHANNEL, "persona", BreakdownChoice("persona")),
+        (BY_PERSONA, "device", BreakdownChoice("property", "device", "first_touch")),
+        (BY_VARIANT, "device:last_touch", BreakdownChoice("property", "device", "last_touch")),
+        (BY_CHANNEL, "device:first_touch", BreakdownChoice("property", "device", "first_touch")),
+        # Surrounding blanks are ignored.
+        (None, "  persona ", BreakdownChoice("persona")),
+        (None, " channel ", BreakdownChoice("property", "channel", "first_touch")),
+    ],
+)
+def test_parse_breakdown(
+    own: Breakdown | None, asked: str | None, expected: BreakdownChoice | None
+) -> None:
+    options = FunnelOptions(breakdown=asked)
+    assert parse_breakdown(funnel("a", "b", breakdown=own), options) == expected
+
+
+@pytest.mark.parametrize(
+    ("choice", "label"),
+    [
+        (BreakdownChoice("persona"), "persona"),
+        (BreakdownChoice("variant"), "variant"),
+        (BreakdownChoice("property", "channel"), "channel (first touch)"),
+        (BreakdownChoice("property", "channel", "last_touch"), "channel (last touch)"),
+        (BreakdownChoice("property", "utm_source", "first_touch"), "utm_source (first touch)"),
+    ],
+)
+def test_breakdown_label(choice: BreakdownChoice, label: str) -> None:
+    assert choice.label == label
+
+
+def test_prepare_funnels_drops_a_variant_breakdown_with_a_note() -> None:
+    by_variant = funnel("a", "b", breakdown=BY_VARIANT, id="ab_funnel")
+    by_channel = funnel("a", "b", breakdown=BY_CHANNEL, id="channel_funnel")
+    by_persona = funnel("a", "b", breakdown=BY_PERSONA, id="persona_funnel")
+    plain = funnel("a", "b", id="plain")
+    prepared = prepare_funnels([by_variant, by_channel, by_persona, plain], FunnelOptions())
+    assert prepared.funnels == (
+        replace(by_variant, breakdown=None),
+        by_channel,
+        by_persona,
+        plain,
+    )
+    assert prepared.notes == (
+        "ab_funnel: a breakdown by A/B variant comes from the journey replay; "
+        "`cjo simulate` shows conversion per variant. Showing the funnel without it",
+    )
+
+
+def test_prepare_funnels_one_note_per_variant_funnel_in_order() -> None:
+    first = funnel("a", breakdown=BY_VARIANT, id="first")
+    second = funnel("a", breakdown=BY_VARIANT, id="second")
+    prepared = prepare_funnels([second, first], FunnelOptions())
+    assert [f.breakdown for f in prepared.funnels] == [None, None]
+    assert [note.split(":")[0] for note in prepared.notes] == ["second", "first"]
+
+
+def test_prepare_funnels_keeps_everything_when_by_is_given() -> None:
+    # `--by` overrides the funnel's breakdown (parse_breakdown), so nothing is dropped.
+    by_variant = funnel("a", "b", breakdown=BY_VARIANT)
+    prepared = prepare_funnels([by_variant], FunnelOptions(breakdown="persona"))
+    assert prepared.funnels == (by_variant,)
+    assert prepared.notes == ()
+
+
+def test_prepare_funnels_of_nothing() -> None:
+    prepared = prepare_funnels([], FunnelOptions())
+    assert (prepared.funnels, prepared.notes) == ((), ())
+
+
+def test_group_from_values_rates_and_times() -> None:
+    f = funnel("view", "cart", "buy")
+    # [count1, count2, median2, mean2, count3, median3, mean3]
+    group = group_from_values(f, [10, 5, 30, 40.5, 2, 7, 8.25], 3)
+    assert group == FunnelGroup(
+        None,
+        (
+            StepStats("step view", "view", 10, 1.0, 1.0, None, None),
+            StepStats("step cart", "cart", 5, 0.5, 0.5, 30.0, 40.5),
+            StepStats("step buy", "buy", 2, 0.2, 0.4, 7.0, 8.25),
+        ),
+        3,
+    )
+    # Integer medians come back as floats.
+    assert isinstance(group.steps[1].median_seconds, float)
+    assert isinstance(group.steps[2].mean_seconds, float)
+
+
+def test_group_from_values_none_where_nobody_reached() -> None:
+    f = funnel("view", "cart", "buy")
+    group = group_from_values(f, [4, 0, None, None, 0, None, None], 0)
+    assert [
+        (s.customers, s.from_start, s.from_previous, s.median_seconds, s.mean_seconds)
+        for s in group.steps
+    ] == [
+        (4, 1.0, 1.0, None, None),
+        (0, 0.0, 0.0, None, None),
+        # Nobody reached step 2: no rate from it.
+        (0, 0.0, None, None, None),
+    ]
+
+
+def test_group_from_values_of_a_funnel_nobody_entered() -> None:
+    f = funnel("view", "cart")
+    group = group_from_values(f, [0, 0, None, None], 0)
+    assert [(s.customers, s.from_start, s.from_previous) for s in group.steps] == [
+        (0, None, None),
+        (0, None, None),
+    ]
+
+
+def test_group_from_values_of_one_step() -> None:
+    group = group_from_values(funnel("view"), [7], 1)
+    assert group == FunnelGroup(None, (StepStats("step view", "view", 7, 1.0, 1.0, None, None),), 1)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 4])
+def test_empty_group(steps: int) -> None:
+    names = [f"e{i}" for i in range(steps)]
+    group = empty_group(funnel(*names))
+    assert group == FunnelGroup(
+        None,
+        tuple(StepStats(f"step {n}", n, 0, None, None, None, None) for n in names),
+        0,
+    )
+
+
+def test_step_rows() -> None:
+    f = funnel("view", "cart")
+    total = group_from_values(f, [4, 2, 10, 12.0], 1)
+    web = replace(group_from_values(f, [3, 2, 10, 12.0], 0), label="web")
+    app = replace(group_from_values(f, [1, 0, None, None], 0), label="app")
+    broken_down = FunnelResult(f, total, "channel (first touch)", (web, app))
+    other = funnel("a", id="g")
+    plain = FunnelResult(other, group_from_values(other, [9], 0))
+    rows = step_rows([broken_down, plain])
+    assert rows == [
+        # The whole funnel: no breakdown, no group.
+        ("f", None, None, 1, "step view", "view", 4, 1.0, 1.0, None, None),
+        ("f", None, None, 2, "step cart", "cart", 2, 0.5, 0.5, 10.0, 12.0),
+        ("f", "channel (first touch)", "web", 1, "step view", "view", 3, 1.0, 1.0, None, None),
+        ("f", "channel (first touch)", "web", 2, "step cart", "cart", 2, 2 / 3, 2 / 3, 10.0, 12.0),
+        ("f", "channel (first touch)", "app", 1, "step view", "view", 1, 1.0, 1.0, None, None),
+        ("f", "channel (first touch)", "app", 2, "step cart", "cart", 0, 0.0, 0.0, None, None),
+        ("g", None, None, 1, "step a", "a", 9, 1.0, 1.0, None, None),
+    ]
+    assert all(len(row) == 11 for row in rows)
+
+
+def test_step_rows_of_nothing() -> None:
+    assert step_rows([]) == []

@@ -1,0 +1,187 @@
+"""DuckDB's part of a replay (`engine.replay_feed`): the reduced log, one customer at a
+time in (ts, file, row) order, with bits, names and only the properties the plan
+reads; and the customers' traits.
+
+The journey's filters: bit 1 `cart` with ok = true (its entry), bit 2 `unsubscribe`
+(exit_on); a split reads the cart's `value`, so cart rows carry their properties.
+Each cart has a property `n` to tell the rows apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from cjo_cli.engine import replay_feed
+from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits
+from cjo_cli.engine.replay_plan import Plan, build_plan
+from cjo_cli.events.load import load_events
+from cjo_cli.events.tables import CREATE_CUSTOMERS, connect
+from cjo_cli.model.clock import parse_instant
+from tests.engine.replay_helpers import event, load_workspace
+
+READS_VALUE = """
+kind: journey
+id: j
+name: j
+entry: {event: cart, where: {ok: true}}
+exit_on: [{event: unsubscribe}]
+steps:
+  split:
+    split:
+      - {if: {property: value, op: gte, value: 10}, next: done}
+      - {else: done}
+  done: {exit: true}
+"""
+
+# The split counts unsubscribe events instead: the exit_on filter, so the same bits.
+READS_NOTHING = READS_VALUE.replace("{property: value, op: gte, value: 10}", "{event: unsubscribe}")
+
+READS_TRAITS = """
+kind: journey
+id: t
+name: t
+entry: {event: cart, if: {attribute: tier, op: eq, value: gold}}
+steps:
+  done: {exit: true}
+"""
+
+FILE_A = [
+    event("x", "cart", "2026-06-01T10:00:00Z", ok=True, n=1),
+    event("x", "unsubscribe", "2026-06-01T09:00:00Z"),
+    event("x", "page_view", "2026-06-01T08:00:00Z"),  # not an event the plan reads
+    event("x", "cart", "2026-06-01T11:00:00Z", ok=False, n=2),  # no bit: dropped
+    event("y", "cart", "2026-06-01T10:00:00Z", ok=True, n=3),
+    event("x", "cart", "2026-06-01T10:00:00Z", ok=True, n=5),  # same time, later row
+]
+FILE_B = [
+    event("x", "cart", "2026-06-01T10:00:00Z", ok=True, n=4),  # same time, later file
+    event("w", "unsubscribe", "2026-06-01T12:00:00Z"),
+    event("v", "page_view", "2026-06-01T12:00:00Z"),  # no row at all: no customer
+]
+
+
+def setup(tmp_path: Path, journey: str) -> tuple[duckdb.DuckDBPyConnection, Plan]:
+    ws = load_workspace(tmp_path, journey)
+    con = connect()
+    files = []
+    for name, events in (("a.jsonl", FILE_A), ("b.jsonl", FILE_B)):
+        path = tmp_path / name
+        path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+        files.append((path, "jsonl"))
+    load_events(con, files)
+    return con, build_plan(ws, list(ws.journeys.values()))
+
+
+def at(text: str) -> int:
+    return parse_instant(text)
+
+
+def number(text: Any) -> int | None:
+    return None if text is None else int(json.loads(text)["n"])
+
+
+def summary(rows: CustomerRows) -> list[tuple[str, int, int, int | None]]:
+    """(time, mask, n of the properties, name) per row."""
+    assert len(rows.times) == len(rows.masks) == len(rows.properties) == len(rows.names)
+    return [
+        (name, ts, mask, number(props))
+        for ts, mask, props, name in zip(
+            rows.times, rows.masks, rows.properties, rows.names, strict=True
+        )
+    ]
+
+
+EXPECTED = {
+    "w": [("unsubscribe", at("2026-06-01T12:00:00Z"), 2, None)],
+    "x": [
+        ("unsubscribe", at("2026-06-01T09:00:00Z"), 2, None),
+        # Three carts at 10:00: file a's rows in row order, then file b's.
+        ("cart", at("2026-06-01T10:00:00Z"), 1, 1),
+        ("cart", at("2026-06-01T10:00:00Z"), 1, 5),
+        ("cart", at("2026-06-01T10:00:00Z"), 1, 4),
+    ],
+    "y": [("cart", at("2026-06-01T10:00:00Z"), 1, 3)],
+}
+
+
+def test_the_plan_of_the_case(tmp_path: Path) -> None:
+    _, plan = setup(tmp_path, READS_VALUE)
+    assert [(f.event, len(f.where)) for f in plan.filters] == [("cart", 1), ("unsubscribe", 0)]
+    assert plan.property_events() == ["cart"]
+
+
+def test_customer_rows(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_VALUE)
+    found = list(customer_rows(con, plan))
+    # One customer at a time, by id; v (page views only) has no rows.
+    assert [rows.customer for rows in found] == ["w", "x", "y"]
+    assert {rows.customer: summary(rows) for rows in found} == EXPECTED
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 5])
+def test_batch_boundaries_change_nothing(
+    tmp_path: Path, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con, plan = setup(tmp_path, READS_VALUE)
+    monkeypatch.setattr(replay_feed, "BATCH_ROWS", batch)
+    found = list(customer_rows(con, plan))
+    assert [rows.customer for rows in found] == ["w", "x", "y"]
+    assert {rows.customer: summary(rows) for rows in found} == EXPECTED
+
+
+def test_one_customer(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_VALUE)
+    found = list(customer_rows(con, plan, "x"))
+    assert [summary(rows) for rows in found] == [EXPECTED["x"]]
+    assert list(customer_rows(con, plan, "v")) == []
+    assert list(customer_rows(con, plan, "nobody")) == []
+
+
+def test_properties_only_when_the_plan_reads_them(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_NOTHING)
+    assert plan.property_events() == []
+    assert [f.event for f in plan.filters] == ["cart", "unsubscribe"]
+    found = {rows.customer: rows for rows in customer_rows(con, plan)}
+    assert [rows.properties for rows in found.values()] == [[None], [None] * 4, [None]]
+    # The rest is the same.
+    assert found["x"].masks == [2, 1, 1, 1]
+
+
+def test_the_properties_are_the_rows_json(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_VALUE)
+    (y,) = [rows for rows in customer_rows(con, plan) if rows.customer == "y"]
+    assert json.loads(y.properties[0]) == {"ok": True, "n": 3}
+
+
+def test_a_plan_without_filters_feeds_nothing(tmp_path: Path) -> None:
+    con, _ = setup(tmp_path, READS_VALUE)
+    ws = load_workspace(tmp_path, READS_VALUE)
+    assert list(customer_rows(con, build_plan(ws, []))) == []
+
+
+# ---- traits ------------------------------------------------------------------------
+
+
+def test_load_traits(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_TRAITS)
+    assert plan.reads_traits
+    # No customers table: no traits.
+    assert load_traits(con, plan) == {}
+    con.execute(CREATE_CUSTOMERS)
+    assert load_traits(con, plan) == {}
+    for customer, traits in [("a", {"tier": "gold", "n": 1}), ("b", [1, 2]), ("c", "x")]:
+        con.execute("INSERT INTO customers VALUES (?, ?)", [customer, json.dumps(traits)])
+    # Traits that are no JSON object are empty.
+    assert load_traits(con, plan) == {"a": {"tier": "gold", "n": 1}, "b": {}, "c": {}}
+
+
+def test_no_traits_when_the_plan_reads_none(tmp_path: Path) -> None:
+    con, plan = setup(tmp_path, READS_VALUE)
+    assert not plan.reads_traits
+    con.execute(CREATE_CUSTOMERS)
+    con.execute("INSERT INTO customers VALUES ('a', '{\"tier\": \"gold\"}')")
+    assert load_traits(con, plan) == {}
