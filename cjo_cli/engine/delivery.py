@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from cjo_cli.engine.replay_records import SendRecord
 from cjo_cli.model import QuietHours
-from cjo_cli.model.clock import HOUR, in_window, next_wall_time
+from cjo_cli.model.clock import HOUR, in_window, window_end
 
 MESSAGE_CHANNELS = frozenset({"email", "sms", "web_push", "app_push"})
 
@@ -78,9 +78,9 @@ def quiet_end(windows: Sequence[QuietHours], us: int) -> int:
     for _ in range(8):
         moved = False
         for quiet in windows:
-            if in_quiet_hours(moment, quiet):
-                moment = next_wall_time(moment, quiet.end, quiet.tz)
-                moved = True
+            later = window_end(moment, quiet.start, quiet.end, quiet.tz)
+            moved = moved or later != moment
+            moment = later
         if not moved:
             return moment
     return moment

@@ -52,8 +52,8 @@ class Attempt:
 
 
 def json_text_value(value: Any) -> str | None:
-    """A property as DuckDB's `json_extract_string` gives it: strings bare, null as
-    NULL, anything else as compact JSON text."""
+    """A property as a breakdown label (`funnel_sql.breakdown_label_sql`): strings bare,
+    null as None, a float in its shortest form (`1e+16`), anything else as compact JSON."""
     if value is None:
         return None
     if isinstance(value, str):

@@ -101,8 +101,7 @@ def _steps_table(
     value = "NULL::VARCHAR"
     value_params: list[Any] = []
     if value_path is not None:
-        value = "json_extract_string(e.properties, ?)"
-        value_params = [value_path]
+        value, value_params = breakdown_label_sql("e.properties", value_path)
     customer_key = key_sql(key, "e.customer_id")
     con.execute("DROP TABLE IF EXISTS cjo_fs")
     con.execute(
@@ -116,6 +115,18 @@ def _steps_table(
         ) WHERE mask <> 0
         """,
         [*params, *value_params, *names, *time_filter.params],
+    )
+
+
+def breakdown_label_sql(column: str, pointer: str) -> tuple[str, list[Any]]:
+    """The breakdown label of the property at `pointer`, as `funnel_customer.json_text_value`
+    writes it: strings as they are, a double in its shortest form (`1e+16`, `0.5`), any
+    other value as compact JSON; NULL when absent or null."""
+    node = f"json_extract({column}, ?)"
+    return (
+        f"CASE WHEN json_type({node}) = 'DOUBLE' THEN CAST(CAST({node} AS DOUBLE) AS VARCHAR) "
+        f"ELSE json_extract_string({column}, ?) END",
+        [pointer, pointer, pointer],
     )
 
 

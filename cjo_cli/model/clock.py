@@ -58,15 +58,25 @@ def next_wall_time(us: int, at: dt.time, tz: str) -> int:
 
     On a day when `at` does not exist (clocks spring forward over it) the instant is
     computed with the offset before the change (02:30 → 03:30 new time); on a day it
-    occurs twice (clocks fall back) the first occurrence counts.
+    occurs twice (clocks fall back) it is the first occurrence at or after `us`
+    (before the first one, the first; between the two, the second).
     """
     here = zone(tz)
     day = to_datetime(us).astimezone(here).date()
     for add in range(3):
-        candidate = to_us(dt.datetime.combine(day + dt.timedelta(days=add), at, tzinfo=here))
-        if candidate >= us:
-            return candidate
+        wall = dt.datetime.combine(day + dt.timedelta(days=add), at, tzinfo=here)
+        # fold=1 is the second occurrence on a fall-back day (the same instant otherwise).
+        for candidate in sorted({to_us(wall), to_us(wall.replace(fold=1))}):
+            if candidate >= us and _is_wall_time(candidate, at, here):
+                return candidate
+        gap = to_us(wall)  # a time the clocks skip: the offset before the change
+        if gap >= us and not _is_wall_time(gap, at, here):
+            return gap
     raise AssertionError("a wall-clock time recurs within three days")
+
+
+def _is_wall_time(us: int, at: dt.time, here: ZoneInfo) -> bool:
+    return to_datetime(us).astimezone(here).time().replace(tzinfo=None) == at
 
 
 def in_window(us: int, start: dt.time, end: dt.time, tz: str) -> bool:
@@ -78,3 +88,22 @@ def in_window(us: int, start: dt.time, end: dt.time, tz: str) -> bool:
     if start > end:
         return local >= start or local < end
     return False
+
+
+def window_end(us: int, start: dt.time, end: dt.time, tz: str) -> int:
+    """The first instant at or after `us` outside the wall-clock window [start, end) in
+    `tz`: `us` itself when it is outside; the next `end` otherwise, or, when the clocks
+    skip over `end` that night, the instant they skip (02:00 EST → 03:00 EDT)."""
+    if not in_window(us, start, end, tz):
+        return us
+    found = next_wall_time(us, end, tz)
+    if _is_wall_time(found, end, zone(tz)):
+        return found
+    low, high = us, found  # inside at low, outside at high: find where it changes
+    while high - low > 1:
+        middle = (low + high) // 2
+        if in_window(middle, start, end, tz):
+            low = middle
+        else:
+            high = middle
+    return high

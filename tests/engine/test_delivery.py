@@ -160,11 +160,6 @@ def test_a_window_ending_in_the_repeated_hour_first_time() -> None:
     assert not in_quiet_hours(at("2026-11-01T06:30:00+00:00"), window)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quiet_end takes the first 01:30 of the day (next_wall_time) and, that one "
-    "being past, defers to 01:30 the next day: 2026-11-02T06:30Z, a day late",
-)
 def test_a_window_ending_in_the_repeated_hour_second_time() -> None:
     # 06:00Z is 01:00 EST, the second 01:00 of November 1: quiet until 01:30 EST =
     # 06:30Z, the first instant outside the window.
@@ -172,11 +167,6 @@ def test_a_window_ending_in_the_repeated_hour_second_time() -> None:
     assert quiet_end([window], at("2026-11-01T06:00:00+00:00")) == at("2026-11-01T06:30:00+00:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quiet_end moves to 02:30 read with the offset before the change (07:30Z = "
-    "03:30 EDT, as next_wall_time documents), but 03:00 EDT (07:00Z) is already outside",
-)
 def test_a_window_ending_in_the_spring_gap() -> None:
     # Quiet 01:00-02:30 New York on March 8: at 01:30 EST (06:30Z) the clocks jump from
     # 02:00 EST to 03:00 EDT = 07:00Z, which is outside the window.

@@ -147,15 +147,22 @@ def test_zone_is_cached() -> None:
         # New York, 8 March 2026.
         ("2026-03-08T05:00:00+00:00", "02:30", "America/New_York", "2026-03-08T03:30:00-04:00"),
         # Fall back (Berlin, 25 October 2026, 03:00 → 02:00): 02:30 happens twice; the
-        # first occurrence counts, the repeat an hour later does not.
+        # first occurrence at or after now counts: before the first, the first; between
+        # the two, the repeat an hour later; after both, tomorrow's.
         ("2026-10-24T22:00:00+00:00", "02:30", "Europe/Berlin", "2026-10-25T02:30:00+02:00"),
         (
             "2026-10-25T00:30:00.000001+00:00",
             "02:30",
             "Europe/Berlin",
+            "2026-10-25T02:30:00+01:00",
+        ),
+        ("2026-10-25T01:30:00+00:00", "02:30", "Europe/Berlin", "2026-10-25T02:30:00+01:00"),
+        (
+            "2026-10-25T01:30:00.000001+00:00",
+            "02:30",
+            "Europe/Berlin",
             "2026-10-26T02:30:00+01:00",
         ),
-        ("2026-10-25T01:30:00+00:00", "02:30", "Europe/Berlin", "2026-10-26T02:30:00+01:00"),
         # New York, 1 November 2026 (02:00 → 01:00): 01:30 EDT first.
         ("2026-11-01T04:00:00+00:00", "01:30", "America/New_York", "2026-11-01T01:30:00-04:00"),
     ],
