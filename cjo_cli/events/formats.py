@@ -8,6 +8,7 @@ value); expressions are constant SQL written here, never built from user data.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,9 +156,11 @@ def sniff(path: Path) -> str:
         return "csv"
     try:
         with path.open("rb") as handle:
-            for raw in handle:
+            for number, raw in enumerate(handle):
+                if number == 0:
+                    raw = raw.removeprefix(codecs.BOM_UTF8)
                 if raw.strip():
-                    first = json.loads(raw.decode("utf-8-sig"))
+                    first = json.loads(raw.decode("utf-8"))
                     break
             else:
                 raise EventLogError(f"{path}: the file is empty")

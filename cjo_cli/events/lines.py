@@ -51,7 +51,7 @@ def _decode_lines(chunk: bytes, first_row: int, rejects: Rejects) -> tuple[list[
             try:
                 line = raw.decode("utf-8").removesuffix("\r")
             except UnicodeDecodeError as exc:
-                shown = raw.decode("utf-8", errors="replace")
+                shown = raw.decode("utf-8", errors="replace").removesuffix("\r")
                 reason = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
                 rejects.add(first_row + offset, shown, reason)
                 continue

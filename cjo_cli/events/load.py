@@ -21,6 +21,7 @@ from cjo_cli.events.formats import JSON_FORMATS, JsonFormat
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import (
     CANONICAL,
+    JSON_SPACE,
     NOT_AN_EVENT,
     EventLogError,
     FileSummary,
@@ -190,14 +191,17 @@ def _tabular_select(
         ptype = types.get(wanted["properties"], "VARCHAR")
         given = (
             f"CASE WHEN json_valid({col['properties']}) THEN CAST({col['properties']} AS JSON) "
-            f"WHEN trim({col['properties']}) = '' THEN NULL ELSE to_json({col['properties']}) END"
+            f"WHEN trim({col['properties']}, {JSON_SPACE}) = '' THEN NULL "
+            f"ELSE to_json({col['properties']}) END"
             if ptype == "VARCHAR"
             else f"to_json({col['properties']})"
         )
         props = (
             given
             if extra_json == "NULL"
-            else f"json_merge_patch({extra_json}, coalesce({given}, '{{}}'::JSON))"
+            # A null `properties` still takes the extra columns (merging into null is null).
+            else f"json_merge_patch({extra_json}, CASE WHEN {given} IS NULL OR "
+            f"json_type({given}) = 'NULL' THEN '{{}}'::JSON ELSE {given} END)"
         )
     else:
         props = extra_json

@@ -15,6 +15,7 @@ import duckdb
 
 from cjo_cli.events.tables import (
     CANONICAL,
+    JSON_SPACE,
     REQUIRED,
     EventLogError,
     FileSummary,
@@ -46,8 +47,8 @@ def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
     elif "ts" not in skip:
         branches.append("WHEN ts IS NULL THEN 'missing timestamp'")
     branches.append(
-        "WHEN props_text IS NOT NULL AND NOT ((prefix(ltrim(props_text), '{') "
-        "AND json_valid(props_text)) OR trim(props_text) IN ('', 'null')) "
+        f"WHEN props_text IS NOT NULL AND NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
+        f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) "
         "THEN 'properties is not a JSON object'"
     )
     return "CASE " + " ".join(branches) + " END"
@@ -71,6 +72,15 @@ def _proven_present(con: duckdb.DuckDBPyConnection, names: list[str], column: st
     return True
 
 
+def _columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """A Parquet file's top-level columns and their types."""
+    try:
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [name]).fetchall()
+    except duckdb.Error as exc:
+        raise EventLogError(f"{name}: not a readable Parquet file ({exc})") from exc
+    return {str(row[0]): str(row[1]) for row in described}
+
+
 def scan_parquet(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -82,6 +92,10 @@ def scan_parquet(
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
     names = [str(path) for path in paths]
+    # Every file must have the required columns: read together by name, a file without
+    # one would give its rows NULLs there, which the statistics of the others hide.
+    for name in names:
+        check_required(_columns(con, name), mapping or {}, name)
     try:
         described = con.execute(
             "DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [names]
@@ -106,8 +120,9 @@ def scan_parquet(
         if types[wanted["properties"]] in ("VARCHAR", "JSON"):
             props_text = f"CAST({col['properties']} AS VARCHAR)"
             props = (
-                f"CASE WHEN {props_text} IS NULL OR trim({props_text}) IN ('', 'null') "
-                f"THEN '{{}}'::JSON ELSE CAST({props_text} AS JSON) END"
+                f"CASE WHEN {props_text} IS NULL OR "
+                f"trim({props_text}, {JSON_SPACE}) IN ('', 'null') THEN '{{}}'::JSON "
+                f"ELSE CAST({props_text} AS JSON) END"
             )
         else:
             props = f"coalesce(to_json({col['properties']}), '{{}}'::JSON)"

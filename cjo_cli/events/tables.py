@@ -35,6 +35,9 @@ CREATE_CUSTOMERS = (
     "CREATE TABLE IF NOT EXISTS customers (customer_id VARCHAR PRIMARY KEY, traits JSON NOT NULL)"
 )
 
+JSON_SPACE = "' ' || chr(9) || chr(10) || chr(13)"
+"""SQL for the characters JSON allows around a value: `trim(x, {JSON_SPACE})`."""
+
 NOT_AN_EVENT = "not an event: "
 """Rejects whose reason starts so are readable rows that are not events (a Segment
 identify call): kept in `rejects` so that nothing goes missing, but not held

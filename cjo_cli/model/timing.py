@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
-_DURATION = re.compile(r"^([0-9]+)([smhdw])$")
+_DURATION = re.compile(r"^([0-9]+)([smhdw])\Z")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
-_PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)%$")
+_TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+_PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)%\Z")
 
 
 @dataclass(frozen=True, order=True)

@@ -64,7 +64,8 @@ def journey_ids(version: Version) -> list[str]:
     ids = [str(doc.root["id"]) for doc in loaded.documents if _is_journey(doc.root)]
     errors = [f for f in loaded.findings if f.level is Level.ERROR]
     if not ids and errors:
-        raise UsageError(f"{version.label}: {errors[0]}")
+        first = errors[0]
+        raise UsageError(f"{version.label}:{first.line}:{first.col}: {first.message}")
     return ids
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from tests.cli.test_map_cmd import check_golden
 
+from tests.cli.test_map_cmd import check_golden
 from tests.conftest import REPO, RunCjo
 
 LOG = str(REPO / "samples" / "events.jsonl")

@@ -75,11 +75,6 @@ def test_sniff_skips_a_bom_and_leading_blank_lines(tmp_path: Path, before: bytes
     assert sniff(write(tmp_path / "log.jsonl", text)) == "ga4"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sniff takes a line holding only the BOM for the first record (bytes.strip keeps "
-    "the BOM), while numbered_lines reads the same file fine",
-)
 def test_sniff_skips_a_bom_before_a_blank_line(tmp_path: Path) -> None:
     text = b"\xef\xbb\xbf\n" + json.dumps(GA4).encode() + b"\n"
     assert sniff(write(tmp_path / "log.jsonl", text)) == "ga4"

@@ -94,11 +94,6 @@ def test_crlf_lines_in_a_chunk_with_bad_bytes_lose_their_cr(tmp_path: Path) -> N
     assert rejects.rows == [2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="numbered_lines keeps the \\r of a CRLF line in a reject's raw text (accepted "
-    "lines and csv_records' rejects drop it)",
-)
 def test_a_rejected_crlf_line_has_no_cr_in_its_raw_text(tmp_path: Path) -> None:
     _, rejects = read_lines(tmp_path / "log.jsonl", b"a\r\nb\xff\r\n")
     assert rejects.raws == ["b\ufffd"]

@@ -134,14 +134,7 @@ def test_accepted_rows_and_their_properties(tmp_path: Path) -> None:
     assert rejects[9][2] == "c2,view,yesterday,,web"
 
 
-COPY_LOSES_EXTRAS = pytest.mark.xfail(
-    strict=True,
-    reason="load_events merges the extra columns with the JSON null of a 'null' properties "
-    "text (json_merge_patch(extras, null) is null) and stores {}: the extra column is lost",
-)
-
-
-@pytest.mark.parametrize("reader", [pytest.param("copy", marks=COPY_LOSES_EXTRAS), "view"])
+@pytest.mark.parametrize("reader", ["copy", "view"])
 @pytest.mark.parametrize("text", ["null", " null "])
 def test_null_properties_keep_the_extra_columns(tmp_path: Path, reader: str, text: str) -> None:
     path = mixed(tmp_path / "log.parquet", [("c1", "view", T0, text, "web")])
@@ -154,11 +147,6 @@ def test_null_properties_keep_the_extra_columns(tmp_path: Path, reader: str, tex
     assert json.loads(props) == {"channel": "web"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the view takes properties text starting with a newline or tab as not an object "
-    "(ltrim/prefix see only spaces); the copying reader accepts valid JSON objects so written",
-)
 def test_properties_with_leading_whitespace_other_than_spaces(tmp_path: Path) -> None:
     rows = [("c1", "view", T0, '\n{"b": 2}', "web"), ("c1", "view", T0, '\t{"b": 3}', "web")]
     copied, viewed = both([mixed(tmp_path / "log.parquet", rows)])
@@ -321,12 +309,6 @@ def test_a_file_that_is_not_parquet(tmp_path: Path) -> None:
         scan_parquet(connect(), [path])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with several files, a required column missing from one file is NULL in its rows; "
-    "the statistics of the files that have it 'prove' it present, so the view accepts events "
-    "with a NULL customer_id (load_events raises MissingColumns for that file)",
-)
 def test_a_required_column_missing_from_one_of_several_files(tmp_path: Path) -> None:
     good = write_table(
         tmp_path / "good.parquet",

@@ -102,19 +102,12 @@ def test_parse_percent_refuses(value: str | bool) -> None:
         parse_percent(value)
 
 
-TRAILING_NEWLINE = pytest.mark.xfail(
-    strict=True,
-    reason="the patterns end in `$`, which also matches before a final newline; the schema "
-    "check refuses such values first, so only direct callers see it",
-)
-
-
 @pytest.mark.parametrize(
     ("parse", "text"),
     [
-        pytest.param(parse_duration, "1h\n", marks=TRAILING_NEWLINE, id="duration"),
-        pytest.param(parse_time_of_day, "19:00\n", marks=TRAILING_NEWLINE, id="time"),
-        pytest.param(parse_percent, "10%\n", marks=TRAILING_NEWLINE, id="percent"),
+        pytest.param(parse_duration, "1h\n", id="duration"),
+        pytest.param(parse_time_of_day, "19:00\n", id="time"),
+        pytest.param(parse_percent, "10%\n", id="percent"),
     ],
 )
 def test_a_trailing_newline_is_refused(parse: Callable[[str], object], text: str) -> None:

@@ -170,11 +170,6 @@ def test_typed_scalar_refuses(tag: str, text: str) -> None:
     assert str(caught.value) == f"{text!r} is not a valid !!{tag[len(TAG) :]}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core-schema patterns end in `$`, which matches before a final newline: "
-    '`!!int "12\\n"` loads as 12 (and `!!null "\\n"` as null)',
-)
 @pytest.mark.parametrize(("tag", "text"), [(INT, "12\n"), (NULL, "\n"), (FLOAT, "1.5\n")])
 def test_typed_scalar_refuses_a_trailing_newline(tag: str, text: str) -> None:
     with pytest.raises(ValueError):
