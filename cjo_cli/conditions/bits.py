@@ -4,9 +4,9 @@ Every event filter the replay looks at gets one bit (`BitRegistry`). DuckDB (or
 Spark, with `python.filters_match`) computes each log row's bits once, and a
 compiled condition only counts bits in the customer's history: it never parses
 JSON except for the properties of the event being evaluated, which a
-`property` condition reads. Property and attribute comparisons are
-`python.value_matches`, so a condition means here exactly what it means in SQL
-and in `python.holds`; the tests hold the three equal.
+`property` condition reads. Property and attribute comparisons are lowered once
+(`semantics.lower`) and evaluated by `python.passes`, so a condition means here
+exactly what it means in SQL and in `python.holds`; the tests hold the three equal.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cjo_cli.conditions.python import value_matches
-from cjo_cli.conditions.semantics import MISSING
+from cjo_cli.conditions.python import passes
+from cjo_cli.conditions.semantics import MISSING, lower
 from cjo_cli.model import conditions as c
 from cjo_cli.model.clock import SECOND
 
@@ -102,11 +102,11 @@ def compile_condition(condition: c.Condition, bits: BitRegistry, counted: set[in
     """A condition as a predicate over bits; the bits of its event conditions are
     registered in `bits` and added to `counted` (the history must keep them)."""
     if isinstance(condition, c.PropertyCondition):
-        key, op, wanted = condition.property, condition.op, condition.value
-        return lambda m: value_matches(m.properties().get(key, MISSING), op, wanted)
+        key, test = condition.property, lower(condition.op, condition.value)
+        return lambda m: passes(test, m.properties().get(key, MISSING))
     if isinstance(condition, c.AttributeCondition):
-        name, op, wanted = condition.attribute, condition.op, condition.value
-        return lambda m: value_matches(m.traits.get(name, MISSING), op, wanted)
+        name, test = condition.attribute, lower(condition.op, condition.value)
+        return lambda m: passes(test, m.traits.get(name, MISSING))
     if isinstance(condition, c.EventCondition):
         bit = bits.bit(c.EventFilter(condition.event, condition.where))
         counted.add(bit)

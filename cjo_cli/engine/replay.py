@@ -405,14 +405,16 @@ def replay_customer(
     """Replay one customer's events (in order) through the plan's journeys."""
     state = _Customer(plan, customer, traits or {}, log_end, explain)
     history, counted, kept = state.history, plan.counted, plan.history_bits
+    count = len(times)
     remembered = 0  # rows before this one are in the history
     for index, ts in enumerate(times):
         if state.next_due <= ts:
             state.fire_due(ts)
-        while remembered < len(times) and times[remembered] == ts:
-            if masks[remembered] & kept:
-                history.add(ts, masks[remembered], counted)
-            remembered += 1
+        if remembered == index:  # the first row of an instant: all of its rows count
+            while remembered < count and times[remembered] == ts:
+                if masks[remembered] & kept:
+                    history.add(ts, masks[remembered], counted)
+                remembered += 1
         state.on_event(ts, masks[index], properties[index], names[index])
     state.close()
     return state.out
