@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cjo_cli.engine.journey_diff import JourneyDiff
+from cjo_cli.output.tables import numbers_table
 
 
 def format_json(diff: JourneyDiff, old: str, new: str, show: int) -> str:
@@ -33,9 +34,12 @@ def _rate(value: float | None) -> str:
 
 def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
     """Entered, converted, exits, sends and steps of both versions, with the change."""
-    table = Table(title=Text(f"{diff.journey}: {old} → {new}"), box=None, padding=(0, 1))
-    for title in ("", "Old", "New", "Change"):
-        table.add_column(title, justify="left" if not title else "right")
+    table = numbers_table(
+        ("", "Old", "New", "Change"),
+        title=Text(f"{diff.journey}: {old} → {new}"),
+        box=None,
+        padding=(0, 1),
+    )
 
     def row(label: str, a: float | None, b: float | None, percent: bool = False) -> None:
         show = _rate if percent else _count

@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cjo_cli.engine.funnel_result import FunnelResult, StepStats, step_rows
+from cjo_cli.output.tables import numbers_table
 
 BAR_WIDTH = 24
 
@@ -245,13 +246,12 @@ def print_tables(results: Sequence[FunnelResult], console: Console | None = None
 
 def overview_table(results: Sequence[FunnelResult]) -> Table:
     """One line per funnel: first and last step, conversion, and the KPI's target."""
-    table = Table(title="Funnels", title_justify="left")
-    table.add_column("Funnel", ratio=1)
-    table.add_column("Steps", justify="right")
-    table.add_column("Started", justify="right")
-    table.add_column("Completed", justify="right")
-    table.add_column("Conversion", justify="right")
-    table.add_column("KPI target", justify="right")
+    table = numbers_table(
+        ("Funnel", "Steps", "Started", "Completed", "Conversion", "KPI target"),
+        title="Funnels",
+        title_justify="left",
+    )
+    table.columns[0].ratio = 1
     for result in results:
         steps = result.total.steps
         conversion = steps[-1].from_start if steps else None

@@ -241,6 +241,12 @@ def render_terminal(
     console.print(Group(*parts))
 
 
+def cell_items(column: Column, row: str, ws: Workspace, customers: int = 0) -> list[str]:
+    """What a cell of the grid lists, in Markdown and HTML (the emotion with its face)."""
+    items = stage_items(column, row, ws, customers)
+    return emotion_items(column, items) if row == "emotion" else items
+
+
 def emotion_items(column: Column, items: list[str]) -> list[str]:
     if column.stage is not None and column.stage.emotion is not None:
         return [f"{FACES[column.stage.emotion.score]} {items[0]}"]
@@ -269,9 +275,7 @@ def render_markdown(
     for row, label in rows(overlay):
         values = []
         for column in cols:
-            items = stage_items(column, row, ws, customers)
-            if row == "emotion":
-                items = emotion_items(column, items)
+            items = cell_items(column, row, ws, customers)
             values.append("<br>".join(cell(item) for item in items))
         lines.append(f"| **{label}** | " + " | ".join(values) + " |")
     if overlay is not None:

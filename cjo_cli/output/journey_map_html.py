@@ -11,12 +11,11 @@ from cjo_cli.output.journey_map import (
     FACES,
     MEASURED_ROWS,
     Column,
+    cell_items,
     columns,
-    emotion_items,
     map_header,
     measured_note,
     rows,
-    stage_items,
     where_lost,
 )
 
@@ -76,9 +75,7 @@ def map_table_html(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None =
     for row, label in rows(overlay):
         cells = []
         for column in cols:
-            items = stage_items(column, row, ws, customers)
-            if row == "emotion":
-                items = emotion_items(column, items)
+            items = cell_items(column, row, ws, customers)
             inner = "".join(f"<li>{escape(item)}</li>" for item in items)
             cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
         kind = ' class="measured"' if (row, label) in MEASURED_ROWS else ""

@@ -22,6 +22,7 @@ from cjo_cli.engine.replay_stats import (
 )
 from cjo_cli.events.tables import LoadSummary
 from cjo_cli.model.clock import HOUR, iso, utc_text
+from cjo_cli.output.tables import numbers_table, plain_table
 
 
 def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
@@ -197,13 +198,7 @@ def print_summary(
             Text.assemble((journey.id, "bold"), "  ", names.get(journey.id, "")), highlight=False
         )
         console.print(_headline(journey), highlight=False)
-        steps = Table(box=None, pad_edge=False, padding=(0, 1))
-        steps.add_column("Step")
-        steps.add_column("Unique", justify="right")
-        steps.add_column("Total", justify="right")
-        steps.add_column("Goal", justify="right")
-        steps.add_column("Drop-off", justify="right")
-        steps.add_column("Censored", justify="right")
+        steps = plain_table(("Step", "Unique", "Total", "Goal", "Drop-off", "Censored"))
         for step in journey.steps.values():
             steps.add_row(
                 step.id,
@@ -215,20 +210,19 @@ def print_summary(
             )
         console.print(steps)
         if journey.sends:
-            sends = Table(box=None, pad_edge=False, padding=(0, 1))
-            for title in (
-                "Touchpoint",
-                "Channel",
-                "Sent",
-                "Capped",
-                "Deferred",
-                "Delivered",
-                "Opened",
-                "Clicked",
-            ):
-                sends.add_column(
-                    title, justify="left" if title in {"Touchpoint", "Channel"} else "right"
-                )
+            sends = plain_table(
+                (
+                    "Touchpoint",
+                    "Channel",
+                    "Sent",
+                    "Capped",
+                    "Deferred",
+                    "Delivered",
+                    "Opened",
+                    "Clicked",
+                ),
+                left=2,
+            )
             for send in journey.sends.values():
                 observed = (
                     [f"{send.delivered:,}", f"{send.opened:,}", f"{send.clicked:,}"]
@@ -299,13 +293,12 @@ def explain_json(replay: CustomerReplay) -> str:
 
 def overview_table(totals: ReplayTotals) -> Table:
     """One line per journey: entered, converted, the holdout and the measured effect."""
-    table = Table(title="Journeys (replayed)", title_justify="left")
-    table.add_column("Journey", ratio=1)
-    table.add_column("Entered", justify="right")
-    table.add_column("Converted", justify="right")
-    table.add_column("Holdout", justify="right")
-    table.add_column("Effect, 95% CI", justify="right")
-    table.add_column("Sent", justify="right")
+    table = numbers_table(
+        ("Journey", "Entered", "Converted", "Holdout", "Effect, 95% CI", "Sent"),
+        title="Journeys (replayed)",
+        title_justify="left",
+    )
+    table.columns[0].ratio = 1
     for journey in totals.journeys.values():
         found = journey.lift
         effect = (

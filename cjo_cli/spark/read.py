@@ -78,24 +78,9 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                     yield _one_row(kind="error", file=label, reason=reason, fmt=type(exc).__name__)
                     continue
                 summary = loaded.files[0]
-                events = con.sql(
-                    "SELECT 'event' AS kind, customer_id, event, epoch_us(ts) AS t, "
-                    'CAST(properties AS VARCHAR) AS properties, ? AS file, "row", '
-                    "NULL::VARCHAR AS raw, NULL::VARCHAR AS reason, NULL::VARCHAR AS fmt, "
-                    "NULL::BIGINT AS read, NULL::BIGINT AS rejected, NULL::BIGINT AS not_events "
-                    'FROM events ORDER BY "row"',
-                    params=[label],
-                ).to_arrow_reader(BATCH_ROWS)
-                for part in events:
-                    yield pa.RecordBatch.from_arrays(part.columns, names=names)
-                rejects = con.sql(
-                    "SELECT 'reject' AS kind, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, "
-                    'NULL::VARCHAR, ? AS file, "row", raw, reason, NULL::VARCHAR, NULL::BIGINT, '
-                    'NULL::BIGINT, NULL::BIGINT FROM rejects ORDER BY "row"',
-                    params=[label],
-                ).to_arrow_reader(BATCH_ROWS)
-                for part in rejects:
-                    yield pa.RecordBatch.from_arrays(part.columns, names=names)
+                for query in (_EVENT_ROWS, _REJECT_ROWS):
+                    for part in con.sql(query, params=[label]).to_arrow_reader(BATCH_ROWS):
+                        yield pa.RecordBatch.from_arrays(part.columns, names=names)
             finally:
                 con.close()
             yield _one_row(
@@ -106,6 +91,21 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 rejected=summary.rejected,
                 not_events=summary.not_events,
             )
+
+
+# The accepted rows and the rejects of a file, in the output's columns.
+_EVENT_ROWS = (
+    "SELECT 'event' AS kind, customer_id, event, epoch_us(ts) AS t, "
+    'CAST(properties AS VARCHAR) AS properties, ? AS file, "row", '
+    "NULL::VARCHAR AS raw, NULL::VARCHAR AS reason, NULL::VARCHAR AS fmt, "
+    "NULL::BIGINT AS read, NULL::BIGINT AS rejected, NULL::BIGINT AS not_events "
+    'FROM events ORDER BY "row"'
+)
+_REJECT_ROWS = (
+    "SELECT 'reject' AS kind, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, "
+    'NULL::VARCHAR, ? AS file, "row", raw, reason, NULL::VARCHAR, NULL::BIGINT, '
+    'NULL::BIGINT, NULL::BIGINT FROM rejects ORDER BY "row"'
+)
 
 
 def _one_row(**values: Any) -> pa.RecordBatch:
