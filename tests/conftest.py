@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
 RunCjo = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def json_of(result: subprocess.CompletedProcess[str]) -> Any:
+    """The JSON printed by a run that must have succeeded."""
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 @pytest.fixture

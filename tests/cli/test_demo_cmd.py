@@ -16,16 +16,14 @@ import duckdb
 import pytest
 
 from tests.cli.test_map_cmd import check_golden
-from tests.conftest import REPO, RunCjo
+from tests.conftest import REPO, RunCjo, json_of
 
 LOG = str(REPO / "samples" / "events.jsonl")
 CUSTOMERS = str(REPO / "samples" / "customers.csv")
 
 
 def cjo_json(run_cjo: RunCjo, *args: str) -> Any:
-    result = run_cjo(*args, "--log", LOG, "--customers", CUSTOMERS)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return json_of(run_cjo(*args, "--log", LOG, "--customers", CUSTOMERS))
 
 
 def test_the_overlay_says_what_report_and_simulate_say(run_cjo: RunCjo) -> None:

@@ -3,13 +3,12 @@ formats, --db, Parquet read in place giving the same numbers, and clear errors."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO, RunCjo
+from tests.conftest import REPO, RunCjo, json_of
 
 SAMPLE = str(REPO / "samples" / "events.jsonl")
 STEP_KEYS = {
@@ -24,9 +23,7 @@ STEP_KEYS = {
 
 
 def report_json(run_cjo: RunCjo, *args: str) -> dict[str, object]:
-    result = run_cjo("report", *args, "--format", "json")
-    assert result.returncode == 0, result.stderr
-    document: dict[str, object] = json.loads(result.stdout)
+    document: dict[str, object] = json_of(run_cjo("report", *args, "--format", "json"))
     return document
 
 

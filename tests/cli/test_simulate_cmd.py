@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO, RunCjo
+from tests.conftest import REPO, RunCjo, json_of
 
 SAMPLE = str(REPO / "samples" / "events.jsonl")
 CUSTOMERS = str(REPO / "samples" / "customers.csv")
@@ -16,9 +16,7 @@ CART = REPO / "journeys" / "orchestration" / "cart_abandonment.yaml"
 
 
 def simulate_json(run_cjo: RunCjo, *args: str) -> dict[str, object]:
-    result = run_cjo("simulate", *args, "--format", "json")
-    assert result.returncode == 0, result.stderr
-    document: dict[str, object] = json.loads(result.stdout)
+    document: dict[str, object] = json_of(run_cjo("simulate", *args, "--format", "json"))
     return document
 
 

@@ -9,26 +9,15 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
+from cjo_cli import model as m
 from cjo_cli.conditions.python import HistoryEvent
 from cjo_cli.model.clock import SECOND, to_us
-from cjo_cli.model.conditions import (
-    OPS,
-    AllOf,
-    AnyOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    Not,
-    PropertyCondition,
-    PropertyFilter,
-    Value,
-)
-from cjo_cli.model.timing import Duration
+from cjo_cli.model.conditions import Value
 
 NOW = to_us(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
 HOUR = 3600 * SECOND
 DAY = 24 * HOUR
-WITHINS = [Duration(3600, "1h"), Duration(3 * 86400, "3d")]
+WITHINS = [m.Duration(3600, "1h"), m.Duration(3 * 86400, "3d")]
 EVENTS = ["product_view", "purchase", "refund"]
 KEYS = ["coupon", "cart_value", "category", "flag", "tags", "weird key", "名前"]
 
@@ -54,8 +43,8 @@ properties = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=4)
 
 
 @st.composite
-def filters(draw: st.DrawFn) -> PropertyFilter:
-    op = draw(st.sampled_from(OPS))
+def filters(draw: st.DrawFn) -> m.PropertyFilter:
+    op = draw(st.sampled_from(m.OPS))
     value: Value
     if op == "in":
         value = tuple(draw(st.lists(scalars, max_size=3)))
@@ -67,22 +56,22 @@ def filters(draw: st.DrawFn) -> PropertyFilter:
         value = draw(st.one_of(st.none(), scalars))  # `eq null`, `ne null` often
     else:
         value = draw(scalars)
-    return PropertyFilter(draw(st.sampled_from(KEYS)), op, value)
+    return m.PropertyFilter(draw(st.sampled_from(KEYS)), op, value)
 
 
 # A few fixed filters, so that trees often repeat one and share its bit.
 COMMON = [
     (),
-    (PropertyFilter("coupon", "exists", True),),
-    (PropertyFilter("coupon", "exists", False),),
-    (PropertyFilter("coupon", "ne", None),),
-    (PropertyFilter("category", "ne", "skincare"),),
+    (m.PropertyFilter("coupon", "exists", True),),
+    (m.PropertyFilter("coupon", "exists", False),),
+    (m.PropertyFilter("coupon", "ne", None),),
+    (m.PropertyFilter("category", "ne", "skincare"),),
 ]
 wheres = st.one_of(st.sampled_from(COMMON), st.lists(filters(), max_size=2).map(tuple), st.just(()))
 
 
 @st.composite
-def conditions(draw: st.DrawFn, depth: int = 0) -> Condition:
+def conditions(draw: st.DrawFn, depth: int = 0) -> m.Condition:
     kinds = ["event", "event", "property", "attribute"]
     if depth < 3:
         kinds += ["all", "any", "not"]
@@ -91,16 +80,16 @@ def conditions(draw: st.DrawFn, depth: int = 0) -> Condition:
         low = draw(st.integers(0, 3))
         high = draw(st.one_of(st.none(), st.integers(low, 4)))
         within = draw(st.one_of(st.none(), st.sampled_from(WITHINS)))
-        return EventCondition(draw(st.sampled_from(EVENTS)), draw(wheres), low, high, within)
+        return m.EventCondition(draw(st.sampled_from(EVENTS)), draw(wheres), low, high, within)
     if kind in ("property", "attribute"):
         flt = draw(filters())
         if kind == "property":
-            return PropertyCondition(flt.key, flt.op, flt.value)
-        return AttributeCondition(flt.key, flt.op, flt.value)
+            return m.PropertyCondition(flt.key, flt.op, flt.value)
+        return m.AttributeCondition(flt.key, flt.op, flt.value)
     if kind == "not":
-        return Not(draw(conditions(depth + 1)))
+        return m.Not(draw(conditions(depth + 1)))
     items = tuple(draw(st.lists(conditions(depth + 1), max_size=3)))
-    return AllOf(items) if kind == "all" else AnyOf(items)
+    return m.AllOf(items) if kind == "all" else m.AnyOf(items)
 
 
 # Times around the moments evaluated: at the edges of both windows, at now and after it.

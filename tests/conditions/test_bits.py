@@ -16,29 +16,20 @@ strings, lists and nested objects, `exists` both ways and `ne` on a missing key.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cjo_cli import model as m
 from cjo_cli.conditions.bits import BitMoment, BitRegistry, History, compile_condition
 from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
 from cjo_cli.conditions.sql import SqlScope, condition_sql, filters_sql
 from cjo_cli.model.clock import SECOND, to_datetime
-from cjo_cli.model.conditions import (
-    AllOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    EventFilter,
-    Not,
-    PropertyCondition,
-    PropertyFilter,
-    Value,
-)
+from cjo_cli.model.conditions import Value
 from cjo_cli.model.timing import Duration
 from tests.conditions.strategies import (
     DAY,
@@ -90,7 +81,7 @@ def duckdb_masks(
     return [mask for _, mask in found]
 
 
-def compile_all(condition: Condition) -> tuple[Any, BitRegistry, tuple[int, ...]]:
+def compile_all(condition: m.Condition) -> tuple[Any, BitRegistry, tuple[int, ...]]:
     registry = BitRegistry()
     counted: set[int] = set()
     predicate = compile_condition(condition, registry, counted)
@@ -98,7 +89,7 @@ def compile_all(condition: Condition) -> tuple[Any, BitRegistry, tuple[int, ...]
 
 
 def replay(
-    condition: Condition,
+    condition: m.Condition,
     events: Sequence[HistoryEvent],
     masks: Sequence[int],
     counted: tuple[int, ...],
@@ -129,20 +120,33 @@ def replay(
 # --- the property tests ----------------------------------------------------------------
 
 
-@settings(max_examples=500, deadline=None)
-@given(conditions(), history_events, nows, properties, properties)
-def test_bits_agree_with_python(
-    condition: Condition,
-    events: list[HistoryEvent],
-    moments: list[int],
-    props: dict[str, Any],
-    traits: dict[str, Any],
-) -> None:
-    predicate, registry, counted = compile_all(condition)
-    masks = [python_mask(e, registry) for e in events]
-    answers = replay(condition, events, masks, counted, predicate, moments, props, traits)
+class Case(NamedTuple):
+    condition: m.Condition
+    events: list[HistoryEvent]
+    moments: list[int]
+    props: dict[str, Any]
+    traits: dict[str, Any]
+
+
+cases = st.builds(Case, conditions(), history_events, nows, properties, properties)
+
+
+def assert_replay_agrees(case: Case, masks_of: Callable[[BitRegistry], list[int]]) -> None:
+    """The compiled condition, its history fed the rows' masks (`masks_of` the registry)
+    as the replay feeds it, gives `python.holds`'s answer at every moment."""
+    predicate, registry, counted = compile_all(case.condition)
+    condition, events, moments, props, traits = case
+    answers = replay(
+        condition, events, masks_of(registry), counted, predicate, moments, props, traits
+    )
     expected = [holds(condition, Moment(now, props, traits, events)) for now in moments]
     assert answers == expected, (condition, moments)
+
+
+@settings(max_examples=500, deadline=None)
+@given(cases)
+def test_bits_agree_with_python(case: Case) -> None:
+    assert_replay_agrees(case, lambda registry: [python_mask(e, registry) for e in case.events])
 
 
 @pytest.fixture(scope="module")
@@ -151,32 +155,27 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 @settings(max_examples=150, deadline=None)
-@given(conditions(), history_events, nows, properties, properties)
+@given(cases)
 def test_duckdb_masks_equal_python_masks_and_agree(
-    con: duckdb.DuckDBPyConnection,
-    condition: Condition,
-    events: list[HistoryEvent],
-    moments: list[int],
-    props: dict[str, Any],
-    traits: dict[str, Any],
+    con: duckdb.DuckDBPyConnection, case: Case
 ) -> None:
-    predicate, registry, counted = compile_all(condition)
-    masks = duckdb_masks(con, events, registry)
-    assert masks == [python_mask(e, registry) for e in events], registry.filters
-    answers = replay(condition, events, masks, counted, predicate, moments, props, traits)
-    expected = [holds(condition, Moment(now, props, traits, events)) for now in moments]
-    assert answers == expected, (condition, moments)
+    def masks_of(registry: BitRegistry) -> list[int]:
+        masks = duckdb_masks(con, case.events, registry)
+        assert masks == [python_mask(e, registry) for e in case.events], registry.filters
+        return masks
+
+    assert_replay_agrees(case, masks_of)
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(filters(), max_size=3).map(tuple), st.lists(properties, min_size=1, max_size=6))
 def test_duckdb_masks_on_filters_alone(
-    con: duckdb.DuckDBPyConnection, where: tuple[PropertyFilter, ...], rows: list[dict[str, Any]]
+    con: duckdb.DuckDBPyConnection, where: tuple[m.PropertyFilter, ...], rows: list[dict[str, Any]]
 ) -> None:
     registry = BitRegistry()
-    registry.bit(EventFilter("purchase", where))
+    registry.bit(m.EventFilter("purchase", where))
     for flt in where:  # each filter alone too: many bits per row
-        registry.bit(EventFilter("purchase", (flt,)))
+        registry.bit(m.EventFilter("purchase", (flt,)))
     events = [HistoryEvent("purchase" if n % 3 else "refund", NOW, p) for n, p in enumerate(rows)]
     masks = duckdb_masks(con, events, registry)
     assert masks == [python_mask(e, registry) for e in events], registry.filters
@@ -207,15 +206,15 @@ def coupon_of(value: Any) -> dict[str, Any]:
     return {"other": 1} if value is ABSENT else {"other": 1, "coupon": value}
 
 
-def shapes(op: str, wanted: Value) -> list[Condition]:
+def shapes(op: str, wanted: Value) -> list[m.Condition]:
     """The comparison as a split (property), a segment on traits and an event filter."""
-    where = (PropertyFilter("coupon", op, wanted),)
+    where = (m.PropertyFilter("coupon", op, wanted),)
     return [
-        PropertyCondition("coupon", op, wanted),
-        AttributeCondition("coupon", op, wanted),
-        EventCondition("purchase", where),
-        EventCondition("purchase", where, within=Duration(3600)),
-        Not(EventCondition("purchase", where, count_min=0, count_max=0)),
+        m.PropertyCondition("coupon", op, wanted),
+        m.AttributeCondition("coupon", op, wanted),
+        m.EventCondition("purchase", where),
+        m.EventCondition("purchase", where, within=Duration(3600)),
+        m.Not(m.EventCondition("purchase", where, count_min=0, count_max=0)),
     ]
 
 
@@ -299,19 +298,19 @@ def test_a_bit_not_counted_has_no_total_but_is_in_the_window() -> None:
 
 
 def test_equal_filters_share_a_bit() -> None:
-    where = (PropertyFilter("coupon", "exists", True),)
-    condition = AllOf(
+    where = (m.PropertyFilter("coupon", "exists", True),)
+    condition = m.AllOf(
         (
-            EventCondition("purchase", where),
-            Not(EventCondition("purchase", where, count_min=2)),
-            EventCondition("purchase", (PropertyFilter("coupon", "exists", False),)),
-            EventCondition("refund"),
+            m.EventCondition("purchase", where),
+            m.Not(m.EventCondition("purchase", where, count_min=2)),
+            m.EventCondition("purchase", (m.PropertyFilter("coupon", "exists", False),)),
+            m.EventCondition("refund"),
         )
     )
     _, registry, counted = compile_all(condition)
     assert registry.filters == [
-        EventFilter("purchase", where),
-        EventFilter("purchase", (PropertyFilter("coupon", "exists", False),)),
-        EventFilter("refund"),
+        m.EventFilter("purchase", where),
+        m.EventFilter("purchase", (m.PropertyFilter("coupon", "exists", False),)),
+        m.EventFilter("refund"),
     ]
     assert counted == (1, 2, 4)

@@ -245,6 +245,13 @@ def entered(ws: Workspace, group: list[Person]) -> tuple[dict[str, str], dict[st
     return by_duckdb, by_python
 
 
+def assert_entered(ws: Workspace, group: list[Person], expected: dict[str, str]) -> None:
+    """Both replays agree with `expected`, customer → first step after entry ("" for none)."""
+    by_duckdb, by_python = entered(ws, group)
+    assert by_duckdb == expected
+    assert by_python == expected
+
+
 def split_journey(entry: Entry, branch: Condition | None, persona: str | None = None) -> Journey:
     """Enter on the trigger, then a split: `yes` when `branch` holds, else `no`."""
     steps = {
@@ -267,9 +274,7 @@ def split_journey(entry: Entry, branch: Condition | None, persona: str | None = 
 def test_journey_entry_where(group: list[Person], where: tuple[PropertyFilter, ...]) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER, where)), None)})
     expected = {p.id: "yes" if filters_match(p.trigger, where) else "" for p in group}
-    by_duckdb, by_python = entered(ws, group)
-    assert by_duckdb == expected
-    assert by_python == expected
+    assert_entered(ws, group, expected)
 
 
 @settings(max_examples=80, deadline=None)
@@ -277,9 +282,7 @@ def test_journey_entry_where(group: list[Person], where: tuple[PropertyFilter, .
 def test_journey_entry_conditions(group: list[Person], condition: Condition) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER), condition), None)})
     expected = {p.id: "yes" if holds(condition, p.moment()) else "" for p in group}
-    by_duckdb, by_python = entered(ws, group)
-    assert by_duckdb == expected
-    assert by_python == expected
+    assert_entered(ws, group, expected)
 
 
 @settings(max_examples=80, deadline=None)
@@ -287,9 +290,7 @@ def test_journey_entry_conditions(group: list[Person], condition: Condition) -> 
 def test_split_branches(group: list[Person], condition: Condition) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER)), condition)})
     expected = {p.id: "yes" if holds(condition, p.moment()) else "no" for p in group}
-    by_duckdb, by_python = entered(ws, group)
-    assert by_duckdb == expected
-    assert by_python == expected
+    assert_entered(ws, group, expected)
 
 
 @settings(max_examples=60, deadline=None)
@@ -298,6 +299,4 @@ def test_persona_segments_in_journeys(group: list[Person], segment: Condition) -
     journey = split_journey(Entry(EventFilter(TRIGGER)), None, persona="p")
     ws = Workspace(personas={"p": Persona("p", "p", segment)}, journeys={"j": journey})
     expected = {p.id: "yes" if holds(segment, p.moment()) else "" for p in group}
-    by_duckdb, by_python = entered(ws, group)
-    assert by_duckdb == expected
-    assert by_python == expected
+    assert_entered(ws, group, expected)

@@ -6,7 +6,6 @@ with the replay's bits is `test_agreement_values.py`'s and `test_bits.py`'s.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import random
 from typing import Any
@@ -33,7 +32,6 @@ from cjo_cli.conditions.semantics import (
     Negate,
     TextIs,
 )
-from cjo_cli.model.clock import SECOND, to_us
 from cjo_cli.model.conditions import (
     AllOf,
     AnyOf,
@@ -44,10 +42,7 @@ from cjo_cli.model.conditions import (
     PropertyFilter,
 )
 from cjo_cli.model.timing import Duration
-
-NOW = to_us(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
-HOUR = 3600 * SECOND
-DAY = 24 * HOUR
+from tests.conditions.strategies import DAY, HOUR, NOW
 
 # --- number_of -------------------------------------------------------------------------
 

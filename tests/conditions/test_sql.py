@@ -8,7 +8,6 @@ and it must give `python`'s answer.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -17,25 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cjo_cli import model as m
 from cjo_cli.conditions.python import HistoryEvent, Moment, holds, value_matches
 from cjo_cli.conditions.semantics import MISSING
 from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, join, value_sql
 from cjo_cli.json_pointer import key_pointer
-from cjo_cli.model.clock import SECOND, to_datetime, to_us
-from cjo_cli.model.conditions import (
-    OPS,
-    AllOf,
-    AttributeCondition,
-    Condition,
-    EventCondition,
-    Not,
-    PropertyCondition,
-    PropertyFilter,
-    Value,
-)
-from cjo_cli.model.timing import Duration
-
-NOW = to_us(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
+from cjo_cli.model.clock import SECOND, to_datetime
+from cjo_cli.model.conditions import Value
+from tests.conditions.strategies import NOW
 
 # Text that would change the query if it were pasted into it.
 DISTINCTIVE = [
@@ -65,7 +53,7 @@ keys = st.one_of(st.sampled_from(HOSTILE), texts)
 @st.composite
 def comparisons(draw: st.DrawFn) -> tuple[str, Value]:
     """An op and a value made of hostile text (a boolean for `exists`)."""
-    op = draw(st.sampled_from(OPS))
+    op = draw(st.sampled_from(m.OPS))
     if op == "exists":
         return op, draw(st.booleans())
     if op == "in":
@@ -127,7 +115,7 @@ def test_no_value_or_key_in_the_text_and_python_answer(
 
 
 @pytest.mark.parametrize("text", DISTINCTIVE)
-@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("op", m.OPS)
 def test_distinctive_text_as_key_and_value(
     con: duckdb.DuckDBPyConnection, text: str, op: str
 ) -> None:
@@ -141,14 +129,16 @@ def test_distinctive_text_as_key_and_value(
     assert con.execute("SELECT count(*) FROM x").fetchone() == (0,)
 
 
-def conditions_with(event: str, key: str, text: str) -> list[Condition]:
-    where = (PropertyFilter(key, "eq", text), PropertyFilter(key, "ne", None))
+def conditions_with(event: str, key: str, text: str) -> list[m.Condition]:
+    where = (m.PropertyFilter(key, "eq", text), m.PropertyFilter(key, "ne", None))
     return [
-        EventCondition(event, where),
-        EventCondition(event, where, count_min=0, count_max=1, within=Duration(3600)),
-        PropertyCondition(key, "contains", text),
-        AttributeCondition(key, "in", (text, "y")),
-        Not(AllOf((AttributeCondition(key, "gte", text), PropertyCondition(key, "lt", text)))),
+        m.EventCondition(event, where),
+        m.EventCondition(event, where, count_min=0, count_max=1, within=m.Duration(3600)),
+        m.PropertyCondition(key, "contains", text),
+        m.AttributeCondition(key, "in", (text, "y")),
+        m.Not(
+            m.AllOf((m.AttributeCondition(key, "gte", text), m.PropertyCondition(key, "lt", text)))
+        ),
     ]
 
 

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
+import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cjo_cli.engine.replay_plan import build_plan
+import duckdb
+
+from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
-from cjo_cli.engine.simulate import simulate
+from cjo_cli.engine.simulate import Simulation, simulate
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
 from cjo_cli.model import Workspace
@@ -41,6 +45,22 @@ channel: web
 """
 
 
+def journey(id: str, steps: str = "", entry: str = "{event: cart}", **fields: str) -> str:
+    """A journey document, named after its id unless `name` is given: its entry, the other
+    top-level fields in the order given (`goal="{event: buy, within: 1d}"`), then its steps
+    as written under `steps:` (dedented) and last the exit step `done` they lead to."""
+    lines = ["kind: journey", f"id: {id}", f"name: {fields.pop('name', id)}", f"entry: {entry}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    lines += ["steps:", *textwrap.indent(textwrap.dedent(steps), "  ").strip("\n").splitlines()]
+    return "\n".join([*lines, "  done: {exit: true}"]) + "\n"
+
+
+def policy(**fields: str) -> str:
+    """The workspace's policy (id `default`) with the fields given."""
+    lines = ["kind: policy", "id: default", "name: policy"]
+    return "\n".join([*lines, *(f"{key}: {value}" for key, value in fields.items())]) + "\n"
+
+
 def load_workspace(tmp_path: Path, *documents: str) -> Workspace:
     folder = tmp_path / "ws"
     folder.mkdir(exist_ok=True)
@@ -56,6 +76,32 @@ def event(customer: str, name: str, ts: str, **properties: Any) -> dict[str, Any
     return {"customer_id": customer, "event": name, "ts": ts, "properties": properties}
 
 
+def write_log(path: Path, events: Iterable[dict[str, Any]]) -> Path:
+    """The events as a JSON Lines log at `path`."""
+    text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def log_connection(tmp_path: Path, events: Iterable[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """A fresh connection with the events loaded from the log `tmp_path/events.jsonl`."""
+    con = connect()
+    load_events(con, [(write_log(tmp_path / "events.jsonl", events), "jsonl")])
+    return con
+
+
+def replay_each(
+    con: duckdb.DuckDBPyConnection, plan: Plan, **options: Any
+) -> tuple[dict[str, CustomerReplay], Simulation]:
+    """`simulate`, keeping each customer's replay by customer id."""
+    found: dict[str, CustomerReplay] = {}
+
+    def keep(replay: CustomerReplay) -> None:
+        found[replay.customer] = replay
+
+    return found, simulate(con, plan, on_customer=keep, **options)
+
+
 def run(
     tmp_path: Path,
     documents: list[str],
@@ -64,19 +110,7 @@ def run(
 ) -> tuple[dict[str, CustomerReplay], ReplayTotals]:
     ws = load_workspace(tmp_path, *documents)
     picked = [ws.journeys[j] for j in journeys] if journeys else list(ws.journeys.values())
-    plan = build_plan(ws, picked)
-    log = tmp_path / "events.jsonl"
-    log.write_text(
-        "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events), encoding="utf-8"
-    )
-    con = connect()
-    load_events(con, [(log, "jsonl")])
-    found: dict[str, CustomerReplay] = {}
-
-    def keep(replay: CustomerReplay) -> None:
-        found[replay.customer] = replay
-
-    simulation = simulate(con, plan, on_customer=keep)
+    found, simulation = replay_each(log_connection(tmp_path, events), build_plan(ws, picked))
     return found, simulation.totals
 
 

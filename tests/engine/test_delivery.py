@@ -24,7 +24,7 @@ from cjo_cli.engine.delivery import (
 from cjo_cli.engine.replay_records import SendRecord
 from cjo_cli.model import QuietHours
 from cjo_cli.model.clock import HOUR, SECOND, parse_instant
-from tests.engine.replay_helpers import event, run, sends
+from tests.engine.replay_helpers import event, journey, policy, run, sends
 
 MINUTE = 60 * SECOND
 DAY = 24 * HOUR
@@ -299,26 +299,19 @@ def test_a_cap_of_zero_caps_every_send() -> None:
     assert log.cap_reason("a", None, (Cap("email", 0, DAY, "0 per 1d"),), "email", 0) != ""
 
 
-MAIL_THRICE = """
-kind: journey
-id: thrice
-name: thrice
-entry: {event: go}
-steps:
-  first: {send: mail, next: wait_a}
-  wait_a: {wait: 12h, next: second}
-  second: {send: mail, next: wait_b}
-  wait_b: {wait: 12h, next: third}
-  third: {send: mail, next: done}
-  done: {exit: true}
-"""
+MAIL_THRICE = journey(
+    "thrice",
+    entry="{event: go}",
+    steps="""
+        first: {send: mail, next: wait_a}
+        wait_a: {wait: 12h, next: second}
+        second: {send: mail, next: wait_b}
+        wait_b: {wait: 12h, next: third}
+        third: {send: mail, next: done}
+    """,
+)
 
-EMAIL_CAP = """
-kind: policy
-id: default
-name: policy
-frequency_caps: [{channel: email, max: 1, per: 1d}]
-"""
+EMAIL_CAP = policy(frequency_caps="[{channel: email, max: 1, per: 1d}]")
 
 
 def test_capped_sends_are_not_counted_by_later_caps(tmp_path: Path) -> None:

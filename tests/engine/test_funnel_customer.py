@@ -1,7 +1,7 @@
 """`FunnelProgram.attempt` (the funnel of one customer, in Python, for executors with no
 DuckDB) equals `engine.funnels.run_funnel` customer by customer: level, step times,
 exclusion and breakdown group, on small hand-made logs. Times are seconds after
-`test_funnels.EPOCH`."""
+`funnel_helpers.EPOCH`."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ from cjo_cli.model import (
     PropertyFilter,
 )
 from cjo_cli.model.clock import SECOND, to_us
+from tests.engine.funnel_helpers import EPOCH, ev, funnel, load
 from tests.engine.funnel_reference import LogEvent
-from tests.engine.test_funnels import EPOCH, ev, funnel, load
 
 BASE = to_us(EPOCH)
 SIGNED_UP = Persona("signed", "signed", segment=EventCondition("signup"))

@@ -19,9 +19,9 @@ from cjo_cli.engine.funnel_exact import (
     strict_attempt,
     unordered_attempt,
 )
-from cjo_cli.model import Duration, EventFilter, Funnel, FunnelStep
+from cjo_cli.model import Funnel
+from tests.engine.funnel_helpers import LATE_BEST_ATTEMPT, ev, funnel
 from tests.engine.funnel_reference import LogEvent, counted_attempt
-from tests.engine.test_funnels import ev
 
 
 def instants(*specs: tuple[int, tuple[int, ...]]) -> list[Instant]:
@@ -155,7 +155,7 @@ def test_ordered_stops_at_the_last_step() -> None:
 # ---- against the reference --------------------------------------------------------
 
 
-def to_instants(funnel: Funnel, log: Sequence[LogEvent]) -> list[Instant]:
+def to_instants(f: Funnel, log: Sequence[LogEvent]) -> list[Instant]:
     """What DuckDB hands the exact path: matching events' masks per distinct time, and
     the dense rank of each time among all the customer's events."""
     ranks = {ts: rank for rank, ts in enumerate(sorted({e.ts for e in log}), 1)}
@@ -163,7 +163,7 @@ def to_instants(funnel: Funnel, log: Sequence[LogEvent]) -> list[Instant]:
     for e in log:
         mask = sum(
             1 << i
-            for i, step in enumerate(funnel.steps)
+            for i, step in enumerate(f.steps)
             if e.event == step.event.event and filters_match(e.properties, step.event.where)
         )
         if mask:
@@ -171,22 +171,11 @@ def to_instants(funnel: Funnel, log: Sequence[LogEvent]) -> list[Instant]:
     return [Instant(ts, tuple(sorted(masks)), ranks[ts]) for ts, masks in sorted(by_time.items())]
 
 
-def make(*names: str, window: int, order: str) -> Funnel:
-    steps = tuple(FunnelStep(EventFilter(name), name) for name in names)
-    return Funnel("f", "f", steps, Duration(window), order)  # type: ignore[arg-type]
-
-
 LOGS = {
     "cart": [ev("c", "view", 0), ev("c", "cart", 3), ev("c", "other", 4), ev("c", "buy", 6)],
     "shuffled": [ev("c", "buy", 1), ev("c", "cart", 2), ev("c", "view", 2), ev("c", "buy", 2)],
     "repeats": [ev("c", "view", 0), ev("c", "view", 0), ev("c", "view", 5), ev("c", "cart", 5)],
-    "late": [
-        ev("c", "view", 0),
-        ev("c", "cart", 8),
-        ev("c", "view", 9),
-        ev("c", "cart", 12),
-        ev("c", "buy", 15),
-    ],
+    "late": LATE_BEST_ATTEMPT,
     "interleaved": [
         ev("c", "view", 0),
         ev("c", "other", 1),
@@ -213,7 +202,7 @@ FUNNELS = [
 def test_equals_the_reference(
     log_name: str, names: tuple[str, ...], window: int, order: str
 ) -> None:
-    f = make(*names, window=window, order=order)
+    f = funnel(*names, window=window, order=order)
     log = LOGS[log_name]
     expected = tuple(e.ts for e in counted_attempt(f, log))
     if order == "unordered":
@@ -222,10 +211,10 @@ def test_equals_the_reference(
 
 
 def test_the_reference_comparison_is_not_vacuous() -> None:
-    # The worked case from test_funnels: the earliest start (view@0) does not reach
-    # the best level; the counted attempt is view@9, cart@12, buy@15.
-    f = make("view", "cart", "buy", window=10, order="ordered")
+    # The worked case of test_funnels (LATE_BEST_ATTEMPT): the earliest start (view@0)
+    # does not reach the best level; the counted attempt is view@9, cart@12, buy@15.
+    f = funnel("view", "cart", "buy", window=10, order="ordered")
     assert ordered_attempt(to_instants(f, LOGS["late"]), 3, 10) == (9, 12, 15)
-    strict = make("view", "cart", "buy", window=10, order="strict")
+    strict = funnel("view", "cart", "buy", window=10, order="strict")
     # "other" at 1 shares cart's instant (no break); "other" at 2 breaks cart@1 → buy@3.
     assert strict_attempt(to_instants(strict, LOGS["interleaved"]), 3, 10) == (0, 1)

@@ -2,7 +2,7 @@
 (`cjo_fs`, `cjo_att`), the id-keyed path taken after a hash collision, parameters
 instead of values in the SQL text, and the since/until slice.
 
-Logs are built with `tests.engine.test_funnels.load`: times are seconds after its
+Logs are built with `tests.engine.funnel_helpers.load`: times are seconds after its
 EPOCH (2026-03-01 UTC); the tables hold microseconds since 1970 (`us`)."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from cjo_cli.model import (
     PropertyFilter,
 )
 from cjo_cli.model.clock import SECOND, to_us
+from tests.engine.funnel_helpers import EPOCH, ev, funnel, load
 from tests.engine.funnel_reference import LogEvent
-from tests.engine.test_funnels import EPOCH, ev, funnel, load
 
 BASE = to_us(EPOCH)
 

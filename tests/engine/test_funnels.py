@@ -5,44 +5,20 @@ orders, windows, step filters, repeated steps and exclusions, step by step."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from collections.abc import Sequence
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
 from cjo_cli.engine.funnels import run_funnel
-from cjo_cli.events.tables import connect
 from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
 from cjo_cli.model.clock import to_us
+from tests.engine import funnel_helpers as worked
+from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel, load
 from tests.engine.funnel_reference import LogEvent, counted_attempt, funnel_counts
-
-H, D = 3600, 86400
-EPOCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-
-
-def funnel(*events: str, window: int = 7 * D, order: str = "ordered", **extra: object) -> Funnel:
-    steps = tuple(FunnelStep(EventFilter(name), name) for name in events)
-    return Funnel("f", "f", steps, Duration(window), order, **extra)  # type: ignore[arg-type]
-
-
-def ev(customer: str, name: str, ts: int, **props: object) -> LogEvent:
-    return LogEvent(customer, name, ts, dict(props))
-
-
-def load(log: Sequence[LogEvent]) -> duckdb.DuckDBPyConnection:
-    con = connect()
-    rows = [
-        (e.customer_id, e.event, EPOCH + dt.timedelta(seconds=e.ts), json.dumps(e.properties), i)
-        for i, e in enumerate(log)
-    ]
-    if rows:
-        con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, 'log', ?)", rows)
-    return con
 
 
 def run(f: Funnel, log: Sequence[LogEvent], **options: object) -> FunnelResult:
@@ -56,18 +32,7 @@ def counts(f: Funnel, log: Sequence[LogEvent]) -> list[int]:
 def test_cart_examples() -> None:
     # lisa: view, cart, abandons -> step 2; kenji: all four within a day; mika buys
     # without a view -> never enters. Times to the cart: 60 s and 10 s.
-    cart = funnel("product_view", "add_to_cart", "checkout_start", "purchase")
-    log = [
-        ev("lisa", "product_view", 0),
-        ev("lisa", "add_to_cart", 60),
-        ev("kenji", "product_view", 0),
-        ev("kenji", "add_to_cart", 10),
-        ev("kenji", "checkout_start", 20),
-        ev("kenji", "purchase", 30),
-        ev("mika", "add_to_cart", 0),
-        ev("mika", "purchase", 10),
-    ]
-    result = run(cart, log)
+    result = run(worked.CART, worked.CART_EXAMPLES)
     assert [s.customers for s in result.total.steps] == [2, 2, 1, 1]
     assert result.engine == "sql"
     cartstep = result.total.steps[1]
@@ -78,9 +43,7 @@ def test_cart_examples() -> None:
 
 
 def test_equal_timestamps_fill_consecutive_steps_in_any_row_order() -> None:
-    cart = funnel("product_view", "add_to_cart", "checkout_start", "purchase")
-    names = ("purchase", "checkout_start", "add_to_cart", "product_view")
-    assert counts(cart, [ev("c", name, 100) for name in names]) == [1, 1, 1, 1]
+    assert counts(worked.CART, worked.SAME_INSTANT) == [1, 1, 1, 1]
 
 
 def test_repeated_step_one_event_is_not_two_steps() -> None:
@@ -93,13 +56,7 @@ def test_repeated_step_one_event_is_not_two_steps() -> None:
 def test_second_attempt_is_the_better_one() -> None:
     # Window 1 day: view at 0 expires; view at 3 d + cart 1 h later reaches step 2,
     # and the time to the cart is that attempt's hour, not 3 days.
-    f = funnel("product_view", "add_to_cart", window=D)
-    log = [
-        ev("c", "product_view", 0),
-        ev("c", "product_view", 3 * D),
-        ev("c", "add_to_cart", 3 * D + H),
-    ]
-    result = run(f, log)
+    result = run(funnel("product_view", "add_to_cart", window=D), worked.TWO_ATTEMPTS)
     assert [s.customers for s in result.total.steps] == [1, 1]
     assert result.total.steps[1].median_seconds == H
 
@@ -111,10 +68,9 @@ def test_window_boundary_is_inclusive() -> None:
 
 
 def test_strict_breaks_on_an_interleaved_event() -> None:
-    log = [ev("c", "product_view", 0), ev("c", "page_view", 5), ev("c", "add_to_cart", 10)]
-    assert counts(funnel("product_view", "add_to_cart", order="strict"), log) == [1, 0]
-    same = [ev("c", "product_view", 0), ev("c", "page_view", 0), ev("c", "add_to_cart", 10)]
-    assert counts(funnel("product_view", "add_to_cart", order="strict"), same) == [1, 1]
+    strict = funnel("product_view", "add_to_cart", order="strict")
+    assert counts(strict, worked.INTERLEAVED) == [1, 0]
+    assert counts(strict, worked.SIMULTANEOUS) == [1, 1]
 
 
 def test_strict_takes_the_later_of_two_simultaneous_choices() -> None:
@@ -125,38 +81,21 @@ def test_strict_takes_the_later_of_two_simultaneous_choices() -> None:
 
 
 def test_unordered() -> None:
-    log = [ev("c", "purchase", 0), ev("c", "product_view", 10)]
-    assert counts(funnel("product_view", "purchase"), log) == [1, 0]
-    assert counts(funnel("product_view", "purchase", order="unordered"), log) == [1, 1]
+    unordered = funnel("product_view", "purchase", order="unordered")
+    assert counts(funnel("product_view", "purchase"), worked.PURCHASE_FIRST) == [1, 0]
+    assert counts(unordered, worked.PURCHASE_FIRST) == [1, 1]
 
 
 def test_exclusion_removes_the_customer() -> None:
     # c1's refund at 15 lies between its cart (10) and purchase (30): removed;
     # c2's refund at 100 comes after its purchase: stays.
-    steps = ["product_view", "add_to_cart", "checkout_start", "purchase"]
-    f = funnel(*steps, exclusions=(Exclusion(EventFilter("refund"), 2, 4),))
-    c1 = [ev("c1", name, t * 10) for t, name in enumerate(steps)] + [ev("c1", "refund", 15)]
-    c2 = [ev("c2", name, t * 10) for t, name in enumerate(steps)] + [ev("c2", "refund", 100)]
-    result = run(f, [*c1, *c2])
+    result = run(worked.NO_REFUND, worked.REFUNDS)
     assert [s.customers for s in result.total.steps] == [1, 1, 1, 1]
     assert result.total.excluded == 1
 
 
 def test_step_filter_on_amount() -> None:
-    paid = EventFilter("purchase", (PropertyFilter("amount", "gt", 0),))
-    f = Funnel(
-        "f",
-        "f",
-        (FunnelStep(EventFilter("add_to_cart"), "cart"), FunnelStep(paid, "paid")),
-        Duration(D),
-    )
-    log = [
-        ev("a", "add_to_cart", 0),
-        ev("a", "purchase", 5, amount=0),
-        ev("b", "add_to_cart", 0),
-        ev("b", "purchase", 5, amount="1200"),
-    ]
-    assert counts(f, log) == [2, 1]
+    assert counts(worked.PAID, worked.PAID_LOG) == [2, 1]
 
 
 def test_since_until_slice_the_log() -> None:
@@ -262,14 +201,7 @@ def test_counted_attempt_times_match_the_reference() -> None:
     # A case where the earliest start does not reach the best level: its times must
     # come from the later attempt (the reference's counted attempt).
     f = funnel("view", "cart", "buy", window=10)
-    log = [
-        ev("c", "view", 0),
-        ev("c", "cart", 8),
-        ev("c", "view", 9),
-        ev("c", "cart", 12),
-        ev("c", "buy", 15),
-    ]
-    attempt = counted_attempt(f, log)
+    attempt = counted_attempt(f, worked.LATE_BEST_ATTEMPT)
     assert [e.ts for e in attempt] == [9, 12, 15]
-    steps = run(f, log).total.steps
+    steps = run(f, worked.LATE_BEST_ATTEMPT).total.steps
     assert [s.median_seconds for s in steps] == [None, 3.0, 3.0]

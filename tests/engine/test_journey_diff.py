@@ -12,7 +12,6 @@ Worked case (all on 2026-06-01 UTC; the log runs to June 2):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -22,36 +21,22 @@ from cjo_cli.engine.journey_diff import Paths, diff_versions, side
 from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_records import CustomerReplay, EntryRecord, SendRecord, VisitRecord
 from cjo_cli.engine.simulate import simulate
-from cjo_cli.events.load import load_events
-from cjo_cli.events.tables import connect
 from cjo_cli.model import Journey, Workspace
 from cjo_cli.model.clock import parse_instant
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import event, journey, load_workspace, log_connection
 
-OLD = """
-kind: journey
-id: j
-name: j
-entry: {event: cart}
-goal: {event: buy, within: 1d}
-steps:
-  wait: {wait: 1h, next: push}
-  push: {send: push, next: done}
-  done: {exit: true}
+STEPS = """
+    wait: {wait: 1h, next: push}
+    push: {send: push, next: done}
 """
-
-NEW = """
-kind: journey
-id: j
-name: j
-entry: {event: cart, where: {value: {gte: 10}}}
-goal: {event: buy, within: 1d}
-exit_on: [{event: unsubscribe}]
-steps:
-  wait: {wait: 1h, next: push}
-  push: {send: push, next: done}
-  done: {exit: true}
-"""
+OLD = journey("j", STEPS, goal="{event: buy, within: 1d}")
+NEW = journey(
+    "j",
+    STEPS,
+    entry="{event: cart, where: {value: {gte: 10}}}",
+    goal="{event: buy, within: 1d}",
+    exit_on="[{event: unsubscribe}]",
+)
 
 EVENTS = [
     event("zed", "cart", "2026-06-01T00:00:00Z", value=5),
@@ -79,10 +64,7 @@ def versions(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Versions]:
     (tmp_path / "new").mkdir()
     old = load_workspace(tmp_path / "old", OLD)
     new = load_workspace(tmp_path / "new", NEW)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
+    con = log_connection(tmp_path, EVENTS)
     return con, [(old, old.journeys["j"]), (new, new.journeys["j"])]
 
 

@@ -20,14 +20,11 @@ Worked case (all customers in one day; the journey is the cart journey of the ma
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.measure import measure
-from cjo_cli.events.load import load_events
-from cjo_cli.events.tables import connect
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import event, journey, load_workspace, log_connection
 
 DOCS = [
     """
@@ -51,19 +48,18 @@ steps:
 window: 1d
 kpi: {name: 購入率, target: "30%"}
 """,
-    """
-kind: journey
-id: cart
-name: カゴ落ち
-entry: {event: add_to_cart}
-goal: {event: purchase, within: 1d}
-exit_on: [{event: unsubscribe}]
-start: wait
-steps:
-  wait: {wait: 2h, next: push}
-  push: {send: push, next: done}
-  done: {exit: true}
-""",
+    journey(
+        "cart",
+        name="カゴ落ち",
+        entry="{event: add_to_cart}",
+        goal="{event: purchase, within: 1d}",
+        exit_on="[{event: unsubscribe}]",
+        start="wait",
+        steps="""
+            wait: {wait: 2h, next: push}
+            push: {send: push, next: done}
+        """,
+    ),
     """
 kind: map
 id: m
@@ -95,10 +91,7 @@ EVENTS = [
 
 def test_the_overlay_of_the_worked_case(tmp_path: Path) -> None:
     ws = load_workspace(tmp_path, *DOCS)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
+    con = log_connection(tmp_path, EVENTS)
     measured = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions())
     overlay = measured.overlays["m"]
     assert overlay.customers == 5
@@ -125,10 +118,7 @@ def test_a_journey_exit_can_be_the_top_exit(tmp_path: Path) -> None:
     """Without the KPI, the only exit point is the journey's `wait` step (1 of 3)."""
     docs = [*DOCS[:-1], DOCS[-1].replace("kpis: [{funnel: view_to_buy}]", "kpis: []")]
     ws = load_workspace(tmp_path, *docs)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
+    con = log_connection(tmp_path, EVENTS)
     overlay = measure(con, ws, [], [], [ws.maps["m"]], FunnelOptions()).overlays["m"]
     buy = overlay.phases["buy"]
     assert buy.reached == 3  # journey entrants only

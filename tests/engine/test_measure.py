@@ -12,7 +12,6 @@ Log (2026-05-01 UTC):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,9 @@ import duckdb
 
 from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.measure import measure
-from cjo_cli.events.load import load_events
-from cjo_cli.events.tables import connect
 from cjo_cli.model import Workspace
 from cjo_cli.model.clock import parse_instant
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import event, journey, load_workspace, log_connection
 
 DOCS = [
     """
@@ -59,30 +56,26 @@ steps:
 breakdown: {variant: zeta}
 """,
     # Workspace order: zeta before alpha.
-    """
-kind: journey
-id: zeta
-name: zeta
-entry: {event: product_view}
-steps:
-  split:
-    ab:
-      variants:
-        a: {weight: 50, next: done}
-        b: {weight: 50, next: done}
-  done: {exit: true}
-""",
-    """
-kind: journey
-id: alpha
-name: alpha
-entry: {event: add_to_cart}
-goal: {event: purchase, within: 1d}
-steps:
-  wait: {wait: 2h, next: push}
-  push: {send: push, next: done}
-  done: {exit: true}
-""",
+    journey(
+        "zeta",
+        entry="{event: product_view}",
+        steps="""
+            split:
+              ab:
+                variants:
+                  a: {weight: 50, next: done}
+                  b: {weight: 50, next: done}
+        """,
+    ),
+    journey(
+        "alpha",
+        entry="{event: add_to_cart}",
+        goal="{event: purchase, within: 1d}",
+        steps="""
+            wait: {wait: 2h, next: push}
+            push: {send: push, next: done}
+        """,
+    ),
     """
 kind: map
 id: m
@@ -113,12 +106,7 @@ START, END = parse_instant("2026-05-01T08:00:00Z"), parse_instant("2026-05-01T11
 def setup(
     tmp_path: Path, events: list[dict[str, Any]] = EVENTS
 ) -> tuple[duckdb.DuckDBPyConnection, Workspace]:
-    ws = load_workspace(tmp_path, *DOCS)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
-    return con, ws
+    return log_connection(tmp_path, events), load_workspace(tmp_path, *DOCS)
 
 
 def counts(result: Any) -> list[int]:

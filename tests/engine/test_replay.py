@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cjo_cli.engine.replay_records import in_holdout
-from tests.engine.replay_helpers import event, exits, run, sends, visits
+from cjo_cli.engine.replay_records import CustomerReplay, in_holdout
+from tests.engine.replay_helpers import event, exits, journey, policy, run, sends, visits
 
 LISA = """
 kind: persona
@@ -18,35 +18,29 @@ segment:
     - not: {event: purchase, within: 90d}
 """
 
-CART = """
-kind: journey
-id: cart
-name: cart abandonment
-persona: lisa
-entry: {event: cart_abandoned}
-re_entry: {after: 7d}
-goal: {event: purchase, within: 7d}
-exit_on: [{event: unsubscribe}]
-steps:
-  wait_1h: {wait: 1h, next: push}
-  push: {send: push, next: wait_open}
-  wait_open: {wait_for: {event: push_click}, timeout: 1d, next: done, on_timeout: email}
-  email: {send: mail, next: wait_evening}
-  wait_evening: {wait_until: "19:00", tz: Asia/Tokyo, next: split_value}
-  split_value:
-    split:
-      - {if: {property: cart_value, op: gte, value: 10000}, next: ad}
-      - {else: done}
-  ad: {send: ad, next: done}
-  done: {exit: true}
-"""
+CART = journey(
+    "cart",
+    name="cart abandonment",
+    persona="lisa",
+    entry="{event: cart_abandoned}",
+    re_entry="{after: 7d}",
+    goal="{event: purchase, within: 7d}",
+    exit_on="[{event: unsubscribe}]",
+    steps="""
+        wait_1h: {wait: 1h, next: push}
+        push: {send: push, next: wait_open}
+        wait_open: {wait_for: {event: push_click}, timeout: 1d, next: done, on_timeout: email}
+        email: {send: mail, next: wait_evening}
+        wait_evening: {wait_until: "19:00", tz: Asia/Tokyo, next: split_value}
+        split_value:
+          split:
+            - {if: {property: cart_value, op: gte, value: 10000}, next: ad}
+            - {else: done}
+        ad: {send: ad, next: done}
+    """,
+)
 
-QUIET_POLICY = """
-kind: policy
-id: default
-name: policy
-quiet_hours: {from: "22:00", to: "08:00", tz: Asia/Tokyo}
-"""
+QUIET_POLICY = policy(quiet_hours='{from: "22:00", to: "08:00", tz: Asia/Tokyo}')
 
 
 def lisa_views(customer: str = "lisa") -> list[dict[str, object]]:
@@ -127,18 +121,17 @@ def test_click_received_after_the_push(tmp_path: Path) -> None:
     assert (details.sent, details.delivered, details.clicked) == (1, 1, 1)
 
 
-WAIT_FOR = """
-kind: journey
-id: answer
-name: wait for an answer
-entry: {event: asked}
-steps:
-  ask: {send: mail, next: wait}
-  wait: {wait_for: {event: answered}, timeout: 1h, next: thanks, on_timeout: remind}
-  thanks: {send: banner, next: done}
-  remind: {send: push, next: done}
-  done: {exit: true}
-"""
+WAIT_FOR = journey(
+    "answer",
+    name="wait for an answer",
+    entry="{event: asked}",
+    steps="""
+        ask: {send: mail, next: wait}
+        wait: {wait_for: {event: answered}, timeout: 1h, next: thanks, on_timeout: remind}
+        thanks: {send: banner, next: done}
+        remind: {send: push, next: done}
+    """,
+)
 
 
 def test_wait_for_answered_one_second_before_and_after_the_timeout(tmp_path: Path) -> None:
@@ -163,17 +156,16 @@ def test_wait_for_answered_one_second_before_and_after_the_timeout(tmp_path: Pat
         ], late
 
 
-NIGHT = """
-kind: journey
-id: night
-name: night sender
-entry: {event: signed_up}
-re_entry: always
-steps:
-  hello: {send: mail, next: shown}
-  shown: {send: banner, next: done}
-  done: {exit: true}
-"""
+NIGHT = journey(
+    "night",
+    name="night sender",
+    entry="{event: signed_up}",
+    re_entry="always",
+    steps="""
+        hello: {send: mail, next: shown}
+        shown: {send: banner, next: done}
+    """,
+)
 
 
 def test_quiet_hours_across_midnight_defer_messages_not_web_content(tmp_path: Path) -> None:
@@ -201,40 +193,44 @@ def test_quiet_hours_across_midnight_defer_messages_not_web_content(tmp_path: Pa
 
 
 def test_a_goal_during_deferral_means_the_message_never_goes(tmp_path: Path) -> None:
-    journey = NIGHT.replace("re_entry: always", "goal: {event: purchase, within: 1d}")
+    night = NIGHT.replace("re_entry: always", "goal: {event: purchase, within: 1d}")
     log = [
         event("owl", "signed_up", "2026-06-01T14:30:00Z"),
         event("owl", "purchase", "2026-06-01T20:00:00Z"),
     ]
-    found, _ = run(tmp_path, [journey, QUIET_POLICY], log)
+    found, _ = run(tmp_path, [night, QUIET_POLICY], log)
     assert sends(found["owl"]) == []
     assert exits(found["owl"], "night") == [("2026-06-01T20:00:00Z", "goal", "hello", True)]
 
 
-DST = """
-kind: journey
-id: morning
-name: morning in New York
-entry: {event: signed_up}
-re_entry: always
-steps:
-  wait: {wait_until: "09:00", tz: America/New_York, next: hello}
-  hello: {send: banner, next: gap}
-  gap: {wait_until: "02:30", tz: America/New_York, next: again}
-  again: {send: banner, next: done}
-  done: {exit: true}
-"""
+DST = journey(
+    "morning",
+    name="morning in New York",
+    entry="{event: signed_up}",
+    re_entry="always",
+    steps="""
+        wait: {wait_until: "09:00", tz: America/New_York, next: hello}
+        hello: {send: banner, next: gap}
+        gap: {wait_until: "02:30", tz: America/New_York, next: again}
+        again: {send: banner, next: done}
+    """,
+)
+
+
+def new_york_sends(tmp_path: Path, morning: str, signed_up: str) -> list[tuple[str, str, str]]:
+    """The sends of `ny`, who signs up at `signed_up`, in a log that runs to March 20."""
+    log = [
+        event("ny", "signed_up", signed_up),
+        event("other", "page_view", "2026-03-20T00:00:00Z"),
+    ]
+    found, _ = run(tmp_path, [morning], log)
+    return sends(found["ny"])
 
 
 def test_wait_until_across_a_dst_change(tmp_path: Path) -> None:
     # New York springs forward on 2026-03-08 at 02:00 EST → 03:00 EDT.
-    log = [
-        # March 7, 10:00 EST (15:00Z): the next 09:00 is March 8, now EDT (UTC-4) = 13:00Z
-        event("ny", "signed_up", "2026-03-07T15:00:00Z"),
-        event("other", "page_view", "2026-03-20T00:00:00Z"),
-    ]
-    found, _ = run(tmp_path, [DST], log)
-    assert sends(found["ny"]) == [
+    # March 7, 10:00 EST (15:00Z): the next 09:00 is March 8, now EDT (UTC-4) = 13:00Z
+    assert new_york_sends(tmp_path, DST, "2026-03-07T15:00:00Z") == [
         ("2026-03-08T13:00:00Z", "banner", "sent"),
         # 02:30 on March 9 exists (EDT): 06:30Z
         ("2026-03-09T06:30:00Z", "banner", "sent"),
@@ -244,29 +240,20 @@ def test_wait_until_across_a_dst_change(tmp_path: Path) -> None:
 def test_wait_until_a_time_that_does_not_exist_that_day(tmp_path: Path) -> None:
     # From March 8 00:00 EST (05:00Z), 02:30 that day falls in the gap: it counts with the
     # offset before the change, 07:30Z (03:30 EDT), not a day later.
-    journey = DST.replace('"09:00"', '"00:00"')
-    log = [
-        event("ny", "signed_up", "2026-03-08T05:00:00Z"),
-        event("other", "page_view", "2026-03-20T00:00:00Z"),
-    ]
-    found, _ = run(tmp_path, [journey], log)
-    assert sends(found["ny"]) == [
+    midnight = DST.replace('"09:00"', '"00:00"')
+    assert new_york_sends(tmp_path, midnight, "2026-03-08T05:00:00Z") == [
         ("2026-03-08T05:00:00Z", "banner", "sent"),
         ("2026-03-08T07:30:00Z", "banner", "sent"),
     ]
 
 
 def test_re_entry_after_seven_days_counts_from_the_last_entry(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: weekly
-name: weekly
-entry: {event: cart_abandoned}
-re_entry: {after: 7d}
-steps:
-  hello: {send: banner, next: done}
-  done: {exit: true}
-"""
+    weekly = journey(
+        "weekly",
+        entry="{event: cart_abandoned}",
+        re_entry="{after: 7d}",
+        steps="hello: {send: banner, next: done}",
+    )
     log = [
         event("c", "cart_abandoned", "2026-06-01T00:00:00Z"),
         event("c", "cart_abandoned", "2026-06-04T00:00:00Z"),  # 3 days: ignored
@@ -274,7 +261,7 @@ steps:
         event("c", "cart_abandoned", "2026-06-08T00:00:00Z"),  # exactly 7 days: enters
         event("c", "cart_abandoned", "2026-06-10T00:00:00Z"),  # 2 days after that: ignored
     ]
-    found, totals = run(tmp_path, [journey], log)
+    found, totals = run(tmp_path, [weekly], log)
     assert [(e.entry, e.ts) for e in found["c"].entries] == [
         (1, 1780272000000000),
         (2, 1780876800000000),
@@ -285,35 +272,25 @@ steps:
     assert totals.journeys["weekly"].steps["hello"].unique == 1
 
 
-CAPS = """
-kind: policy
-id: default
-name: caps
-frequency_caps: [{channel: any, max: 2, per: 1d}]
-priority: [second, first]
-"""
+CAPS = policy(frequency_caps="[{channel: any, max: 2, per: 1d}]", priority="[second, first]")
 
-FIRST = """
-kind: journey
-id: first
-name: first
-entry: {event: signed_up}
-steps:
-  one: {send: mail, next: later}
-  later: {wait: 2h, next: two}
-  two: {send: push, next: done}
-  done: {exit: true}
-"""
+FIRST = journey(
+    "first",
+    entry="{event: signed_up}",
+    steps="""
+        one: {send: mail, next: later}
+        later: {wait: 2h, next: two}
+        two: {send: push, next: done}
+    """,
+)
 
-SECOND = """
-kind: journey
-id: second
-name: second
-entry: {event: browsed}
-steps:
-  one: {send: mail, next: done}
-  done: {exit: true}
-"""
+SECOND = journey("second", entry="{event: browsed}", steps="one: {send: mail, next: done}")
+
+ONE_A_DAY = CAPS.replace("max: 2", "max: 1")
+
+
+def statuses(replay: CustomerReplay) -> list[tuple[str, str]]:
+    return [(s.journey, s.status) for s in replay.sends]
 
 
 def test_a_cap_blocks_the_third_message_of_the_day_across_two_journeys(tmp_path: Path) -> None:
@@ -337,7 +314,6 @@ def test_a_cap_blocks_the_third_message_of_the_day_across_two_journeys(tmp_path:
 
 
 def test_priority_decides_who_sends_at_the_same_instant(tmp_path: Path) -> None:
-    policy = CAPS.replace("max: 2", "max: 1")
     log = [
         event("c", "signed_up", "2026-06-01T01:00:00Z"),
         event("c", "browsed", "2026-06-01T01:00:00Z"),
@@ -345,85 +321,65 @@ def test_priority_decides_who_sends_at_the_same_instant(tmp_path: Path) -> None:
     # Two log events at the same instant are taken in row order (signed_up first), and
     # `first` sends at once on it; `second`'s send on the next row is over the cap. The
     # log ends at 01:00, so `first` is censored in its 2h wait.
-    found, _ = run(tmp_path, [policy, FIRST, SECOND], log)
-    assert [(s.journey, s.status) for s in found["c"].sends] == [
-        ("first", "sent"),
-        ("second", "capped"),
-    ]
+    found, _ = run(tmp_path, [ONE_A_DAY, FIRST, SECOND], log)
+    assert statuses(found["c"]) == [("first", "sent"), ("second", "capped")]
 
 
 def test_priority_between_journeys_entered_by_one_event(tmp_path: Path) -> None:
-    policy = CAPS.replace("max: 2", "max: 1")
     both = SECOND.replace("browsed", "signed_up")
     log = [event("c", "signed_up", "2026-06-01T01:00:00Z")]
-    found, _ = run(tmp_path, [policy, FIRST, both], log)
+    found, _ = run(tmp_path, [ONE_A_DAY, FIRST, both], log)
     # one event enters both; `second` ranks first in the policy's priority and sends first
-    assert [(s.journey, s.status) for s in found["c"].sends] == [
-        ("second", "sent"),
-        ("first", "capped"),
-    ]
+    assert statuses(found["c"]) == [("second", "sent"), ("first", "capped")]
 
 
 def test_priority_between_timers_due_at_the_same_instant(tmp_path: Path) -> None:
-    policy = CAPS.replace("max: 2", "max: 1")
-    waiting = """
-kind: journey
-id: {id}
-name: {id}
-entry: {{event: signed_up}}
-steps:
-  wait: {{wait: 1h, next: one}}
-  one: {{send: mail, next: done}}
-  done: {{exit: true}}
-"""
+    steps = """
+        wait: {wait: 1h, next: one}
+        one: {send: mail, next: done}
+    """
+    first, second = (journey(j, steps, entry="{event: signed_up}") for j in ("first", "second"))
     log = [
         event("c", "signed_up", "2026-06-01T01:00:00Z"),
         event("c", "page_view", "2026-06-02T01:00:00Z"),
     ]
-    found, _ = run(tmp_path, [policy, waiting.format(id="first"), waiting.format(id="second")], log)
+    found, _ = run(tmp_path, [ONE_A_DAY, first, second], log)
     # both timers fall due at 02:00; `second` ranks first in the policy's priority
-    assert [(s.journey, s.status) for s in found["c"].sends] == [
-        ("second", "sent"),
-        ("first", "capped"),
-    ]
+    assert statuses(found["c"]) == [("second", "sent"), ("first", "capped")]
 
 
 def test_censored_at_the_end_of_the_log(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: slow
-name: slow
-entry: {event: signed_up}
-steps:
-  hello: {send: banner, next: wait}
-  wait: {wait: 7d, next: bye}
-  bye: {send: banner, next: done}
-  done: {exit: true}
-"""
+    slow = journey(
+        "slow",
+        entry="{event: signed_up}",
+        steps="""
+            hello: {send: banner, next: wait}
+            wait: {wait: 7d, next: bye}
+            bye: {send: banner, next: done}
+        """,
+    )
     log = [
         event("c", "signed_up", "2026-06-01T00:00:00Z"),
         event("d", "signed_up", "2026-05-20T00:00:00Z"),  # 7 days pass before the end
         event("other", "page_view", "2026-06-03T00:00:00Z"),  # the log ends here
     ]
-    found, totals = run(tmp_path, [journey], log)
+    found, totals = run(tmp_path, [slow], log)
     assert exits(found["c"], "slow") == [("2026-06-03T00:00:00Z", "censored", "wait", False)]
     assert exits(found["d"], "slow") == [("2026-05-27T00:00:00Z", "end", "done", False)]
     assert totals.journeys["slow"].exits == {"goal": 0, "exit_event": 0, "end": 1, "censored": 1}
 
 
 def test_exit_on_and_conversion_after_the_journey_ended(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: short
-name: short
-entry: {event: signed_up}
-goal: {event: purchase, within: 3d}
-exit_on: [{event: unsubscribe}]
-steps:
-  wait: {wait: 1d, next: hello}
-  hello: {send: banner, next: done}
-  done: {exit: true}
-"""
+    short = journey(
+        "short",
+        entry="{event: signed_up}",
+        goal="{event: purchase, within: 3d}",
+        exit_on="[{event: unsubscribe}]",
+        steps="""
+            wait: {wait: 1d, next: hello}
+            hello: {send: banner, next: done}
+        """,
+    )
     log = [
         event("gone", "signed_up", "2026-06-01T00:00:00Z"),
         event("gone", "unsubscribe", "2026-06-01T05:00:00Z"),
@@ -434,7 +390,7 @@ steps:
         event("slow", "signed_up", "2026-06-01T00:00:00Z"),
         event("slow", "purchase", "2026-06-04T00:00:01Z"),
     ]
-    found, totals = run(tmp_path, [journey], log)
+    found, totals = run(tmp_path, [short], log)
     assert exits(found["gone"], "short") == [("2026-06-01T05:00:00Z", "exit_event", "wait", False)]
     assert exits(found["buyer"], "short") == [("2026-06-02T00:00:00Z", "end", "done", True)]
     assert exits(found["slow"], "short") == [("2026-06-02T00:00:00Z", "end", "done", False)]
@@ -443,43 +399,35 @@ steps:
 
 
 def test_goal_after_its_window_ends_the_journey_without_converting(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: long
-name: long
-entry: {event: signed_up}
-goal: {event: purchase, within: 1d}
-steps:
-  wait: {wait: 5d, next: done}
-  done: {exit: true}
-"""
+    long = journey(
+        "long",
+        entry="{event: signed_up}",
+        goal="{event: purchase, within: 1d}",
+        steps="wait: {wait: 5d, next: done}",
+    )
     log = [
         event("c", "signed_up", "2026-06-01T00:00:00Z"),
         event("c", "purchase", "2026-06-03T00:00:00Z"),
         event("other", "page_view", "2026-06-10T00:00:00Z"),
     ]
-    found, _ = run(tmp_path, [journey], log)
+    found, _ = run(tmp_path, [long], log)
     assert exits(found["c"], "long") == [("2026-06-03T00:00:00Z", "goal", "wait", False)]
 
 
 def test_holdout_customers_walk_the_steps_and_get_nothing(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: held
-name: held
-entry: {event: signed_up}
-goal: {event: purchase, within: 1d}
-holdout: 50%
-steps:
-  hello: {send: mail, next: done}
-  done: {exit: true}
-"""
+    held_journey = journey(
+        "held",
+        entry="{event: signed_up}",
+        goal="{event: purchase, within: 1d}",
+        holdout="50%",
+        steps="hello: {send: mail, next: done}",
+    )
     customers = [f"c{n}" for n in range(40)]
     held = [c for c in customers if in_holdout("held", c, 50)]
     assert 5 < len(held) < 35
     log = [event(c, "signed_up", "2026-06-01T12:00:00Z") for c in customers]
     log += [event(c, "purchase", "2026-06-01T13:00:00Z") for c in customers[:10]]
-    found, totals = run(tmp_path, [journey], log)
+    found, totals = run(tmp_path, [held_journey], log)
     for customer in customers:
         replay = found[customer]
         assert replay.entries[0].holdout == (customer in held)
@@ -495,37 +443,35 @@ steps:
 
 
 def test_split_reads_the_entry_event_and_ab_is_stable(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: pick
-name: pick
-entry: {event: cart_abandoned}
-steps:
-  value:
-    split:
-      - {if: {property: cart_value, op: gte, value: 10000}, next: test}
-      - {else: done}
-  test:
-    ab:
-      seed: s1
-      variants:
-        a: {weight: 50, next: send_a}
-        b: {weight: 50, next: done}
-  send_a: {send: ad, next: done}
-  done: {exit: true}
-"""
+    pick = journey(
+        "pick",
+        entry="{event: cart_abandoned}",
+        steps="""
+            value:
+              split:
+                - {if: {property: cart_value, op: gte, value: 10000}, next: test}
+                - {else: done}
+            test:
+              ab:
+                seed: s1
+                variants:
+                  a: {weight: 50, next: send_a}
+                  b: {weight: 50, next: done}
+            send_a: {send: ad, next: done}
+        """,
+    )
     log = [
         event(f"c{n}", "cart_abandoned", "2026-06-01T00:00:00Z", cart_value=n * 1000)
         for n in range(30)
     ]
-    found, totals = run(tmp_path, [journey], log)
+    found, totals = run(tmp_path, [pick], log)
     big = [f"c{n}" for n in range(10, 30)]
     for n in range(30):
         record = found[f"c{n}"].entries[0]
         assert (record.variant is not None) == (f"c{n}" in big)
     first = {c: found[c].entries[0].variant for c in big}
     (tmp_path / "again").mkdir()
-    again, _ = run(tmp_path / "again", [journey], log)
+    again, _ = run(tmp_path / "again", [pick], log)
     assert {c: again[c].entries[0].variant for c in big} == first
     variants = totals.journeys["pick"].variants
     assert variants["a"].entries + variants["b"].entries == 20

@@ -21,33 +21,24 @@ from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import CREATE_CUSTOMERS, connect
 from cjo_cli.model.clock import parse_instant
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import event, journey, load_workspace, write_log
 
-READS_VALUE = """
-kind: journey
-id: j
-name: j
-entry: {event: cart, where: {ok: true}}
-exit_on: [{event: unsubscribe}]
-steps:
-  split:
-    split:
-      - {if: {property: value, op: gte, value: 10}, next: done}
-      - {else: done}
-  done: {exit: true}
-"""
+READS_VALUE = journey(
+    "j",
+    entry="{event: cart, where: {ok: true}}",
+    exit_on="[{event: unsubscribe}]",
+    steps="""
+        split:
+          split:
+            - {if: {property: value, op: gte, value: 10}, next: done}
+            - {else: done}
+    """,
+)
 
 # The split counts unsubscribe events instead: the exit_on filter, so the same bits.
 READS_NOTHING = READS_VALUE.replace("{property: value, op: gte, value: 10}", "{event: unsubscribe}")
 
-READS_TRAITS = """
-kind: journey
-id: t
-name: t
-entry: {event: cart, if: {attribute: tier, op: eq, value: gold}}
-steps:
-  done: {exit: true}
-"""
+READS_TRAITS = journey("t", entry="{event: cart, if: {attribute: tier, op: eq, value: gold}}")
 
 FILE_A = [
     event("x", "cart", "2026-06-01T10:00:00Z", ok=True, n=1),
@@ -64,15 +55,11 @@ FILE_B = [
 ]
 
 
-def setup(tmp_path: Path, journey: str) -> tuple[duckdb.DuckDBPyConnection, Plan]:
-    ws = load_workspace(tmp_path, journey)
+def setup(tmp_path: Path, document: str) -> tuple[duckdb.DuckDBPyConnection, Plan]:
+    ws = load_workspace(tmp_path, document)
     con = connect()
-    files = []
-    for name, events in (("a.jsonl", FILE_A), ("b.jsonl", FILE_B)):
-        path = tmp_path / name
-        path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
-        files.append((path, "jsonl"))
-    load_events(con, files)
+    files = (("a.jsonl", FILE_A), ("b.jsonl", FILE_B))
+    load_events(con, [(write_log(tmp_path / name, events), "jsonl") for name, events in files])
     return con, build_plan(ws, list(ws.journeys.values()))
 
 

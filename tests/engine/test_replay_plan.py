@@ -12,36 +12,16 @@ import pytest
 from cjo_cli.engine.delivery import Cap, JourneyLimit, PlanTouchpoint
 from cjo_cli.engine.replay_feed import customer_rows
 from cjo_cli.engine.replay_plan import EXIT, SEND, SPLIT, WAIT, WAIT_FOR, Plan, build_plan
-from cjo_cli.engine.replay_records import CustomerReplay
-from cjo_cli.engine.simulate import simulate
 from cjo_cli.model import EventFilter, PropertyFilter, QuietHours
 from cjo_cli.model.clock import HOUR, SECOND
-from tests.engine.replay_helpers import load_workspace
-from tests.engine.test_funnels import EPOCH, ev, load
+from tests.engine.funnel_helpers import EPOCH, ev, load
+from tests.engine.replay_helpers import journey, load_workspace, policy, replay_each
 
 DAY = 24 * HOUR
 
 
-def simple(id: str, entry: str = "{event: cart}", extra: str = "") -> str:
-    return f"""
-kind: journey
-id: {id}
-name: {id}
-entry: {entry}
-{extra}
-steps:
-  done: {{exit: true}}
-"""
-
-
 def test_priority_from_the_policy(tmp_path: Path) -> None:
-    policy = """
-kind: policy
-id: default
-name: p
-priority: [b, c]
-"""
-    ws = load_workspace(tmp_path, *(simple(j) for j in "abcd"), policy)
+    ws = load_workspace(tmp_path, *(journey(j) for j in "abcd"), policy(priority="[b, c]"))
     journeys = list(ws.journeys.values())
     # Listed first, in the policy's order; the rest in the order given.
     plan = build_plan(ws, journeys)
@@ -51,29 +31,23 @@ priority: [b, c]
 
 
 def test_without_a_policy_the_order_given(tmp_path: Path) -> None:
-    ws = load_workspace(tmp_path, *(simple(j) for j in "abc"))
+    ws = load_workspace(tmp_path, *(journey(j) for j in "abc"))
     plan = build_plan(ws, [ws.journeys[j] for j in "cab"])
     assert [(j.id, j.rank) for j in plan.journeys] == [("c", 0), ("a", 1), ("b", 2)]
 
 
 SHARING = [
-    simple(
-        "a",
-        extra="goal: {event: buy}\nexit_on: [{event: unsub}]",
+    journey("a", goal="{event: buy}", exit_on="[{event: unsub}]"),
+    journey(
+        "b",
+        exit_on="[{event: buy}]",
+        steps="""
+            wait: {wait_for: {event: unsub}, timeout: 1h, next: push, on_timeout: push}
+            push: {send: push, next: done}
+        """,
     ),
-    """
-kind: journey
-id: b
-name: b
-entry: {event: cart}
-exit_on: [{event: buy}]
-steps:
-  wait: {wait_for: {event: unsub}, timeout: 1h, next: push, on_timeout: push}
-  push: {send: push, next: done}
-  done: {exit: true}
-""",
-    simple("c", entry="{event: cart, where: {v: 1}}", extra="exit_on: [{event: buy}]"),
-    simple("d", entry="{event: cart, where: {v: 1}}"),
+    journey("c", entry="{event: cart, where: {v: 1}}", exit_on="[{event: buy}]"),
+    journey("d", entry="{event: cart, where: {v: 1}}"),
 ]
 
 
@@ -115,36 +89,21 @@ def test_routes(tmp_path: Path) -> None:
 
 ENTRY_READS = [
     # A split on the entry event's property: read.
-    """
-kind: journey
-id: split_property
-name: s
-entry: {event: cart}
-steps:
-  split:
-    split:
-      - {if: {property: value, op: gte, value: 10}, next: done}
-      - {else: done}
-  done: {exit: true}
-""",
+    journey(
+        "split_property",
+        "split: {split: [{if: {property: value, op: gte, value: 10}, next: done}, {else: done}]}",
+    ),
     # The entry `if` on a property: read.
-    simple("if_property", "{event: signup, if: {property: plan, op: eq, value: pro}}"),
+    journey("if_property", entry="{event: signup, if: {property: plan, op: eq, value: pro}}"),
     # A split counting events: not read.
-    """
-kind: journey
-id: split_event
-name: s
-entry: {event: visit}
-steps:
-  split:
-    split:
-      - {if: {event: signup, count: {min: 2}}, next: done}
-      - {else: done}
-  done: {exit: true}
-""",
+    journey(
+        "split_event",
+        "split: {split: [{if: {event: signup, count: {min: 2}}, next: done}, {else: done}]}",
+        entry="{event: visit}",
+    ),
     # `where` is part of the filter (SQL): not read.
-    simple("where", "{event: order, where: {value: {gte: 10}}}"),
-    simple("attribute", "{event: login, if: {attribute: tier, op: eq, value: gold}}"),
+    journey("where", entry="{event: order, where: {value: {gte: 10}}}"),
+    journey("attribute", entry="{event: login, if: {attribute: tier, op: eq, value: gold}}"),
 ]
 
 
@@ -180,31 +139,24 @@ def test_nothing_read(tmp_path: Path) -> None:
 
 
 def test_steps_limits_quiet_hours_and_caps(tmp_path: Path) -> None:
-    journey = """
-kind: journey
-id: j
-name: j
-entry: {event: cart}
-re_entry: {after: 7d}
-goal: {event: buy, within: 2d}
-limits:
-  per_customer: {max: 2, per: 1d}
-  quiet_hours: {from: "21:00", to: "09:00", tz: Europe/Paris}
-holdout: 10%
-start: push
-steps:
-  wait: {wait: 1h, next: done}
-  push: {send: mail, next: wait}
-  done: {exit: true}
-"""
-    policy = """
-kind: policy
-id: default
-name: p
-frequency_caps: [{channel: any, max: 3, per: 1d}, {channel: email, max: 1, per: 1w}]
-quiet_hours: {from: "22:00", to: "08:00", tz: Asia/Tokyo}
-"""
-    ws = load_workspace(tmp_path, journey, policy)
+    paris = journey(
+        "j",
+        re_entry="{after: 7d}",
+        goal="{event: buy, within: 2d}",
+        limits="{per_customer: {max: 2, per: 1d},"
+        ' quiet_hours: {from: "21:00", to: "09:00", tz: Europe/Paris}}',
+        holdout="10%",
+        start="push",
+        steps="""
+            wait: {wait: 1h, next: done}
+            push: {send: mail, next: wait}
+        """,
+    )
+    tokyo = policy(
+        frequency_caps="[{channel: any, max: 3, per: 1d}, {channel: email, max: 1, per: 1w}]",
+        quiet_hours='{from: "22:00", to: "08:00", tz: Asia/Tokyo}',
+    )
+    ws = load_workspace(tmp_path, paris, tokyo)
     plan = build_plan(ws, list(ws.journeys.values()))
     (j,) = plan.journeys
     assert [(s.id, s.kind, s.next) for s in j.steps] == [
@@ -235,18 +187,8 @@ quiet_hours: {from: "22:00", to: "08:00", tz: Asia/Tokyo}
 def many_exits(count: int) -> str:
     """A journey with `count` distinct exit_on filters (x with n = 0, 1, ...): with its
     entry, count + 1 filters."""
-    exits = "\n".join(f"  - {{event: x, where: {{n: {i}}}}}" for i in range(count))
-    return f"""
-kind: journey
-id: big
-name: big
-entry: {{event: e}}
-exit_on:
-{exits}
-steps:
-  wait: {{wait: 1d, next: done}}
-  done: {{exit: true}}
-"""
+    exits = ", ".join(f"{{event: x, where: {{n: {i}}}}}" for i in range(count))
+    return journey("big", "wait: {wait: 1d, next: done}", entry="{event: e}", exit_on=f"[{exits}]")
 
 
 def combined(values: Sequence[int]) -> int:
@@ -279,9 +221,9 @@ def test_mask_sql_over_many_filters(tmp_path: Path, exits: int, columns: int) ->
 def test_a_high_bit_exit_ends_the_journey(tmp_path: Path) -> None:
     ws = load_workspace(tmp_path, many_exits(70))
     plan: Plan = build_plan(ws, list(ws.journeys.values()))
-    (journey,) = plan.journeys
+    (big,) = plan.journeys
     bit = 1 << plan.filters.index(EventFilter("x", (PropertyFilter("n", "eq", 65),)))
-    assert bit == 1 << 66 and journey.exit_bits & bit
+    assert bit == 1 << 66 and big.exit_bits & bit
     # The feed puts the two mask columns back together.
     log = [
         ev("a", "e", 0),
@@ -294,8 +236,7 @@ def test_a_high_bit_exit_ends_the_journey(tmp_path: Path) -> None:
     assert [rows.masks for rows in customer_rows(con, plan)] == [[1, bit], [1], [1]]
     # a leaves at the x with n = 65 (filter 66, bit 4 of the second column); b's x
     # matches no filter, so b is still waiting when the log ends.
-    found: dict[str, CustomerReplay] = {}
-    simulate(con, plan, on_customer=lambda r: found.__setitem__(r.customer, r))
+    found, _ = replay_each(con, plan)
     start = int(EPOCH.timestamp()) * SECOND
     assert [(e.exit_reason, e.exit_ts - start) for e in found["a"].entries] == [
         ("exit_event", HOUR)

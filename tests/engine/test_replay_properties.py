@@ -16,63 +16,56 @@ from hypothesis import strategies as st
 from cjo_cli.engine.replay_records import stable_fraction
 from cjo_cli.engine.replay_stats import EXIT_REASONS
 from cjo_cli.output.simulate_report import to_json_data
-from tests.engine.replay_helpers import run
+from tests.engine.replay_helpers import journey, policy, run
 
-POLICY = """
-kind: policy
-id: default
-name: policy
-frequency_caps: [{channel: any, max: 2, per: 1d}, {channel: email, max: 1, per: 1d}]
-quiet_hours: {from: "22:00", to: "08:00", tz: Asia/Tokyo}
-priority: [cart]
-"""
+POLICY = policy(
+    frequency_caps="[{channel: any, max: 2, per: 1d}, {channel: email, max: 1, per: 1d}]",
+    quiet_hours='{from: "22:00", to: "08:00", tz: Asia/Tokyo}',
+    priority="[cart]",
+)
 
-CART = """
-kind: journey
-id: cart
-name: cart
-entry: {event: cart_abandoned}
-re_entry: {after: 2d}
-goal: {event: purchase, within: 3d}
-exit_on: [{event: unsubscribe}]
-holdout: 30%
-steps:
-  wait_1h: {wait: 1h, next: push}
-  push: {send: push, next: wait_open}
-  wait_open: {wait_for: {event: push_click}, timeout: 1d, next: done, on_timeout: email}
-  email: {send: mail, next: evening}
-  evening: {wait_until: "19:00", tz: Asia/Tokyo, next: value}
-  value:
-    split:
-      - {if: {property: cart_value, op: gte, value: 5000}, next: test}
-      - {else: done}
-  test:
-    ab:
-      seed: x
-      variants:
-        a: {weight: 70, next: ad}
-        b: {weight: 30, next: done}
-  ad: {send: ad, next: done}
-  done: {exit: true}
-"""
+CART = journey(
+    "cart",
+    entry="{event: cart_abandoned}",
+    re_entry="{after: 2d}",
+    goal="{event: purchase, within: 3d}",
+    exit_on="[{event: unsubscribe}]",
+    holdout="30%",
+    steps="""
+        wait_1h: {wait: 1h, next: push}
+        push: {send: push, next: wait_open}
+        wait_open: {wait_for: {event: push_click}, timeout: 1d, next: done, on_timeout: email}
+        email: {send: mail, next: evening}
+        evening: {wait_until: "19:00", tz: Asia/Tokyo, next: value}
+        value:
+          split:
+            - {if: {property: cart_value, op: gte, value: 5000}, next: test}
+            - {else: done}
+        test:
+          ab:
+            seed: x
+            variants:
+              a: {weight: 70, next: ad}
+              b: {weight: 30, next: done}
+        ad: {send: ad, next: done}
+    """,
+)
 
-WELCOME = """
-kind: journey
-id: welcome
-name: welcome
-entry: {event: signed_up, if: {not: {event: purchase}}}
-re_entry: always
-goal: {event: purchase}
-steps:
-  hello: {send: mail, next: wait}
-  wait: {wait: 6h, next: check}
-  check:
-    split:
-      - {if: {event: page_view, count: {min: 2}, within: 1d}, next: tip}
-      - {else: done}
-  tip: {send: push, next: done}
-  done: {exit: true}
-"""
+WELCOME = journey(
+    "welcome",
+    entry="{event: signed_up, if: {not: {event: purchase}}}",
+    re_entry="always",
+    goal="{event: purchase}",
+    steps="""
+        hello: {send: mail, next: wait}
+        wait: {wait: 6h, next: check}
+        check:
+          split:
+            - {if: {event: page_view, count: {min: 2}, within: 1d}, next: tip}
+            - {else: done}
+        tip: {send: push, next: done}
+    """,
+)
 
 NAMES = (
     "cart_abandoned",
@@ -159,10 +152,10 @@ def test_same_input_same_output_and_sound_counts(
                 ]
         for send in replay.sends:
             assert send.ts >= send.planned_ts
-    for journey in totals.journeys.values():
-        assert sum(journey.exits.values()) == journey.treated.entries
-        assert journey.treated.converted <= journey.treated.entered <= journey.treated.entries
-        for step in journey.steps.values():
+    for counted in totals.journeys.values():
+        assert sum(counted.exits.values()) == counted.treated.entries
+        assert counted.treated.converted <= counted.treated.entered <= counted.treated.entries
+        for step in counted.steps.values():
             assert step.unique <= step.total
 
 

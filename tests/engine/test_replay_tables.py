@@ -10,7 +10,6 @@ is censored."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +21,30 @@ from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_tables import SCHEMAS
 from cjo_cli.engine.simulate import Simulation, simulate
-from cjo_cli.events.load import load_events
-from cjo_cli.events.tables import connect
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import (
+    event,
+    journey,
+    load_workspace,
+    log_connection,
+    replay_each,
+)
 
-JOURNEY = """
-kind: journey
-id: j
-name: j
-entry: {event: cart}
-goal: {event: buy, within: 1d}
-limits: {per_customer: {max: 1, per: 1d}}
-holdout: 50%
-steps:
-  assign:
-    ab:
-      variants:
-        a: {weight: 50, next: push}
-        b: {weight: 50, next: push}
-  push: {send: push, next: wait}
-  wait: {wait: 1h, next: again}
-  again: {send: push, next: done}
-  done: {exit: true}
-"""
+JOURNEY = journey(
+    "j",
+    goal="{event: buy, within: 1d}",
+    limits="{per_customer: {max: 1, per: 1d}}",
+    holdout="50%",
+    steps="""
+        assign:
+          ab:
+            variants:
+              a: {weight: 50, next: push}
+              b: {weight: 50, next: push}
+        push: {send: push, next: wait}
+        wait: {wait: 1h, next: again}
+        again: {send: push, next: done}
+    """,
+)
 
 CUSTOMERS = [f"c{i}" for i in range(8, 16)]
 EVENTS = [
@@ -59,18 +59,9 @@ def replay(
     tmp_path: Path,
 ) -> tuple[duckdb.DuckDBPyConnection, dict[str, CustomerReplay], Simulation]:
     ws = load_workspace(tmp_path, JOURNEY)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in EVENTS), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
-    found: dict[str, CustomerReplay] = {}
-
-    def keep(replay: CustomerReplay) -> None:
-        found[replay.customer] = replay
-
-    simulation = simulate(
-        con, build_plan(ws, list(ws.journeys.values())), keep_tables=True, on_customer=keep
-    )
+    con = log_connection(tmp_path, EVENTS)
+    plan = build_plan(ws, list(ws.journeys.values()))
+    found, simulation = replay_each(con, plan, keep_tables=True)
     return con, found, simulation
 
 

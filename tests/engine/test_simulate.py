@@ -13,7 +13,6 @@ event of the plan. Log (June 1, UTC):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,15 @@ import duckdb
 from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.simulate import explain, relevant_events, simulate
-from cjo_cli.events.load import load_events
-from cjo_cli.events.tables import connect
 from cjo_cli.model.clock import parse_instant
-from tests.engine.replay_helpers import event, load_workspace
+from tests.engine.replay_helpers import event, journey, load_workspace, log_connection
 
-JOURNEY = """
-kind: journey
-id: j
-name: j
-entry: {event: cart, where: {ok: true}}
-goal: {event: buy, within: 1d}
-steps:
-  wait: {wait: 2h, next: done}
-  done: {exit: true}
-"""
+JOURNEY = journey(
+    "j",
+    entry="{event: cart, where: {ok: true}}",
+    goal="{event: buy, within: 1d}",
+    steps="wait: {wait: 2h, next: done}",
+)
 
 EVENTS = [
     event("a", "cart", "2026-06-01T00:00:00Z", ok=True),
@@ -57,11 +50,7 @@ def setup(
     tmp_path: Path, events: list[dict[str, Any]] = EVENTS
 ) -> tuple[duckdb.DuckDBPyConnection, Plan]:
     ws = load_workspace(tmp_path, JOURNEY)
-    log = tmp_path / "events.jsonl"
-    log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
-    con = connect()
-    load_events(con, [(log, "jsonl")])
-    return con, build_plan(ws, list(ws.journeys.values()))
+    return log_connection(tmp_path, events), build_plan(ws, list(ws.journeys.values()))
 
 
 def test_simulate(tmp_path: Path) -> None:

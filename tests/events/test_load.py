@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,7 +15,7 @@ import pytest
 from cjo_cli.cli.inputs import parse_mapping
 from cjo_cli.errors import UsageError
 from cjo_cli.events.formats import sniff, with_formats
-from cjo_cli.events.load import load_events
+from cjo_cli.events.load import LoadSummary, load_events
 from cjo_cli.events.tables import EventLogError, connect
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "logs"
@@ -40,6 +41,19 @@ def rejects(con: object, file: str) -> list[tuple[object, ...]]:
     ).fetchall()
 
 
+class Loaded(NamedTuple):
+    summary: LoadSummary
+    events: list[tuple[object, ...]]
+    rejects: list[tuple[object, ...]]
+
+
+def load_fixture(name: str) -> Loaded:
+    """The fixture log `name` loaded on its own: the summary, its rows and its rejects."""
+    con = connect()
+    summary = load_events(con, with_formats([FIXTURES / name]))
+    return Loaded(summary, events(con, str(FIXTURES / name)), rejects(con, str(FIXTURES / name)))
+
+
 @pytest.mark.parametrize(
     ("name", "fmt"),
     [
@@ -59,16 +73,12 @@ def test_formats_are_sniffed(name: str, fmt: str) -> None:
     "name", ["canon.jsonl", "segment.jsonl", "mixpanel.jsonl", "amplitude.jsonl", "ga4.jsonl"]
 )
 def test_nothing_is_lost(name: str) -> None:
-    con = connect()
-    summary = load_events(con, with_formats([FIXTURES / name]))
+    summary = load_fixture(name).summary
     assert summary.read + summary.rejected == rows_in(FIXTURES / name)
 
 
 def test_canonical_json_lines() -> None:
-    con = connect()
-    path = FIXTURES / "canon.jsonl"
-    load_events(con, with_formats([path]))
-    got = events(con, str(path))
+    _, got, rejected = load_fixture("canon.jsonl")
     assert got[0] == (
         "c1",
         "product_view",
@@ -80,7 +90,7 @@ def test_canonical_json_lines() -> None:
     assert got[1][2] == dt.datetime(2026, 1, 1, 10, 5, tzinfo=UTC)
     assert got[2][:3] == ("2", "purchase", dt.datetime(2026, 1, 1, 10, 0, tzinfo=UTC))
     assert got[2][4] == 4  # line 3 is blank: not a row, but lines keep their numbers
-    assert rejects(con, str(path)) == [
+    assert rejected == [
         (5, "not valid JSON"),
         (6, "not a JSON object"),
         (7, "missing customer id"),
@@ -92,58 +102,43 @@ def test_canonical_json_lines() -> None:
 
 
 def test_csv_with_quotes_multiline_records_and_bad_rows() -> None:
-    con = connect()
-    path = FIXTURES / "flat.csv"
-    summary = load_events(con, with_formats([path]))
+    summary, got, rejected = load_fixture("flat.csv")
     assert (summary.read, summary.rejected) == (5, 2)  # 7 records under the header
-    got = events(con, str(path))
     # Columns other than the canonical ones become properties, merged with `properties`.
     assert json.loads(got[0][3]) == {"channel": "instagram", "category": "skincare"}
     assert got[2][1] == "multi\nline"
     assert [row[4] for row in got] == [2, 3, 6, 8, 9]  # the line each record starts on
-    assert rejects(con, str(path)) == [
+    assert rejected == [
         (4, "bad timestamp: not a date"),
         (5, "expected 5 columns, found 4"),
     ]
 
 
 def test_segment() -> None:
-    con = connect()
-    path = FIXTURES / "segment.jsonl"
-    load_events(con, with_formats([path]))
-    got = events(con, str(path))
+    _, got, rejected = load_fixture("segment.jsonl")
     assert got[0][:3] == ("u1", "Order Completed", dt.datetime(2026, 1, 1, 10, tzinfo=UTC))
     assert got[1][:3] == ("a2", "page_view", dt.datetime(2026, 1, 1, 2, tzinfo=UTC))
     assert json.loads(got[1][3]) == {"path": "/", "name": "Home"}
-    ((row, reason),) = rejects(con, str(path))
+    ((row, reason),) = rejected
     assert row == 3 and reason.startswith("not an event: a Segment identify call")
 
 
 def test_mixpanel_epoch_seconds_and_milliseconds() -> None:
-    con = connect()
-    path = FIXTURES / "mixpanel.jsonl"
-    load_events(con, with_formats([path]))
-    got = events(con, str(path))
+    _, got, rejected = load_fixture("mixpanel.jsonl")
     assert got[0][:3] == ("d1", "Signed Up", dt.datetime(2026, 1, 1, tzinfo=UTC))
     assert got[1][2] == dt.datetime(2026, 1, 1, 0, 0, 0, 123000, tzinfo=UTC)
-    assert rejects(con, str(path)) == [(3, "missing timestamp")]
+    assert rejected == [(3, "missing timestamp")]
 
 
 def test_amplitude_user_or_device() -> None:
-    con = connect()
-    path = FIXTURES / "amplitude.jsonl"
-    load_events(con, with_formats([path]))
-    got = events(con, str(path))
+    got = load_fixture("amplitude.jsonl").events
     assert [(g[0], g[1]) for g in got] == [("dev1", "purchase"), ("amp2", "view")]
     assert got[0][2] == dt.datetime(2026, 1, 1, 10, 0, 0, 123000, tzinfo=UTC)
     assert json.loads(got[0][3]) == {"price": 10}
 
 
 def test_ga4_microseconds_and_event_params() -> None:
-    con = connect()
-    path = FIXTURES / "ga4.jsonl"
-    load_events(con, with_formats([path]))
-    got = events(con, str(path))
+    got = load_fixture("ga4.jsonl").events
     assert got[0][:3] == ("p1", "page_view", dt.datetime(2026, 1, 1, 10, tzinfo=UTC))
     assert json.loads(got[0][3]) == {"page_location": "https://x/", "engagement_time_msec": 120}
     assert got[1][0] == "logged_in"  # user_id wins over user_pseudo_id

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from cjo_cli import model as m
 from cjo_cli.engine.funnel_result import FunnelGroup, FunnelResult, StepStats
 from cjo_cli.engine.map_overlay import (
     ExitPoint,
@@ -26,28 +27,6 @@ from cjo_cli.engine.replay_stats import (
     StepTotals,
 )
 from cjo_cli.engine.simulate import Simulation
-from cjo_cli.model import (
-    Duration,
-    Emotion,
-    Entry,
-    EventFilter,
-    ExitStep,
-    Funnel,
-    FunnelStep,
-    Journey,
-    JourneyMap,
-    Kpi,
-    KpiRef,
-    Persona,
-    Phase,
-    Phases,
-    SendStep,
-    Stage,
-    Theme,
-    Touchpoint,
-    WaitForStep,
-    Workspace,
-)
 from cjo_cli.model.clock import parse_instant
 from cjo_cli.output.html_report import LogFacts, render_page, render_report
 
@@ -68,12 +47,12 @@ def shown(label: str) -> str:
 
 def funnel_result(kpi_target: float | None = 20.0) -> FunnelResult:
     names = (hostile("step one"), hostile("step two"))
-    funnel = Funnel(
+    funnel = m.Funnel(
         "checkout",
         hostile("funnel"),
-        tuple(FunnelStep(EventFilter(hostile(f"event {n}")), n) for n in names),
-        window=Duration(7 * 86400, "7d"),
-        kpi=Kpi(hostile("kpi"), kpi_target) if kpi_target is not None else None,
+        tuple(m.FunnelStep(m.EventFilter(hostile(f"event {n}")), n) for n in names),
+        window=m.Duration(7 * 86400, "7d"),
+        kpi=m.Kpi(hostile("kpi"), kpi_target) if kpi_target is not None else None,
     )
     steps = (
         StepStats(names[0], hostile("event 1"), 10, 1.0, 1.0, None, None),
@@ -87,56 +66,56 @@ def funnel_result(kpi_target: float | None = 20.0) -> FunnelResult:
     )
 
 
-def make_workspace() -> Workspace:
-    journey = Journey(
+def make_workspace() -> m.Workspace:
+    journey = m.Journey(
         "cart",
         hostile("journey"),
-        Entry(EventFilter(hostile("entry"))),
+        m.Entry(m.EventFilter(hostile("entry"))),
         {
-            "wait": WaitForStep(
+            "wait": m.WaitForStep(
                 "wait",
                 "wait",
-                event=EventFilter(hostile("opened")),
-                timeout=Duration(3600, "1h"),
+                event=m.EventFilter(hostile("opened")),
+                timeout=m.Duration(3600, "1h"),
                 next="send",
                 on_timeout="done",
             ),
-            "send": SendStep("send", "send", touchpoint="mail", next="done"),
-            "done": ExitStep("done", "done"),
+            "send": m.SendStep("send", "send", touchpoint="mail", next="done"),
+            "done": m.ExitStep("done", "done"),
         },
         start="wait",
         holdout_percent=10.0,
     )
-    plain = Journey(
+    plain = m.Journey(
         "welcome",
         hostile("no holdout"),
-        Entry(EventFilter("signup")),
-        {"done": ExitStep("done", "done")},
+        m.Entry(m.EventFilter("signup")),
+        {"done": m.ExitStep("done", "done")},
         start="done",
     )
-    phases = Phases("life", hostile("phases"), (Phase("aware", hostile("phase")),))
-    stage = Stage(
+    phases = m.Phases("life", hostile("phases"), (m.Phase("aware", hostile("phase")),))
+    stage = m.Stage(
         "aware",
         actions=(hostile("action"),),
         touchpoints=("mail",),
         thoughts=(hostile("thought"),),
-        emotion=Emotion(1, hostile("emotion")),
+        emotion=m.Emotion(1, hostile("emotion")),
         pain_points=(hostile("pain"),),
-        kpis=(KpiRef("checkout", hostile("kpi ref")),),
+        kpis=(m.KpiRef("checkout", hostile("kpi ref")),),
         journeys=("cart",),
     )
-    jmap = JourneyMap(
+    jmap = m.JourneyMap(
         "lisa_map",
         hostile("map"),
         "lisa",
         "life",
         {"aware": stage},
-        theme=Theme(hostile("product"), hostile("start"), hostile("goal")),
+        theme=m.Theme(hostile("product"), hostile("start"), hostile("goal")),
     )
-    return Workspace(
+    return m.Workspace(
         phases={"life": phases},
-        touchpoints={"mail": Touchpoint("mail", hostile("touchpoint"), "email")},
-        personas={"lisa": Persona("lisa", hostile("persona"))},
+        touchpoints={"mail": m.Touchpoint("mail", hostile("touchpoint"), "email")},
+        personas={"lisa": m.Persona("lisa", hostile("persona"))},
         journeys={"cart": journey, "welcome": plain},
         funnels={"checkout": funnel_result().funnel},
         maps={"lisa_map": jmap},
@@ -277,7 +256,7 @@ def test_funnels_only() -> None:
 
 def test_an_empty_log_has_no_span() -> None:
     facts = LogFacts((), 0, 0, None, None, 0)
-    page = render_report(Workspace(), facts, [], None, {})
+    page = render_report(m.Workspace(), facts, [], None, {})
     assert "read 0 rows, rejected 0 · 0 customers · empty (UTC)" in page
     assert "<nav><ul></ul></nav>" in page
 

@@ -11,6 +11,7 @@ import json
 import pytest
 from rich.console import Console
 
+from cjo_cli import model as m
 from cjo_cli.engine.map_overlay import (
     ExitPoint,
     JourneyMeasure,
@@ -19,25 +20,6 @@ from cjo_cli.engine.map_overlay import (
     PhaseMeasure,
 )
 from cjo_cli.engine.replay_stats import Lift
-from cjo_cli.model import (
-    Emotion,
-    Entry,
-    EventFilter,
-    ExitStep,
-    Funnel,
-    FunnelStep,
-    Journey,
-    JourneyMap,
-    Kpi,
-    KpiRef,
-    Persona,
-    Phase,
-    Phases,
-    Stage,
-    Theme,
-    Touchpoint,
-    Workspace,
-)
 from cjo_cli.output.journey_map import (
     FACES,
     MEASURED_ROWS,
@@ -54,54 +36,54 @@ from cjo_cli.output.journey_map import (
     where_lost,
 )
 
-PHASES = Phases(
+PHASES = m.Phases(
     "life",
     "Lifecycle",
     (
-        Phase("awareness", "認知"),
-        Phase("purchase", "Purchase"),
-        Phase("retention", "Retention"),
-        Phase("advocacy", "Advocacy"),
+        m.Phase("awareness", "認知"),
+        m.Phase("purchase", "Purchase"),
+        m.Phase("retention", "Retention"),
+        m.Phase("advocacy", "Advocacy"),
     ),
 )
 
 
 def make_workspace(
-    stages: dict[str, Stage] | None = None,
+    stages: dict[str, m.Stage] | None = None,
     name: str = "Lisa's map",
     persona: str = "Lisa",
-    theme: Theme = Theme(),
-) -> tuple[JourneyMap, Workspace]:
+    theme: m.Theme = m.Theme(),
+) -> tuple[m.JourneyMap, m.Workspace]:
     if stages is None:
         stages = {
-            "retention": Stage("retention", actions=("reorder",), emotion=Emotion(-1, "bored")),
-            "awareness": Stage(
+            "retention": m.Stage("retention", actions=("reorder",), emotion=m.Emotion(-1, "bored")),
+            "awareness": m.Stage(
                 "awareness",
                 actions=("sees an ad", "reads reviews"),
                 touchpoints=("insta", "ghost_tp"),
                 thoughts=("is it for me?",),
-                emotion=Emotion(2, "excited"),
+                emotion=m.Emotion(2, "excited"),
                 info_needs=("price",),
                 pain_points=("too many choices",),
                 measures=("retargeting",),
-                kpis=(KpiRef("buy"), KpiRef("buy", "my label"), KpiRef("ghost_funnel")),
+                kpis=(m.KpiRef("buy"), m.KpiRef("buy", "my label"), m.KpiRef("ghost_funnel")),
                 journeys=("cart", "ghost_journey"),
             ),
         }
-    jmap = JourneyMap("lisa_map", name, "lisa", "life", stages, theme=theme)
-    funnel = Funnel(
+    jmap = m.JourneyMap("lisa_map", name, "lisa", "life", stages, theme=theme)
+    funnel = m.Funnel(
         "buy",
         "Buy",
-        (FunnelStep(EventFilter("view"), "view"), FunnelStep(EventFilter("buy"), "buy")),
-        kpi=Kpi("Purchase rate", 5.0),
+        (m.FunnelStep(m.EventFilter("view"), "view"), m.FunnelStep(m.EventFilter("buy"), "buy")),
+        kpi=m.Kpi("Purchase rate", 5.0),
     )
-    journey = Journey(
-        "cart", "カゴ落ち", Entry(EventFilter("add")), {"x": ExitStep("x", "x")}, start="x"
+    journey = m.Journey(
+        "cart", "カゴ落ち", m.Entry(m.EventFilter("add")), {"x": m.ExitStep("x", "x")}, start="x"
     )
-    ws = Workspace(
+    ws = m.Workspace(
         phases={"life": PHASES},
-        touchpoints={"insta": Touchpoint("insta", "Instagram", "social")},
-        personas={"lisa": Persona("lisa", persona)},
+        touchpoints={"insta": m.Touchpoint("insta", "Instagram", "social")},
+        personas={"lisa": m.Persona("lisa", persona)},
         journeys={"cart": journey},
         funnels={"buy": funnel},
         maps={"lisa_map": jmap},
@@ -151,8 +133,8 @@ def test_columns_follow_the_phases_document_with_empty_columns() -> None:
 
 def test_stages_of_unknown_phases_come_after_the_known_ones() -> None:
     stages = {
-        "zzz": Stage("zzz", actions=("x",)),
-        "purchase": Stage("purchase"),
+        "zzz": m.Stage("zzz", actions=("x",)),
+        "purchase": m.Stage("purchase"),
     }
     jmap, ws = make_workspace(stages)
     assert [(c.phase_id, c.title) for c in columns(jmap, ws)] == [
@@ -166,7 +148,7 @@ def test_stages_of_unknown_phases_come_after_the_known_ones() -> None:
 
 def test_without_the_phases_document_the_stages_are_the_columns() -> None:
     jmap, ws = make_workspace()
-    ws = Workspace(personas=ws.personas, maps=ws.maps)
+    ws = m.Workspace(personas=ws.personas, maps=ws.maps)
     assert [(c.phase_id, c.title) for c in columns(jmap, ws)] == [
         ("retention", "retention"),
         ("awareness", "awareness"),
@@ -227,9 +209,9 @@ def test_an_empty_column_has_no_items(row: str, _label: str) -> None:
 
 
 def test_emotion_without_a_note() -> None:
-    column = Column("p", "P", Stage("p", emotion=Emotion(0)))
-    assert stage_items(column, "emotion", Workspace()) == ["+0"]
-    assert stage_items(Column("p", "P", Stage("p")), "emotion", Workspace()) == []
+    column = Column("p", "P", m.Stage("p", emotion=m.Emotion(0)))
+    assert stage_items(column, "emotion", m.Workspace()) == ["+0"]
+    assert stage_items(Column("p", "P", m.Stage("p")), "emotion", m.Workspace()) == []
 
 
 def test_measured_items() -> None:
@@ -260,11 +242,11 @@ def test_measured_items() -> None:
 
 
 def test_map_header() -> None:
-    jmap, ws = make_workspace(theme=Theme("serum", "first visit", "repeat"))
+    jmap, ws = make_workspace(theme=m.Theme("serum", "first visit", "repeat"))
     assert map_header(jmap, ws) == ("Lisa", "product: serum  start: first visit  goal: repeat")
     jmap, ws = make_workspace()
     assert map_header(jmap, ws) == ("Lisa", "")
-    assert map_header(jmap, Workspace()) == ("lisa", "")
+    assert map_header(jmap, m.Workspace()) == ("lisa", "")
 
 
 def test_where_lost() -> None:
@@ -281,7 +263,7 @@ def test_where_lost() -> None:
 
 
 def test_render_markdown() -> None:
-    jmap, ws = make_workspace(theme=Theme("serum", "ad", "buy"))
+    jmap, ws = make_workspace(theme=m.Theme("serum", "ad", "buy"))
     lines = render_markdown(jmap, ws).splitlines()
     assert lines[:6] == [
         "# Lisa's map",
@@ -299,15 +281,15 @@ def test_render_markdown() -> None:
 
 def test_render_markdown_escapes_pipes_and_line_breaks() -> None:
     stages = {
-        "purchase": Stage(
+        "purchase": m.Stage(
             "purchase",
             actions=("compare a|b", "two\nlines"),
-            emotion=Emotion(-2, "sad | tired"),
+            emotion=m.Emotion(-2, "sad | tired"),
         )
     }
     jmap, ws = make_workspace(stages)
-    ws = Workspace(
-        phases={"life": Phases("life", "L", (Phase("purchase", "Buy | pay"),))},
+    ws = m.Workspace(
+        phases={"life": m.Phases("life", "L", (m.Phase("purchase", "Buy | pay"),))},
         personas=ws.personas,
     )
     lines = render_markdown(jmap, ws).splitlines()
@@ -351,9 +333,9 @@ def test_render_mermaid() -> None:
 
 def test_render_mermaid_escapes_its_separators() -> None:
     stages = {
-        "awareness": Stage("awareness", actions=("step 1: look; buy #1",)),
-        "purchase": Stage("purchase", emotion=Emotion(0, "note: #ok;")),
-        "retention": Stage("retention"),
+        "awareness": m.Stage("awareness", actions=("step 1: look; buy #1",)),
+        "purchase": m.Stage("purchase", emotion=m.Emotion(0, "note: #ok;")),
+        "retention": m.Stage("retention"),
     }
     jmap, ws = make_workspace(stages, name="Map: #1; v2", persona="Lisa, Kenji: #2")
     text = render_mermaid(jmap, ws)
@@ -374,7 +356,7 @@ def test_render_mermaid_escapes_its_separators() -> None:
 
 
 def test_render_mermaid_flattens_line_breaks() -> None:
-    stages = {"awareness": Stage("awareness", actions=("two\nlines",))}
+    stages = {"awareness": m.Stage("awareness", actions=("two\nlines",))}
     jmap, ws = make_workspace(stages, name="A\nmap")
     assert render_mermaid(jmap, ws).splitlines()[1:4] == [
         "    title A map",
@@ -473,7 +455,9 @@ def test_render_json_rounds_rates_to_six_digits() -> None:
 # ---- the terminal ---------------------------------------------------------------------
 
 
-def terminal(jmap: JourneyMap, ws: Workspace, width: int, overlay: MapOverlay | None = None) -> str:
+def terminal(
+    jmap: m.JourneyMap, ws: m.Workspace, width: int, overlay: MapOverlay | None = None
+) -> str:
     console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
     render_terminal(jmap, ws, overlay, "log.jsonl", console=console)
     return console.export_text()
@@ -501,10 +485,10 @@ def test_render_terminal_with_an_overlay() -> None:
 
 
 def test_render_terminal_shows_brackets_as_written() -> None:
-    stages = {"awareness": Stage("awareness", actions=("browse [new] items",))}
+    stages = {"awareness": m.Stage("awareness", actions=("browse [new] items",))}
     jmap, ws = make_workspace(stages)
-    ws = Workspace(
-        phases={"life": Phases("life", "L", (Phase("awareness", "Aware [beta]"),))},
+    ws = m.Workspace(
+        phases={"life": m.Phases("life", "L", (m.Phase("awareness", "Aware [beta]"),))},
         personas=ws.personas,
     )
     text = terminal(jmap, ws, 120)

@@ -8,18 +8,8 @@ from html import escape
 
 import pytest
 
+from cjo_cli import model as m
 from cjo_cli.engine.map_overlay import ExitPoint, KpiMeasure, MapOverlay, PhaseMeasure
-from cjo_cli.model import (
-    Emotion,
-    JourneyMap,
-    Persona,
-    Phase,
-    Phases,
-    Stage,
-    Theme,
-    Touchpoint,
-    Workspace,
-)
 from cjo_cli.output.journey_map import ROWS, Column
 from cjo_cli.output.journey_map_html import (
     emotion_svg,
@@ -33,8 +23,8 @@ POINT = re.compile(r'<circle cx="([0-9.]+)" cy="([0-9.]+)" r="6"')
 
 
 def column(phase: str, score: int | None, note: str = "") -> Column:
-    emotion = Emotion(score, note) if score is not None else None
-    return Column(phase, phase.title(), Stage(phase, emotion=emotion))
+    emotion = m.Emotion(score, note) if score is not None else None
+    return Column(phase, phase.title(), m.Stage(phase, emotion=emotion))
 
 
 # ---- the emotion curve ----------------------------------------------------------------
@@ -87,29 +77,30 @@ def test_emotion_svg_size() -> None:
 # ---- the page -------------------------------------------------------------------------
 
 
-def hostile_map() -> tuple[JourneyMap, Workspace]:
-    stage = Stage(
+def hostile_map() -> tuple[m.JourneyMap, m.Workspace]:
+    stage = m.Stage(
         "aware",
         actions=(f"{H} action",),
         touchpoints=("mail",),
         thoughts=(f"{H} thought",),
-        emotion=Emotion(1, f"{H} emotion"),
+        emotion=m.Emotion(1, f"{H} emotion"),
         info_needs=(f"{H} need",),
         pain_points=(f"{H} pain",),
         measures=(f"{H} measure",),
     )
-    jmap = JourneyMap(
+    jmap = m.JourneyMap(
         "m",
         f"{H} map",
         "lisa",
         "life",
         {"aware": stage},
-        theme=Theme(f"{H} product", f"{H} start", f"{H} goal"),
+        theme=m.Theme(f"{H} product", f"{H} start", f"{H} goal"),
     )
-    ws = Workspace(
-        phases={"life": Phases("life", "L", (Phase("aware", f"{H} phase"), Phase("buy", "Buy")))},
-        touchpoints={"mail": Touchpoint("mail", f"{H} touchpoint", "email")},
-        personas={"lisa": Persona("lisa", f"{H} persona")},
+    phases = m.Phases("life", "L", (m.Phase("aware", f"{H} phase"), m.Phase("buy", "Buy")))
+    ws = m.Workspace(
+        phases={"life": phases},
+        touchpoints={"mail": m.Touchpoint("mail", f"{H} touchpoint", "email")},
+        personas={"lisa": m.Persona("lisa", f"{H} persona")},
         maps={"m": jmap},
     )
     return jmap, ws

@@ -25,7 +25,9 @@ from cjo_cli.spark.funnels import run_funnels as spark_funnels
 from cjo_cli.spark.read import read_events
 from cjo_cli.spec.workspace import validate_paths
 from tests.conftest import REPO
-from tests.engine.test_funnels import LogEvent, funnels, load, logs
+from tests.engine.funnel_helpers import load
+from tests.engine.funnel_reference import LogEvent
+from tests.engine.test_funnels import funnels, logs
 from tests.spark.conftest import spark_log
 
 LOG = REPO / "samples" / "events.jsonl"

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 
 from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_records import CustomerReplay
-from cjo_cli.engine.simulate import simulate
 from cjo_cli.events.customers import load_customers, read_traits
 from cjo_cli.events.formats import with_formats
 from cjo_cli.events.load import load_events
@@ -24,15 +23,13 @@ from cjo_cli.spark.read import read_events
 from cjo_cli.spark.replay import simulate as spark_simulate
 from cjo_cli.spec.workspace import validate_paths
 from tests.conftest import REPO
-from tests.engine.replay_helpers import load_workspace
+from tests.engine.replay_helpers import load_workspace, log_connection, replay_each
 from tests.engine.test_replay_properties import CART, POLICY, WELCOME, _iso, logs
 from tests.spark.conftest import spark_log
 
 
 def duck_replays(con: Any, ws: Any) -> tuple[dict[str, CustomerReplay], str]:
-    found: dict[str, CustomerReplay] = {}
-    plan = build_plan(ws, list(ws.journeys.values()))
-    result = simulate(con, plan, on_customer=lambda r: found.__setitem__(r.customer, r))
+    found, result = replay_each(con, build_plan(ws, list(ws.journeys.values())))
     return found, json.dumps(to_json_data(result.totals, {}, {}, []), sort_keys=True)
 
 
@@ -62,10 +59,7 @@ def test_sample_customer_by_customer(spark: Any) -> None:
 def test_random_logs(spark: Any, rows: list[dict[str, Any]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         ws = load_workspace(Path(folder), POLICY, CART, WELCOME)
-        log = Path(folder) / "events.jsonl"
-        log.write_text("".join(json.dumps(row) + "\n" for row in _iso(rows)), encoding="utf-8")
-        con = connect()
-        load_events(con, [(log, "jsonl")])
+        con = log_connection(Path(folder), _iso(rows))
     expected, expected_totals = duck_replays(con, ws)
     found = spark_simulate(spark_log(spark, con), ws, list(ws.journeys), {}, keep_replays=True)
     assert found.replays == expected

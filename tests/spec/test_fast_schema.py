@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from cjo_cli.spec.fast_schema import Check, compile_schema, json_equal
-from cjo_cli.spec.schema_check import KINDS, explaining_validator
+from cjo_cli.spec.fast_schema import compile_schema, json_equal
+from cjo_cli.spec.schema_check import KINDS
 from tests.conftest import REPO
+from tests.spec.schema_helpers import assert_agree, at, checks, paths_in
 
 # ---------------------------------------------------------------------------------------------
 # Valid examples, after SPEC.md
@@ -259,18 +260,6 @@ def schema_of(kind: str) -> dict[str, Any]:
     return loaded
 
 
-@cache
-def checks(kind: str) -> tuple[Check, Draft202012Validator]:
-    # cjo's jsonschema validator: draft 2020-12 with ECMA-262 patterns (see ecma_pattern).
-    return compile_schema(schema_of(kind)), explaining_validator(kind)
-
-
-def assert_agree(kind: str, document: Any) -> None:
-    fast, slow = checks(kind)
-    expected = slow.is_valid(document)
-    assert fast(document) is expected, json.dumps(document, ensure_ascii=False, default=repr)
-
-
 def test_every_kind_has_examples() -> None:
     assert set(EXAMPLES) == set(KINDS)
 
@@ -367,24 +356,6 @@ json_values = st.recursive(
     ),
     max_leaves=6,
 )
-
-
-def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path below `value` (the root's own path, `()`, included)."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths_in(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += paths_in(item, (*prefix, index))
-    return found
-
-
-def at(document: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        document = document[step]
-    return document
 
 
 def _pairs(value: Any) -> list[tuple[str, Any]]:

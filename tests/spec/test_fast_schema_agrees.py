@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjo_cli.spec.fast_schema import compile_schema, json_equal
-from cjo_cli.spec.schema_check import KINDS, explaining_validator, schema
+from cjo_cli.spec.schema_check import KINDS
 from cjo_cli.spec.yaml_loader import load_file
 from tests.conftest import REPO
+from tests.spec.schema_helpers import assert_agree, at, checks, paths_in
 
 
 def _plain(value: Any) -> Any:
@@ -34,16 +35,6 @@ def sample_documents() -> dict[str, list[Any]]:
             if isinstance(doc.root, dict) and doc.root.get("kind") in docs:
                 docs[doc.root["kind"]].append(_plain(doc.root))
     return docs
-
-
-@cache
-def checks(kind: str) -> tuple[Any, Any]:
-    return compile_schema(schema(kind)), explaining_validator(kind)
-
-
-def agree(kind: str, document: Any) -> None:
-    fast, slow = checks(kind)
-    assert fast(document) == slow.is_valid(document), json.dumps(document, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -91,28 +82,15 @@ json_values = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, Any]:
     kind = draw(st.sampled_from(KINDS))
     document = copy.deepcopy(draw(st.sampled_from(sample_documents()[kind])))
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(document)))
+        path = draw(st.sampled_from(paths_in(document)))
         if not path:
             continue
-        parent = document
-        for step in path[:-1]:
-            parent = parent[step]
+        parent = at(document, path[:-1])
         action = draw(st.sampled_from(["replace", "delete", "add"]))
         if action == "replace":
             parent[path[-1]] = draw(json_values)
@@ -130,7 +108,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
 @settings(max_examples=400, deadline=None)
 @given(mutated())
 def test_the_compiled_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
-    agree(*case)
+    assert_agree(*case)
 
 
 @pytest.mark.parametrize(

@@ -195,15 +195,20 @@ def test_unknown_keys_are_rejected_by_jsonschema(kind: str) -> None:
     assert any(e.validator == "additionalProperties" and "nmae" in e.message for e in errors)
 
 
-def test_committed_schemas_are_up_to_date() -> None:
-    result = subprocess.run(
+def check_schemas(root: Path) -> subprocess.CompletedProcess[str]:
+    """`scripts/build_schemas.py --check`, run in `root`."""
+    return subprocess.run(
         [sys.executable, "scripts/build_schemas.py", "--check"],
-        cwd=REPO,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_committed_schemas_are_up_to_date() -> None:
+    result = check_schemas(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -214,14 +219,7 @@ def test_the_up_to_date_check_notices_a_stale_schema(tmp_path: Path) -> None:
     stale = tmp_path / "cjo_cli" / "schemas" / "map.json"
     stale.write_text(stale.read_text(encoding="utf-8").replace("Emotion", "Feeling"), "utf-8")
     (tmp_path / "cjo_cli" / "schemas" / "policy.json").unlink()
-    result = subprocess.run(
-        [sys.executable, "scripts/build_schemas.py", "--check"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = check_schemas(tmp_path)
     assert result.returncode == 1
     assert "map.json" in result.stdout
     assert "policy.json" in result.stdout
