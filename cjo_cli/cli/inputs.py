@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 Picked = TypeVar("Picked")
 
-CANONICAL = ("customer_id", "event", "ts", "properties")
-
 
 # ---- the workspace --------------------------------------------------------------------
 
@@ -79,6 +77,8 @@ def parse_time(text: str | None, flag: str) -> int | None:
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
     """`--map customer_id=user_id` → {"customer_id": "user_id"}."""
+    from cjo_cli.events.tables import CANONICAL
+
     mapping: dict[str, str] = {}
     for item in items:
         target, sep, source = item.partition("=")

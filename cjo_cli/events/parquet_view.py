@@ -93,9 +93,11 @@ def scan_parquet(
             raise EventLogError(f"{path}: no such file")
     names = [str(path) for path in paths]
     # Every file must have the required columns: read together by name, a file without
-    # one would give its rows NULLs there, which the statistics of the others hide.
-    for name in names:
-        check_required(_columns(con, name), mapping or {}, name)
+    # one would give its rows NULLs there, which the statistics of the others hide. (One
+    # file alone is checked below, on the union's columns.)
+    if len(names) > 1:
+        for name in names:
+            check_required(_columns(con, name), mapping or {}, name)
     try:
         described = con.execute(
             "DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [names]
