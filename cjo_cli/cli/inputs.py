@@ -231,8 +231,15 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
     if given.customers is not None:
         people = load_customers(con, given.customers)
         if not quiet:
-            progress.note(f"customers: {people.customers:,}")
+            progress.note(_customers_line(people))
     return OpenedLog(summary, people)
+
+
+def _customers_line(people: CustomersSummary) -> str:
+    line = f"customers: {people.customers:,}"
+    if people.rejected:
+        line += f" (rejected {people.rejected:,} of {people.rows:,} rows; see the rejects table)"
+    return line
 
 
 @dataclass
@@ -255,7 +262,7 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     traits: dict[str, dict[str, Any]] = {}
     if given.customers is not None:
         traits, people = read_traits(given.customers)
-        progress.note(f"customers: {people.customers:,}")
+        progress.note(_customers_line(people))
     progress.note(f"spark: starting {master}")
     session = spark_session(master, settings)
     try:

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cjo_cli.events.lines import Rejects, numbered_lines
+from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import CREATE_CUSTOMERS, EventLogError, connect
 from cjo_cli.model.conditions import NUMBER
 
@@ -58,38 +58,27 @@ def csv_value(text: str) -> Any:
 
 def _from_csv(path: Path, rejects: Rejects) -> tuple[list[tuple[str, dict[str, Any]]], int]:
     found: list[tuple[str, dict[str, Any]]] = []
+    before = len(rejects.rows)
+    # The event reader's: undecodable lines, stray quotes and short records are rejects.
+    try:
+        header, batches = csv_records(path, rejects)
+    except csv.Error as exc:
+        raise EventLogError(f"{path}: the header line is not CSV ({exc})") from exc
+    if not header:
+        raise EventLogError(f"{path}: the customers file is empty")
+    if "customer_id" not in header:
+        raise EventLogError(f"{path}: no customer_id column (found {', '.join(header)})")
+    key = header.index("customer_id")
     rows = 0
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise EventLogError(f"{path}: the customers file is empty") from None
-        except csv.Error as exc:
-            raise EventLogError(f"{path}: the header line is not CSV ({exc})") from exc
-        if "customer_id" not in header:
-            raise EventLogError(f"{path}: no customer_id column (found {', '.join(header)})")
-        key = header.index("customer_id")
-        while True:
-            line = reader.line_num + 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                rows += 1
-                rejects.add(line, "", f"bad CSV: {exc}")
-                continue
-            if not record:
-                continue
+    for batch in batches:
+        columns = [batch.column(f"c{index}").to_pylist() for index in range(len(header))]
+        for number, record in zip(
+            batch.column("row").to_pylist(), zip(*columns, strict=True), strict=True
+        ):
             rows += 1
-            raw = ",".join(record)
-            if len(record) != len(header):
-                rejects.add(line, raw, f"expected {len(header)} columns, found {len(record)}")
-                continue
             customer = record[key].strip()
             if not customer:
-                rejects.add(line, raw, "missing customer id")
+                rejects.add(number, ",".join(record), "missing customer id")
                 continue
             traits = {
                 name: csv_value(value)
@@ -97,7 +86,8 @@ def _from_csv(path: Path, rejects: Rejects) -> tuple[list[tuple[str, dict[str, A
                 if name != "customer_id" and value.strip() != ""
             }
             found.append((customer, traits))
-    return found, rows
+    rejected_by_reader = len(rejects.rows) - before - (rows - len(found))
+    return found, rows + rejected_by_reader
 
 
 def _from_json_lines(

@@ -14,29 +14,73 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cjo_cli.events.lines import refuse_wide_text
 from cjo_cli.events.tables import EventLogError, UnknownLogFormat
 
 # Timestamps written as text: ISO 8601 with or without an offset. A naive one is
 # UTC (the session's TimeZone is pinned to UTC).
 _TEXT_TS = "try_cast({x} AS TIMESTAMPTZ)"
 # Epoch seconds (Mixpanel) or milliseconds (newer Mixpanel exports) as a number.
+# Numbers no clock can mean (nan, inf, 1e17) become ±infinity, which the range rule
+# of `tables.ts_reason` rejects, instead of failing the whole load.
 _EPOCH_TS = (
-    "CASE WHEN try_cast({x} AS DOUBLE) > 1e11 THEN to_timestamp(try_cast({x} AS DOUBLE) / 1000)"
-    " ELSE to_timestamp(try_cast({x} AS DOUBLE)) END"
-)
+    "CASE WHEN isnan({d}) THEN NULL"
+    " WHEN {d} >= 1e14 THEN 'infinity'::TIMESTAMPTZ WHEN {d} <= -1e14 THEN '-infinity'::TIMESTAMPTZ"
+    " WHEN {d} > 1e11 THEN to_timestamp({d} / 1000) ELSE to_timestamp({d}) END"
+).replace("{d}", "try_cast({x} AS DOUBLE)")
 # GA4's event_timestamp: microseconds since the epoch, as a number or a string.
-_MICROS_TS = "make_timestamp(try_cast({x} AS BIGINT))::TIMESTAMPTZ"
+_MICROS_TS = (
+    "CASE WHEN {us} >= 1e17 THEN 'infinity'::TIMESTAMPTZ"
+    " WHEN {us} <= -1e17 THEN '-infinity'::TIMESTAMPTZ"
+    " ELSE make_timestamp({us})::TIMESTAMPTZ END"
+).replace("{us}", "try_cast({x} AS BIGINT)")
 
 _GA4_PARAMS_TYPE = (
     '[{"key":"VARCHAR","value":{"string_value":"VARCHAR","int_value":"BIGINT",'
     '"float_value":"DOUBLE","double_value":"DOUBLE"}}]'
 )
+# A GA4 row whose event_params is not a list of {key, value} with distinct text keys
+# is a reject: a map of them cannot be built, and dropping an item would lose data.
+_GA4_PARAMS_REASON = (
+    "CASE WHEN json_type(j, '$.event_params') IS NULL"
+    " OR json_type(j, '$.event_params') = 'NULL' THEN NULL"
+    " WHEN json_type(j, '$.event_params') <> 'ARRAY' THEN 'event_params is not a list'"
+    " WHEN len(list_filter(json_extract(j, '$.event_params[*]'),"
+    " lambda p: json_type(p, '$.key') IS DISTINCT FROM 'VARCHAR')) > 0"
+    " THEN 'an event_params item has no text key'"
+    " WHEN len(list_distinct(list_transform(json_extract(j, '$.event_params[*]'),"
+    " lambda p: json_extract_string(p, '$.key')))) < json_array_length(j, '$.event_params')"
+    " THEN 'event_params names a key twice' END"
+)
+# Only evaluated for rows that pass the check (CASE picks rows before it computes).
 _GA4_PARAMS = (
+    f"CASE WHEN ({_GA4_PARAMS_REASON}) IS NULL THEN "
     "to_json(map_from_entries(list_transform("
     f"from_json(j->'event_params', '{_GA4_PARAMS_TYPE}'),"
     " lambda p: {'key': p.key, 'value': coalesce(to_json(p.value.string_value),"
     " to_json(p.value.int_value), to_json(p.value.double_value), to_json(p.value.float_value))})))"
+    " END"
 )
+
+
+def scalar_reason(labels: Sequence[str]) -> str:
+    """SQL rejecting a row whose id, name or time field holds an array, an object or a
+    boolean: as text it would be a made-up id, not a person. Each label's JSON path is
+    a parameter (twice, in order: see `scalar_params`)."""
+    branches = " ".join(
+        "WHEN json_type(j, ?) IN ('ARRAY', 'OBJECT', 'BOOLEAN') THEN "
+        f"{_sql_text(label)} || ' is a JSON ' || lower(json_type(j, ?)) || ', not text or a number'"
+        for label in labels
+    )
+    return f"CASE {branches} END"
+
+
+def scalar_params(paths: Sequence[str]) -> list[str]:
+    return [path for path in paths for _ in range(2)]
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -51,8 +95,12 @@ class JsonFormat:
     """The raw timestamp as text, for the reject reason."""
     ts: str
     properties: str
+    scalars: tuple[tuple[str, str], ...]
+    """(label, JSON path) of the fields that must be text or numbers (`scalar_reason`)."""
     skip_reason: str | None = None
     """A SQL expression giving a reject reason for rows that are not events (or NULL)."""
+    shape_reason: str | None = None
+    """A SQL expression giving a reject reason for a malformed field (or NULL)."""
     required_keys: tuple[str, ...] = ()
     """Top-level keys whose presence identifies the format when sniffing."""
 
@@ -66,6 +114,7 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ts_text="j->>'ts'",
         ts=_TEXT_TS.format(x="j->>'ts'"),
         properties="j->'properties'",
+        scalars=(("customer_id", "$.customer_id"), ("event", "$.event"), ("ts", "$.ts")),
         required_keys=("customer_id", "event", "ts"),
     ),
     "segment": JsonFormat(
@@ -90,6 +139,12 @@ JSON_FORMATS: dict[str, JsonFormat] = {
             " THEN 'not an event: a Segment ' || (j->>'type') || ' call"
             " (profile traits belong in the customers file)' END"
         ),
+        scalars=(
+            ("userId", "$.userId"),
+            ("anonymousId", "$.anonymousId"),
+            ("event", "$.event"),
+            ("timestamp", "$.timestamp"),
+        ),
         required_keys=("type",),
     ),
     "mixpanel": JsonFormat(
@@ -100,6 +155,11 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ts_text="j->'properties'->>'time'",
         ts=_EPOCH_TS.format(x="j->'properties'->>'time'"),
         properties="j->'properties'",
+        scalars=(
+            ("distinct_id", "$.properties.distinct_id"),
+            ("event", "$.event"),
+            ("time", "$.properties.time"),
+        ),
         required_keys=("event", "properties"),
     ),
     "amplitude": JsonFormat(
@@ -110,6 +170,12 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ts_text="j->>'event_time'",
         ts=_TEXT_TS.format(x="j->>'event_time'"),
         properties="j->'event_properties'",
+        scalars=(
+            ("user_id", "$.user_id"),
+            ("device_id", "$.device_id"),
+            ("event_type", "$.event_type"),
+            ("event_time", "$.event_time"),
+        ),
         required_keys=("event_type", "event_time"),
     ),
     "ga4": JsonFormat(
@@ -120,6 +186,13 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ts_text="j->>'event_timestamp'",
         ts=_MICROS_TS.format(x="j->>'event_timestamp'"),
         properties=_GA4_PARAMS,
+        scalars=(
+            ("user_id", "$.user_id"),
+            ("user_pseudo_id", "$.user_pseudo_id"),
+            ("event_name", "$.event_name"),
+            ("event_timestamp", "$.event_timestamp"),
+        ),
+        shape_reason=_GA4_PARAMS_REASON,
         required_keys=("event_name", "event_timestamp"),
     ),
 }
@@ -155,6 +228,7 @@ def sniff(path: Path) -> str:
     if name.endswith((".csv", ".tsv")):
         return "csv"
     try:
+        refuse_wide_text(path)
         with path.open("rb") as handle:
             for number, raw in enumerate(handle):
                 if number == 0:

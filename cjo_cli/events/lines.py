@@ -8,6 +8,7 @@ to DuckDB as Arrow batches.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,32 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from cjo_cli.events.tables import EventLogError
+
 CHUNK_BYTES = 32 * 1024 * 1024
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def refuse_wide_text(path: Path) -> None:
+    """EventLogError for a UTF-16 or UTF-32 file (Excel's "Unicode text", PowerShell's
+    default): read as UTF-8 every line of it would be a reject, and its NUL bytes would
+    split lines where the file has none."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    encoding = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+    if encoding is None and len(head) >= 8 and head.count(0) * 4 >= len(head):
+        encoding = "UTF-16"  # no byte-order mark, but every other byte is NUL
+    if encoding is not None:
+        raise EventLogError(
+            f"{path}: the file is {encoding} text; cjo reads UTF-8. Convert it first, e.g. "
+            f"iconv -f {encoding} -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}"
+        )
 
 
 @dataclass
@@ -69,6 +95,7 @@ def _decode_lines(chunk: bytes, first_row: int, rejects: Rejects) -> tuple[list[
 
 def numbered_lines(path: Path, rejects: Rejects) -> Iterator[pa.Table]:
     """Batches of (row, raw) for the non-blank lines of a file; row is the 1-based line."""
+    refuse_wide_text(path)
     with path.open("rb") as handle:
         if handle.read(3) != b"\xef\xbb\xbf":
             handle.seek(0)
@@ -174,6 +201,7 @@ def _record_table(rows: list[int], columns: list[list[str]]) -> pa.Table:
 
 def _text_lines(path: Path, rejects: Rejects) -> Iterator[tuple[int, str]]:
     """The lines of a file with their line ends, undecodable lines rejected (and skipped)."""
+    refuse_wide_text(path)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from cjo_cli.events.formats import JSON_FORMATS, JsonFormat
+from cjo_cli.events.formats import JSON_FORMATS, JsonFormat, scalar_params, scalar_reason
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import (
     CANONICAL,
@@ -27,13 +27,15 @@ from cjo_cli.events.tables import (
     FileSummary,
     LoadSummary,
     check_required,
+    check_types,
     counts,
     quote_identifier,
+    ts_reason,
 )
 from cjo_cli.json_pointer import key_pointer
 
 # Turns the extracted fields of `staged` into accepted events or rejects.
-_REASON = """
+_REASON = f"""
 coalesce(
     bad,
     CASE
@@ -41,6 +43,7 @@ coalesce(
         WHEN event IS NULL OR trim(event) = '' THEN 'missing event name'
         WHEN ts_text IS NULL OR trim(ts_text) = '' THEN 'missing timestamp'
         WHEN ts IS NULL THEN 'bad timestamp: ' || ts_text
+        {ts_reason("ts", "ts_text")}
         WHEN props IS NOT NULL AND json_type(props) NOT IN ('OBJECT', 'NULL')
             THEN 'properties is not a JSON object'
     END
@@ -113,12 +116,17 @@ def _stage(
 
 def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list[str]]:
     if not mapping:
+        labels = [label for label, _ in fmt.scalars]
+        checks = ", ".join(
+            [reason for reason in (fmt.skip_reason, fmt.shape_reason) if reason]
+            + [scalar_reason(labels)]
+        )
         return (
             'SELECT "row", raw, bad, '
             f"{fmt.customer_id} AS customer_id, {fmt.event} AS event, "
             f"{fmt.ts_text} AS ts_text, {fmt.ts} AS ts, {fmt.properties} AS props "
-            f"FROM (SELECT *, coalesce({fmt.skip_reason or 'NULL'}, bad_json) AS bad FROM parsed)",
-            [],
+            f"FROM (SELECT *, coalesce(bad_json, {checks}) AS bad FROM parsed)",
+            scalar_params([path for _, path in fmt.scalars]),
         )
     if fmt.name != "jsonl":
         raise MappingNotApplicable(
@@ -126,12 +134,14 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
             "formats only"
         )
     keys = [mapping.get(name, name) for name in CANONICAL]
+    pointers = [key_pointer(k) for k in keys[:3]]
     return (
-        'SELECT "row", raw, bad_json AS bad, json_extract_string(j, ?) AS customer_id, '
+        'SELECT "row", raw, bad, json_extract_string(j, ?) AS customer_id, '
         "json_extract_string(j, ?) AS event, json_extract_string(j, ?) AS ts_text, "
         "try_cast(json_extract_string(j, ?) AS TIMESTAMPTZ) AS ts, json_extract(j, ?) AS props "
-        "FROM parsed",
-        [key_pointer(k) for k in (keys[0], keys[1], keys[2], keys[2], keys[3])],
+        f"FROM (SELECT *, coalesce(bad_json, {scalar_reason(CANONICAL[:3])}) AS bad FROM parsed)",
+        [key_pointer(k) for k in (keys[0], keys[1], keys[2], keys[2], keys[3])]
+        + scalar_params(pointers),
     )
 
 
@@ -170,6 +180,7 @@ def _tabular_select(
 ) -> tuple[str, list[Any]]:
     """SQL over `src` for a table whose header names map to column identifiers."""
     wanted = check_required(columns, mapping, file)
+    check_types(types, wanted, file)
     col = {name: columns[wanted[name]] for name in CANONICAL if wanted[name] in columns}
     ts_type = types.get(wanted["ts"], "VARCHAR")
     ts_text = f"CAST({col['ts']} AS VARCHAR)"
@@ -205,7 +216,13 @@ def _tabular_select(
         )
     else:
         props = extra_json
-    raw = " || ',' || ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in columns.values())
+    # One call, not a chain of `||`: a chain over hundreds of columns passes DuckDB's
+    # expression depth limit.
+    raw = (
+        "concat_ws(',', "
+        + ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in columns.values())
+        + ")"
+    )
     select = (
         f'SELECT "row", {raw} AS raw, NULL AS bad, '
         f"CAST({col['customer_id']} AS VARCHAR) AS customer_id, "

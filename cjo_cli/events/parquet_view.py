@@ -21,7 +21,9 @@ from cjo_cli.events.tables import (
     FileSummary,
     LoadSummary,
     check_required,
+    check_types,
     quote_identifier,
+    ts_reason,
 )
 
 
@@ -46,6 +48,7 @@ def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
         branches.append("WHEN ts IS NULL THEN 'bad timestamp: ' || ts_text")
     elif "ts" not in skip:
         branches.append("WHEN ts IS NULL THEN 'missing timestamp'")
+    branches.append(ts_reason("ts", "ts_text" if ts_is_text else None))
     branches.append(
         f"WHEN props_text IS NOT NULL AND NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
         f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) "
@@ -108,6 +111,7 @@ def scan_parquet(
     types = {str(row[0]): str(row[1]) for row in described}
     wanted = check_required(types, mapping or {}, names[0])
     col = {name: quote_identifier(wanted[name]) for name in CANONICAL if wanted[name] in types}
+    check_types(types, wanted, names[0])
     ts_type = types[wanted["ts"]]
     ts = (
         f"CAST({col['ts']} AS TIMESTAMPTZ)"
@@ -124,9 +128,15 @@ def scan_parquet(
             props = (
                 f"CASE WHEN {props_text} IS NULL OR "
                 f"trim({props_text}, {JSON_SPACE}) IN ('', 'null') THEN '{{}}'::JSON "
-                f"ELSE CAST({props_text} AS JSON) END"
+                # try_cast: whether the view filters before it projects is the
+                # optimizer's choice, and a rejected row must not fail the query.
+                f"ELSE try_cast({props_text} AS JSON) END"
             )
+        elif types[wanted["properties"]].startswith(("STRUCT", "MAP")):
+            props = f"coalesce(to_json({col['properties']}), '{{}}'::JSON)"
         else:
+            # A list or a number is no object: checked as text, like the copying reader.
+            props_text = f"CAST(to_json({col['properties']}) AS VARCHAR)"
             props = f"coalesce(to_json({col['properties']}), '{{}}'::JSON)"
     used = {wanted[name] for name in CANONICAL} | {"filename", "file_row_number"}
     extras = [name for name in columns if name not in used]
@@ -134,8 +144,13 @@ def scan_parquet(
         # Views take no parameters: the column names go in as SQL string literals.
         pairs = ", ".join(f"{_literal(name)}, {quote_identifier(name)}" for name in extras)
         props = f"json_merge_patch(json_object({pairs}), {props})"
-    raw = " || ',' || ".join(
-        f"coalesce(CAST(cjo_raw_{index} AS VARCHAR), '')" for index in range(len(columns))
+    # One call, not a chain of `||`, which passes DuckDB's expression depth limit.
+    raw = (
+        "concat_ws(',', "
+        + ", ".join(
+            f"coalesce(CAST(cjo_raw_{index} AS VARCHAR), '')" for index in range(len(columns))
+        )
+        + ")"
     )
     originals = ", ".join(
         f"src.{quote_identifier(name)} AS cjo_raw_{index}" for index, name in enumerate(columns)

@@ -38,6 +38,41 @@ CREATE_CUSTOMERS = (
 JSON_SPACE = "' ' || chr(9) || chr(10) || chr(13)"
 """SQL for the characters JSON allows around a value: `trim(x, {JSON_SPACE})`."""
 
+TS_MIN = "1970-01-01T00:00:00Z"
+TS_END = "2100-01-01T00:00:00Z"
+"""The instants cjo reads, from TS_MIN up to (not including) TS_END. Rows outside
+are rejects: years past 9999 or before 1 cannot be shown or computed with, and an
+event before 1970 or after 2099 in a customer log is a broken clock, not a visit."""
+
+TS_RANGE_REASON = f"timestamp out of range (cjo reads {TS_MIN[:10]} to 2099-12-31 UTC): "
+
+MAX_OFFSET = "14:00"
+"""The widest UTC offset a timestamp may carry (Kiribati's +14:00, as ISO 8601 and
+every time-zone database know them); `+25:00` is a typo, not a place."""
+
+# An offset past ±14:00, or with minutes past 59, after a clock time.
+_BAD_OFFSET = (
+    r"\d:\d\d(:\d\d([.,]\d*)?)?\s*[+-]"
+    r"((1[5-9]|[2-9]\d)(:?\d\d)?|14:?(0[1-9]|[1-5]\d)|\d\d:?[6-9]\d)$"
+)
+
+
+def ts_reason(ts: str, ts_text: str | None) -> str:
+    """SQL CASE branches rejecting a parsed timestamp `ts` outside the range, or, when
+    it was parsed from the text `ts_text`, written with an impossible offset."""
+    shown = f"coalesce({ts_text}, CAST({ts} AS VARCHAR))" if ts_text else f"CAST({ts} AS VARCHAR)"
+    branches = (
+        f"WHEN {ts} < TIMESTAMPTZ '{TS_MIN}' OR {ts} >= TIMESTAMPTZ '{TS_END}' "
+        f"THEN '{TS_RANGE_REASON}' || {shown}"
+    )
+    if ts_text:
+        branches += (
+            f" WHEN length({ts_text}) > 19 AND regexp_matches({ts_text}, '{_BAD_OFFSET}') "
+            f"THEN 'bad timestamp: offset beyond ±{MAX_OFFSET}: ' || {ts_text}"
+        )
+    return branches
+
+
 NOT_AN_EVENT = "not an event: "
 """Rejects whose reason starts so are readable rows that are not events (a Segment
 identify call): kept in `rejects` so that nothing goes missing, but not held
@@ -145,3 +180,13 @@ def log_customers(con: duckdb.DuckDBPyConnection) -> int:
     """Distinct customers in the log."""
     ((count,),) = con.execute("SELECT count(DISTINCT customer_id) FROM events").fetchall()
     return int(count)
+
+
+def check_types(types: Mapping[str, str], wanted: Mapping[str, str], file: str) -> None:
+    """EventLogError when a typed (Parquet) id or event column holds lists, structs,
+    maps or booleans: as text they would be made-up ids, not people or events."""
+    for name in ("customer_id", "event"):
+        kind = types.get(wanted[name], "VARCHAR")
+        if kind == "BOOLEAN" or kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
+            column = repr(name) if wanted[name] == name else f"{wanted[name]!r} ({name})"
+            raise EventLogError(f"{file}: column {column} is {kind}; it must hold text or numbers")

@@ -8,6 +8,10 @@ from datetime import time
 
 _DURATION = re.compile(r"^([0-9]+)([smhdw])\Z")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_SECONDS = 3650 * 86400
+"""The longest wait, window or period a workspace may write: 3650d (about ten years).
+Longer ones are findings: no journey waits that long, and an instant that far past
+the log's range (`events.tables.TS_END`) could not be computed with."""
 _TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 _PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)%\Z")
 

@@ -107,7 +107,7 @@ def test_an_empty_file_is_an_event_log_error(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("not json at all\n", "cannot tell the format from the first line (Expecting value"),
-        (b"\xff\xfe{}\n", "cannot tell the format from the first line ('utf-8' codec"),
+        (b"\xff\xff{}\n", "cannot tell the format from the first line ('utf-8' codec"),
         ('[{"customer_id": "c1"}]\n', "the first line is not a JSON object"),
         ('"just a string"\n', "the first line is not a JSON object"),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from functools import cache
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cjo_cli.findings import Level
 from cjo_cli.model import AbStep, Duration, Loc, SplitStep, WaitForStep, WaitStep, WaitUntilStep
+from cjo_cli.model.conditions import EventCondition
+from cjo_cli.model.timing import MAX_DURATION_SECONDS
 from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
 
 
@@ -87,6 +90,14 @@ def _durations(index: WorkspaceIndex) -> Iterator[tuple[Duration, Loc, str]]:
                 yield step.duration, step.locs.get("wait", step.loc), f"step {step.id!r} wait"
             if isinstance(step, WaitForStep):
                 yield step.timeout, step.locs.get("timeout", step.loc), f"step {step.id!r} timeout"
+        for step in journey.steps.values():
+            for within in _condition_windows(step):
+                yield within, step.loc, f"a condition's within in step {step.id!r}"
+        for within in _condition_windows(journey, skip="steps"):
+            yield within, journey.loc, f"a condition's within in journey {journey.id!r}"
+    for persona in ws.personas.values():
+        for within in _condition_windows(persona):
+            yield within, persona.loc, f"a condition's within in persona {persona.id!r}"
     for funnel in ws.funnels.values():
         yield funnel.window, funnel.locs.get("window", funnel.loc), f"funnel {funnel.id!r} window"
     for policy in ws.policies.values():
@@ -99,6 +110,35 @@ def zero_durations(index: WorkspaceIndex) -> RuleResult:
     for duration, loc, what in _durations(index):
         if duration.seconds == 0:
             yield loc, f"{what} is {duration}: it must be longer than zero"
+
+
+def _condition_windows(node: object, skip: str = "") -> Iterator[Duration]:
+    """The `within` of every event condition inside a model object."""
+    if isinstance(node, EventCondition):
+        if node.within is not None:
+            yield node.within
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for item in dataclasses.fields(node):
+            if item.name not in (skip, "loc", "locs"):
+                yield from _condition_windows(getattr(node, item.name))
+    elif isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _condition_windows(item)
+
+
+@rule(
+    "duration-too-long",
+    Level.ERROR,
+    f"A window, wait, timeout or period longer than {MAX_DURATION_SECONDS // 86400}d.",
+)
+def long_durations(index: WorkspaceIndex) -> RuleResult:
+    for duration, loc, what in _durations(index):
+        if duration.seconds > MAX_DURATION_SECONDS:
+            yield (
+                loc,
+                f"{what} is {duration}: at most {MAX_DURATION_SECONDS // 86400}d (about ten "
+                "years) is allowed",
+            )
 
 
 @rule("holdout", Level.ERROR, "A holdout that is not between 0% and 100% (exclusive).")
