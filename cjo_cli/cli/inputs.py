@@ -102,15 +102,29 @@ def expand_logs(items: list[str]) -> list[Path]:
             paths += [Path(match) for match in matches]
         else:
             paths.append(Path(item))
-    return list(dict.fromkeys(paths))
+    # The same file under two spellings (log.jsonl, ./log.jsonl, a link to it) is one
+    # file: read twice, every event would count double.
+    unique: dict[Path, Path] = {}
+    for path in paths:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def check_output_file(path: Path, flag: str) -> None:
-    """A file a command will write: not a directory, in a directory that exists."""
+    """A file a command will write: not a directory, in a directory that exists and that
+    we may write in (checked before the work, not found out after it)."""
+    import os
+
+    parent = path.resolve().parent
     if path.is_dir():
         raise UsageError(f"{flag} {path}: is a directory; give a file name")
-    if not path.resolve().parent.is_dir():
-        raise UsageError(f"{flag} {path}: directory {path.resolve().parent} does not exist")
+    if path.exists() and not path.is_file():
+        return  # a device or a pipe (/dev/stdout): written in place, not beside
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: directory {parent} does not exist")
+    # The file is written beside its name and renamed: the directory must be writable.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: directory {parent} is not writable")
 
 
 def refuse_duckdb_options(**given: object) -> None:

@@ -66,8 +66,15 @@ def report(
 
     ws = inputs.workspace(workspace)
     funnels = inputs.pick_documents("funnel", ws.funnels, funnel_ids or [])
-    if by is not None and not by.strip():
-        raise UsageError("--by needs persona or a property name")
+    if by is not None:
+        from cjo_cli.engine.funnel_result import breakdown_choice
+
+        try:
+            breakdown_choice(by)
+        except ValueError as exc:
+            raise UsageError(
+                f"--by: {exc}" if by.strip() else "--by needs persona or a property name"
+            ) from exc
     funnel_options = FunnelOptions(
         since_us=inputs.parse_time(since, "--since"),
         until_us=inputs.parse_time(until, "--until"),

@@ -76,14 +76,35 @@ class BreakdownChoice:
         return self.by
 
 
+ATTRIBUTIONS = ("first_touch", "last_touch")
+
+
+def breakdown_choice(text: str) -> BreakdownChoice:
+    """`persona`, `PROPERTY` or `PROPERTY:ATTRIBUTION`; ValueError for an attribution
+    that is not one of ATTRIBUTIONS (a typo must not give first-touch numbers under
+    another name). The hyphenated spelling is read as the underscored one."""
+    text = text.strip()
+    if text == "persona":
+        return BreakdownChoice("persona")
+    key, colon, attribution = text.rpartition(":") if ":" in text else (text, "", "")
+    attribution = attribution.strip().replace("-", "_")
+    if colon and attribution not in ATTRIBUTIONS:
+        raise ValueError(
+            f"unknown attribution {attribution!r} in {text!r}; use "
+            + " or ".join(f"PROPERTY:{name}" for name in ATTRIBUTIONS)
+        )
+    if not key.strip():
+        raise ValueError(f"{text!r} names no property")
+    return BreakdownChoice("property", key, attribution or "first_touch")
+
+
 def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
     """The breakdown a run uses: the options' (`--by`), else the funnel's own."""
     if options.breakdown is not None:
         text = options.breakdown.strip()
         if text == "persona":
             return BreakdownChoice("persona")
-        key, _, attribution = text.partition(":")
-        return BreakdownChoice("property", key, attribution or "first_touch")
+        return breakdown_choice(text)
     if funnel.breakdown is None:
         return None
     if funnel.breakdown.by == "property":

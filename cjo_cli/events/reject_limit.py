@@ -7,9 +7,13 @@ missing, but they are not held against the limit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cjo_cli.events.tables import EventLogError, LoadSummary
+
+_SHARE = re.compile(r"\+?[0-9]+(\.[0-9]+)?\s*%")
+_COUNT = re.compile(r"\+?[0-9]+")
 
 
 class TooManyRejects(EventLogError):
@@ -37,11 +41,14 @@ class RejectLimit:
     def parse(cls, text: str) -> RejectLimit:
         """ "1%", "0.5%" or "250"; ValueError for anything else."""
         cleaned = text.strip()
-        if cleaned.endswith("%"):
+        # Digits only: float() and int() would also take "nan", "inf", "1_000" and "1e3".
+        if _SHARE.fullmatch(cleaned):
             share = float(cleaned[:-1]) / 100
             if not 0 <= share <= 1:
                 raise ValueError(f"{text!r} is not a share between 0% and 100%")
             return cls(cleaned, share=share)
+        if not _COUNT.fullmatch(cleaned):
+            raise ValueError(f"{text!r} is neither a share such as 1% nor a count")
         count = int(cleaned)
         if count < 0:
             raise ValueError(f"{text!r} is a negative count")

@@ -109,6 +109,18 @@ def test_expand_logs_sorts_globs_and_keeps_each_file_once(tmp_path: Path) -> Non
     assert expand_logs(["missing.jsonl"]) == [Path("missing.jsonl")]
 
 
+def test_expand_logs_reads_one_file_under_two_spellings_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sub").mkdir()
+    log = tmp_path / "log.jsonl"
+    log.write_text("", encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(log)
+    monkeypatch.chdir(tmp_path)
+    given = ["log.jsonl", "./log.jsonl", "sub/../log.jsonl", str(log), "link.jsonl"]
+    assert expand_logs(given) == [Path("log.jsonl")]
+
+
 def test_expand_logs_takes_an_existing_file_with_glob_characters_as_is(tmp_path: Path) -> None:
     odd = tmp_path / "log[1].jsonl"
     odd.write_text("", encoding="utf-8")

@@ -4,6 +4,7 @@ values and the `funnel_steps` rows."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -51,6 +52,9 @@ BY_PERSONA = Breakdown("persona")
         # Surrounding blanks are ignored.
         (None, "  persona ", BreakdownChoice("persona")),
         (None, " channel ", BreakdownChoice("property", "channel", "first_touch")),
+        # The hyphenated spelling is the underscored one; a key may hold a colon.
+        (None, "channel:last-touch", BreakdownChoice("property", "channel", "last_touch")),
+        (None, "utm:src:last_touch", BreakdownChoice("property", "utm:src", "last_touch")),
     ],
 )
 def test_parse_breakdown(
@@ -58,6 +62,20 @@ def test_parse_breakdown(
 ) -> None:
     options = FunnelOptions(breakdown=asked)
     assert parse_breakdown(funnel("a", "b", breakdown=own), options) == expected
+
+
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ("category:lst", "unknown attribution 'lst' in 'category:lst'"),
+        ("category:last touch", "unknown attribution 'last touch'"),
+        ("category:", "unknown attribution ''"),
+        (":last_touch", "':last_touch' names no property"),
+    ],
+)
+def test_a_typo_in_the_attribution_is_an_error_not_first_touch(asked: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_breakdown(funnel("a", "b"), FunnelOptions(breakdown=asked))
 
 
 @pytest.mark.parametrize(

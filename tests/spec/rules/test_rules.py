@@ -33,6 +33,7 @@ SEMANTIC = {
     "timeout-beyond-goal": (Level.WARNING, {"document"}),
     "bad-timezone": (Level.ERROR, {"document"}),
     "zero-duration": (Level.ERROR, {"document"}),
+    "duration-too-long": (Level.ERROR, {"document"}),
     "holdout": (Level.ERROR, {"document"}),
     "holdout-large": (Level.WARNING, {"document"}),
     "ab-weights": (Level.ERROR, {"document"}),

@@ -109,6 +109,50 @@ def test_zero_duration_everywhere_a_duration_is_written(
 
 
 @pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        (HEAD + "re_entry: {after: 3651d}\n" + DONE, "re_entry.after is 3651d"),
+        (HEAD + "goal: {event: buy, within: 522w}\n" + DONE, "goal.within is 522w"),
+        (
+            HEAD + "steps:\n  w: {wait: 999999999d, next: done}\n  done: {exit: true}\n",
+            "step 'w' wait is 999999999d",
+        ),
+        (
+            HEAD + "steps:\n  f: {wait_for: {event: c}, timeout: 9999999999999999999999w, "
+            "next: done, on_timeout: done}\n  done: {exit: true}\n",
+            "step 'f' timeout is 9999999999999999999999w",
+        ),
+        (
+            "kind: funnel\nid: f\nsteps: [{event: a}, {event: b}]\nwindow: 315360001s\n",
+            "funnel 'f' window is 315360001s",
+        ),
+        (
+            "kind: persona\nid: p\nname: P\nsegment: {event: buy, within: 4000d}\n",
+            "a condition's within in persona 'p' is 4000d",
+        ),
+        (
+            HEAD
+            + "steps:\n  s:\n    split:\n      - {if: {event: buy, within: 4000d}, next: done}\n"
+            "      - {else: done}\n  done: {exit: true}\n",
+            "a condition's within in step 's' is 4000d",
+        ),
+    ],
+    ids=["re_entry", "goal", "wait", "timeout", "funnel", "persona-segment", "split-condition"],
+)
+def test_durations_past_ten_years_are_findings(tmp_path: Path, text: str, what: str) -> None:
+    rule, _, message = only(tmp_path, text)
+    assert (rule, message) == (
+        "duration-too-long",
+        f"{what}: at most 3650d (about ten years) is allowed",
+    )
+
+
+@pytest.mark.parametrize("duration", ["3650d", "521w", "315360000s"])
+def test_ten_years_is_allowed(tmp_path: Path, duration: str) -> None:
+    assert found(tmp_path, HEAD + f"goal: {{event: buy, within: {duration}}}\n" + DONE) == []
+
+
+@pytest.mark.parametrize(
     ("holdout", "expected"),
     [
         ("0.1%", []),
