@@ -11,19 +11,22 @@ of every move with its reason. The rules, in the order they apply:
   the instant: every event at or before it counts, those at the same instant in
   later rows too, as `cjo report` counts them. A timer that fires at t sees the
   events before t only, since it fires before them.
-- At an event, for each journey in priority order: the goal ends an active
-  entry (a conversion when within `goal.within` of entry), else an `exit_on`
-  event ends it, else an awaited `wait_for` event moves it on. Then entries:
-  an entry event that passes the entry filter and persona segment (as of this
-  event's instant) enters when the customer is not in the journey and the
-  re-entry rule allows (`after` counts from the previous entry).
+- At an event, one journey at a time in priority order: the goal ends an active
+  entry (a conversion when within `goal.within` of entry, inclusive), else an
+  `exit_on` event ends it, else an awaited `wait_for` event moves it on (only
+  while the customer waits in that step). Then, for that journey, an entry
+  event that passes the entry filter and persona segment (as of this event's
+  instant) enters when the customer is not in the journey and the re-entry rule
+  allows (`after` counts from the previous entry). Then the next journey.
 - A conversion is a goal event within `goal.within` of entry, even after the
   customer left the journey by its exit step or an exit event, so treated and
   holdout customers are measured the same way. Without `within`, only a goal
   reached while in the journey converts.
 - A send in quiet hours (the journey's and the policy's, for message channels)
-  waits in its step for the end of the window; a send over a frequency cap
-  (policy caps, the journey's `per_customer`) is skipped and recorded as capped.
+  waits in its step for the end of the window (deferred); only a goal or an exit
+  ends that wait, and then the send is recorded as `not_sent` with why. A send
+  over a frequency cap (policy caps, the journey's `per_customer`) is skipped and
+  recorded as capped. Every send step reached is sent, capped or not sent.
 - Holdout customers (a stable hash of journey and customer id) walk the same
   steps and are never sent anything.
 - ab variants come from a stable hash of journey id, customer id and seed.
@@ -34,7 +37,6 @@ of every move with its reason. The rules, in the order they apply:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from cjo_cli.conditions.bits import BitMoment, History, parse_properties
@@ -54,33 +56,15 @@ from cjo_cli.engine.replay_records import (
     NEVER,
     CustomerReplay,
     EntryRecord,
+    OpenEntry,
+    ReplayError,
     SendRecord,
     TraceLine,
     VisitRecord,
     in_holdout,
     stable_fraction,
 )
-from cjo_cli.errors import InputError
 from cjo_cli.model.clock import next_wall_time, utc_text
-
-
-class ReplayError(InputError):
-    """The journey cannot be replayed (a loop of steps that never waits)."""
-
-
-@dataclass
-class _Open:
-    """An entry in progress."""
-
-    journey: PlanJourney
-    record: EntryRecord
-    properties: Any
-    step: int = -1
-    due: int = NEVER
-    waiting_bit: int = 0
-    deferred: bool = False
-    """Waiting in a send step for quiet hours to end."""
-    planned: int = 0
 
 
 class _Customer:
@@ -94,7 +78,7 @@ class _Customer:
         self.explain = explain
         self.out = CustomerReplay(customer)
         self.history = History()
-        self.open: dict[str, _Open] = {}
+        self.open: dict[str, OpenEntry] = {}
         self.entries: dict[str, int] = {}
         self.last_entry: dict[str, int] = {}
         self.watching: list[tuple[PlanJourney, EntryRecord]] = []
@@ -118,9 +102,11 @@ class _Customer:
         self.dirty = False
         self.next_due = min((s.due for s in self.open.values()), default=NEVER)
 
-    def finish(self, state: _Open, ts: int, reason: str) -> None:
+    def finish(self, state: OpenEntry, ts: int, reason: str) -> None:
         self.dirty = True
         record = state.record
+        if state.deferred:
+            self.not_sent(state, ts, reason)
         record.exit_ts = ts
         record.exit_reason = reason
         record.exit_step = state.journey.steps[state.step].id if state.step >= 0 else ""
@@ -131,7 +117,7 @@ class _Customer:
             and journey.goal_bit
             and journey.goal_within is not None
             and reason != "censored"
-            and ts < record.ts + journey.goal_within
+            and ts <= record.ts + journey.goal_within
         ):
             self.watching.append((journey, record))
         if self.explain:
@@ -145,7 +131,9 @@ class _Customer:
             self.observe(ts, mask, name)
         if self.watching:
             self.watch_goals(ts, mask, name)
-        touched, entered = plan.routes(mask)
+        # One journey at a time, in priority order, its moves and then its entry: so a
+        # higher-priority journey's send, from an entry or a move, takes a capped slot first.
+        touched, _ = plan.routes(mask)
         for journey in touched:
             state = self.open.get(journey.id)
             if state is not None:
@@ -162,16 +150,14 @@ class _Customer:
                             )
                     self.finish(state, ts, "goal")
                 elif mask & journey.exit_bits:
-                    if self.explain:
-                        self.note(ts, journey.id, f"exit_on event {name!r}")
+                    self.note(ts, journey.id, f"exit_on event {name!r}")  # rare: no guard
                     self.finish(state, ts, "exit_event")
                 elif state.waiting_bit and mask & state.waiting_bit:
                     step = journey.steps[state.step]
                     if self.explain:
                         self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
                     self.advance(state, step.next, ts)
-        for journey in entered:
-            if journey.id not in self.open:
+            if mask & journey.entry_bit and journey.id not in self.open:
                 self.try_enter(journey, ts, properties, name)
         if self.dirty:
             self.refresh_due()
@@ -182,12 +168,8 @@ class _Customer:
             if journey.re_entry == "never":
                 return
             if journey.re_entry == "after" and ts < previous + journey.re_entry_after:
-                if self.explain:
-                    self.note(
-                        ts,
-                        journey.id,
-                        f"{name!r} ignored: re_entry after {journey.re_entry_text} of the last one",
-                    )
+                text = f"re_entry after {journey.re_entry_text} of the last one"
+                self.note(ts, journey.id, f"{name!r} ignored: {text}")
                 return
         if journey.entry_checks:
             moment = self.moment(ts, properties)
@@ -202,7 +184,7 @@ class _Customer:
         holdout = in_holdout(journey.id, self.customer, journey.holdout_percent)
         record = EntryRecord(journey.id, number, ts, holdout)
         self.out.entries.append(record)
-        state = _Open(journey, record, properties if journey.entry_reads_properties else None)
+        state = OpenEntry(journey, record, properties if journey.entry_reads_properties else None)
         self.open[journey.id] = state
         if self.explain:
             self.note(
@@ -262,8 +244,13 @@ class _Customer:
 
     # -- steps -----------------------------------------------------------------
 
-    def advance(self, state: _Open, to: int, ts: int) -> None:
+    def advance(self, state: OpenEntry, to: int, ts: int) -> None:
         self.dirty = True
+        # Leaving a step ends what it waited for: an answered wait_for's event, a held
+        # send, a timer. Only the step moved to may set them again.
+        state.waiting_bit = 0
+        state.deferred = False
+        state.due = NEVER
         journey = state.journey
         moves = 0
         while True:
@@ -348,27 +335,12 @@ class _Customer:
             self.finish(state, ts, "end")
             return
 
-    def send(self, state: _Open, ts: int, move: bool = True) -> None:
+    def send(self, state: OpenEntry, ts: int, move: bool = True) -> None:
         journey = state.journey
         step = journey.steps[state.step]
-        record = state.record
         reason = self.sent.cap_reason(journey.id, journey.limit, self.plan.caps, step.channel, ts)
-        send = SendRecord(
-            journey.id,
-            record.entry,
-            step.id,
-            step.touchpoint,
-            step.channel,
-            ts,
-            "capped" if reason else "sent",
-            reason,
-            state.planned,
-        )
-        self.out.sends.append(send)
-        if reason:
-            if self.explain:
-                self.note(ts, journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
-        else:
+        send = self.record_send(state, ts, "capped" if reason else "sent", reason)
+        if not reason:
             self.sent.add(ts, journey.id, step.channel)
             if self.explain:
                 self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
@@ -376,6 +348,33 @@ class _Customer:
                 self.awaiting.add(send)
         if move:
             self.advance(state, step.next, ts)
+
+    def not_sent(self, state: OpenEntry, ts: int, reason: str) -> None:
+        """A send held by quiet hours whose entry ended before the window did."""
+        why = f"held by quiet hours until {_iso(state.due)}" + (
+            ", after the log's end"
+            if reason == "censored"
+            else f"; the entry ended first ({reason})"
+        )
+        self.record_send(state, ts, "not_sent", why)
+
+    def record_send(self, state: OpenEntry, ts: int, status: str, reason: str) -> SendRecord:
+        step = state.journey.steps[state.step]
+        send = SendRecord(
+            state.journey.id,
+            state.record.entry,
+            step.id,
+            step.touchpoint,
+            step.channel,
+            ts,
+            status,
+            reason,
+            state.planned,
+        )
+        self.out.sends.append(send)
+        if reason and self.explain:
+            self.note(ts, state.journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
+        return send
 
     # -- end of log --------------------------------------------------------------
 

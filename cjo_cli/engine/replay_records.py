@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cjo_cli.errors import InputError
+
+if TYPE_CHECKING:  # the plan imports these records (through delivery)
+    from cjo_cli.engine.replay_plan import PlanJourney
 
 NEVER = 1 << 62
 """A due time later than any log."""
@@ -57,7 +63,8 @@ class SendRecord:
     channel: str
     ts: int
     status: str
-    """`sent`, or `capped` (skipped by a frequency cap)."""
+    """`sent`; `capped` (skipped by a frequency cap); or `not_sent` (held by quiet
+    hours, and the entry ended before the window did)."""
     reason: str = ""
     planned_ts: int = 0
     """When the step was reached; later than `ts` only when quiet hours deferred it."""
@@ -80,3 +87,22 @@ class CustomerReplay:
     visits: list[VisitRecord] = field(default_factory=list)
     sends: list[SendRecord] = field(default_factory=list)
     trace: list[TraceLine] = field(default_factory=list)
+
+
+class ReplayError(InputError):
+    """The journey cannot be replayed (a loop of steps that never waits)."""
+
+
+@dataclass
+class OpenEntry:
+    """An entry in progress: where it is and what it waits for (the replay's state)."""
+
+    journey: PlanJourney
+    record: EntryRecord
+    properties: Any
+    step: int = -1
+    due: int = NEVER
+    waiting_bit: int = 0
+    deferred: bool = False
+    """Waiting in a send step for quiet hours to end."""
+    planned: int = 0

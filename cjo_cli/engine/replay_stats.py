@@ -36,8 +36,12 @@ class SendTotals:
     touchpoint: str
     channel: str
     sent: int = 0
+    """Sends that went out, deferred ones included."""
     capped: int = 0
     deferred: int = 0
+    """Of `sent`, those that quiet hours held first."""
+    not_sent: int = 0
+    """Held by quiet hours, and the entry ended (goal, exit event, log end) first."""
     delivered: int = 0
     opened: int = 0
     clicked: int = 0
@@ -179,6 +183,9 @@ class ReplayTotals:
             totals_send = self.journeys[send.journey].sends[send.touchpoint]
             if send.status == "capped":
                 totals_send.capped += 1
+                continue
+            if send.status == "not_sent":
+                totals_send.not_sent += 1
                 continue
             totals_send.sent += 1
             totals_send.deferred += send.ts > send.planned_ts

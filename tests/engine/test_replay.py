@@ -198,8 +198,14 @@ def test_a_goal_during_deferral_means_the_message_never_goes(tmp_path: Path) -> 
         event("owl", "signed_up", "2026-06-01T14:30:00Z"),
         event("owl", "purchase", "2026-06-01T20:00:00Z"),
     ]
-    found, _ = run(tmp_path, [night, QUIET_POLICY], log)
-    assert sends(found["owl"]) == []
+    found, totals = run(tmp_path, [night, QUIET_POLICY], log)
+    # Recorded as not sent, with why: a send step reached is sent, capped or not sent.
+    assert sends(found["owl"]) == [("2026-06-01T20:00:00Z", "mail", "not_sent")]
+    assert found["owl"].sends[0].reason == (
+        "held by quiet hours until 2026-06-01T23:00:00Z; the entry ended first (goal)"
+    )
+    mail = totals.journeys["night"].sends["mail"]
+    assert (mail.sent, mail.deferred, mail.capped, mail.not_sent) == (0, 0, 0, 1)
     assert exits(found["owl"], "night") == [("2026-06-01T20:00:00Z", "goal", "hello", True)]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cjo_cli.findings import Level
@@ -35,6 +36,57 @@ def timeout_beyond_goal(index: WorkspaceIndex) -> RuleResult:
                         "after a conversion could still count"
                     ),
                 )
+
+
+# How many distinct elapsed times per step `_timer_ends` follows before it gives up.
+_MAX_PATH_TIMES = 64
+
+
+@rule(
+    "timer-at-goal-window",
+    Level.WARNING,
+    "A wait or wait_for timeout that ends exactly when the goal window does.",
+)
+def timer_at_goal_window(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        if journey.goal is None or journey.goal.within is None:
+            continue
+        within = journey.goal.within.seconds
+        for step_id in sorted(_timer_ends(journey.steps, journey.start).get(within, set())):
+            step = journey.steps[step_id]
+            key = "timeout" if isinstance(step, WaitForStep) else "wait"
+            yield (
+                step.locs.get(key, step.loc),
+                f"step {step_id!r} can end exactly {journey.goal.within} after entry, when the "
+                f"goal window of journey {journey.id!r} closes: a goal at that instant is "
+                "judged after the timer, so the step acts first (shorten or lengthen one)",
+            )
+
+
+def _timer_ends(steps: Mapping[str, Any], start: str) -> dict[int, set[str]]:
+    """For each time after entry at which a wait or a wait_for's timeout can end, the
+    steps whose timer ends then (along timeout paths; wait_until ends no fixed time)."""
+    ends: dict[int, set[str]] = {}
+    seen: dict[str, set[int]] = {}
+    todo = [(start, 0)]
+    while todo:
+        step_id, elapsed = todo.pop()
+        known = seen.setdefault(step_id, set())
+        step = steps.get(step_id)
+        if step is None or elapsed in known or len(known) >= _MAX_PATH_TIMES:
+            continue
+        known.add(elapsed)
+        if isinstance(step, WaitUntilStep):
+            continue
+        if isinstance(step, (WaitStep, WaitForStep)):
+            seconds = step.duration if isinstance(step, WaitStep) else step.timeout
+            elapsed += seconds.seconds
+            ends.setdefault(elapsed, set()).add(step_id)
+            if isinstance(step, WaitForStep):
+                todo.append((step.on_timeout, elapsed))
+                continue
+        todo.extend((target, elapsed) for target, _ in step.successors())
+    return ends
 
 
 @cache

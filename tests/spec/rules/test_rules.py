@@ -31,6 +31,7 @@ SEMANTIC = {
     "unknown-reference": (Level.ERROR, {"document", "workspace"}),
     "bad-step-number": (Level.ERROR, {"document"}),
     "timeout-beyond-goal": (Level.WARNING, {"document"}),
+    "timer-at-goal-window": (Level.WARNING, {"document"}),
     "bad-timezone": (Level.ERROR, {"document"}),
     "zero-duration": (Level.ERROR, {"document"}),
     "duration-too-long": (Level.ERROR, {"document"}),

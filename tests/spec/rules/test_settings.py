@@ -217,10 +217,11 @@ def test_ab_weights(tmp_path: Path, weights: tuple[str, ...], message: str | Non
 @pytest.mark.parametrize(
     ("timeout", "goal", "expected"),
     [
-        ("7d", "within: 1w", []),  # equal is not longer
+        # Equal is not longer, but a boundary the order of one instant decides.
+        ("7d", "within: 1w", [("timer-at-goal-window", "6:38")]),
         ("169h", "within: 1w", [("timeout-beyond-goal", "6:38")]),
         ("30d", "", []),  # a goal without a window has no bound
-        ("1s", "within: 1s", []),
+        ("1s", "within: 1s", [("timer-at-goal-window", "6:38")]),
     ],
 )
 def test_timeout_beyond_goal(
@@ -296,3 +297,43 @@ def test_levels(tmp_path: Path) -> None:
         "timeout-beyond-goal": "warning",
         "dead-branch": "warning",
     }
+
+
+GOAL_1D = HEAD + "goal: {event: buy, within: 1d}\n"
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        # A wait_for whose timeout is the goal window.
+        (
+            "  f: {wait_for: {event: c}, timeout: 1d, next: done, on_timeout: done}\n",
+            [("timer-at-goal-window", "6:38")],
+        ),
+        # Two waits on the way that add up to it: the second ends at the boundary.
+        (
+            "  a: {wait: 1h, next: b}\n  b: {wait: 23h, next: done}\n",
+            [("timer-at-goal-window", "7:13")],
+        ),
+        # After a wait_for's timeout, on its timeout path.
+        (
+            "  f: {wait_for: {event: c}, timeout: 12h, next: done, on_timeout: w}\n"
+            "  w: {wait: 12h, next: done}\n",
+            [("timer-at-goal-window", "7:13")],
+        ),
+        # One second off, or through a wait_until (no fixed time): nothing to say.
+        ("  a: {wait: 86401s, next: done}\n", []),
+        ("  u: {wait_until: '09:00', tz: UTC, next: w}\n  w: {wait: 1d, next: done}\n", []),
+    ],
+    ids=["wait-for-timeout", "two-waits", "timeout-path", "one-second-off", "wait-until"],
+)
+def test_a_timer_ending_exactly_at_the_goal_window_is_a_warning(
+    tmp_path: Path, steps: str, expected: list[tuple[str, str]]
+) -> None:
+    text = GOAL_1D + "steps:\n" + steps + "  done: {exit: true}\n"
+    assert [f for f in found(tmp_path, text) if f[0] == "timer-at-goal-window"] == expected
+    if expected:
+        (finding,) = [f for f in validate(tmp_path, text).findings if f.rule == expected[0][0]]
+        assert "can end exactly 1d after entry, when the goal window of journey 'j'" in (
+            finding.message
+        )
