@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from cjo_cli.events.compressed import plain_name
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import CREATE_CUSTOMERS, EventLogError, connect
 from cjo_cli.model.conditions import NUMBER
@@ -142,7 +143,7 @@ def load_customers(con: duckdb.DuckDBPyConnection, path: Path) -> CustomersSumma
         raise EventLogError(f"{path}: no such file")
     rejects = Rejects()
     skipped = 0
-    if path.name.lower().endswith(".csv"):
+    if plain_name(path.name).lower().endswith(".csv"):
         found, rows = _from_csv(path, rejects)
     else:
         found, rows, skipped = _from_json_lines(path, rejects)

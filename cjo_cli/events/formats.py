@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cjo_cli.events.compressed import open_log, plain_name
 from cjo_cli.events.lines import refuse_wide_text
 from cjo_cli.events.tables import EventLogError, UnknownLogFormat
 
@@ -222,14 +223,14 @@ def sniff_json_keys(keys: set[str], properties_keys: set[str]) -> str | None:
 
 def sniff(path: Path) -> str:
     """The format of a log file, from its name and its first record."""
-    name = path.name.lower()
+    name = plain_name(path.name).lower()
     if name.endswith(".parquet"):
         return "parquet"
     if name.endswith((".csv", ".tsv")):
         return "csv"
     try:
         refuse_wide_text(path)
-        with path.open("rb") as handle:
+        with open_log(path) as handle:
             for number, raw in enumerate(handle):
                 if number == 0:
                     raw = raw.removeprefix(codecs.BOM_UTF8)

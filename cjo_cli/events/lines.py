@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from cjo_cli.events.compressed import open_log
 from cjo_cli.events.tables import EventLogError
 
 CHUNK_BYTES = 32 * 1024 * 1024
@@ -32,7 +33,7 @@ def refuse_wide_text(path: Path) -> None:
     """EventLogError for a UTF-16 or UTF-32 file (Excel's "Unicode text", PowerShell's
     default): read as UTF-8 every line of it would be a reject, and its NUL bytes would
     split lines where the file has none."""
-    with path.open("rb") as handle:
+    with open_log(path) as handle:
         head = handle.read(4096)
     encoding = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
     if encoding is None and len(head) >= 8 and head.count(0) * 4 >= len(head):
@@ -96,10 +97,8 @@ def _decode_lines(chunk: bytes, first_row: int, rejects: Rejects) -> tuple[list[
 def numbered_lines(path: Path, rejects: Rejects) -> Iterator[pa.Table]:
     """Batches of (row, raw) for the non-blank lines of a file; row is the 1-based line."""
     refuse_wide_text(path)
-    with path.open("rb") as handle:
-        if handle.read(3) != b"\xef\xbb\xbf":
-            handle.seek(0)
-        carry = b""
+    with open_log(path) as handle:
+        carry = handle.read(3).removeprefix(b"\xef\xbb\xbf")
         next_row = 1
         while True:
             block = handle.read(CHUNK_BYTES)
@@ -202,7 +201,7 @@ def _record_table(rows: list[int], columns: list[list[str]]) -> pa.Table:
 def _text_lines(path: Path, rejects: Rejects) -> Iterator[tuple[int, str]]:
     """The lines of a file with their line ends, undecodable lines rejected (and skipped)."""
     refuse_wide_text(path)
-    with path.open("rb") as handle:
+    with open_log(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
