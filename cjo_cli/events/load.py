@@ -186,6 +186,7 @@ def _tabular_select(
     ts_text = f"CAST({col['ts']} AS VARCHAR)"
     if "TIMESTAMP" in ts_type:
         ts = f"CAST({col['ts']} AS TIMESTAMPTZ)"
+        ts_text = f"CAST({ts} AS VARCHAR)"  # shown in UTC, as the in-place reader shows it
     else:
         ts = f"try_cast({ts_text} AS TIMESTAMPTZ)"
     used = {wanted[name] for name in CANONICAL}
