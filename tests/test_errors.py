@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import errno
+import signal
+
 import pytest
 
 from cjo_cli.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     EXIT_OK,
+    EXIT_SIGNAL_BASE,
     EXIT_USAGE,
     CjoError,
     InputError,
+    OutputError,
+    Stopped,
     UsageError,
     WorkspaceInvalid,
+    cannot_write,
 )
 from cjo_cli.events.load import MappingNotApplicable
 from cjo_cli.events.reject_limit import TooManyRejects
@@ -30,6 +37,7 @@ def test_exit_codes() -> None:
         (CjoError, 2),
         (UsageError, 2),
         (InputError, 2),
+        (OutputError, 2),
         (EventLogError, 2),
         (UnknownLogFormat, 2),
         (MissingColumns, 2),
@@ -83,3 +91,26 @@ def test_workspace_invalid_keeps_its_own_copy() -> None:
     given.clear()
     assert error.findings == tuple(FINDINGS)
     assert str(error) == "x has 2 error(s); fix them first"
+
+
+def test_an_output_error_names_the_path_and_the_reason() -> None:
+    error = cannot_write("out/report.html", OSError(errno.ENOSPC, "No space left on device"))
+    assert isinstance(error, OutputError)
+    assert str(error) == "cannot write out/report.html: No space left on device"
+    assert str(cannot_write("x", OSError("odd"))) == "cannot write x: odd"
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated"),
+        (signal.SIGHUP, 129, "stopped by SIGHUP"),
+    ],
+)
+def test_stopped_by_a_signal(signum: int, code: int, message: str) -> None:
+    stopped = Stopped(signum)
+    assert (stopped.signum, stopped.exit_code, str(stopped)) == (signum, code, message)
+    assert stopped.exit_code == EXIT_SIGNAL_BASE + signum
+    # like KeyboardInterrupt: no `except Exception` on the way up stops it
+    assert not isinstance(stopped, Exception)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import typer
@@ -19,7 +20,7 @@ from cjo_cli.cli import (
     simulate_cmd,
     validate_cmd,
 )
-from cjo_cli.errors import EXIT_INTERNAL, CjoError, WorkspaceInvalid
+from cjo_cli.errors import EXIT_INTERNAL, EXIT_USAGE, CjoError, Stopped, WorkspaceInvalid
 
 app = typer.Typer(
     name="cjo",
@@ -57,27 +58,53 @@ app.command("diff")(diff_cmd.diff_command)
 
 
 def main() -> None:
-    """Entry point: every known error becomes one line and its exit code, never a traceback."""
+    """Entry point: every known error becomes one line and its exit code, never a traceback.
+    Ctrl-C (SIGINT) and SIGTERM stop the run with 130 and 143, after the cleanup."""
+    _received.clear()
+    previous = {signum: signal.signal(signum, _stop) for signum in _STOP_SIGNALS}
+    try:
+        _run()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_received: list[int] = []
+"""The signal that stops this run, once one has arrived."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    """Turn a signal into an exception that unwinds, so that every `with` and `finally`
+    removes its temporary files: SIGTERM's default would end Python on the spot."""
+    if _received:
+        return  # already unwinding: a second Ctrl-C must not cut the cleanup short
+    _received.append(signum)
+    raise Stopped(signum)
+
+
+def _run() -> None:
     try:
         app(standalone_mode=True)
-    except WorkspaceInvalid as exc:
-        from cjo_cli.output.findings_formats import format_text
+    except BaseException as exc:
+        stopped = _stopped(exc)
+        if stopped is not None:
+            typer.echo(f"cjo: {stopped}", err=True)
+            sys.exit(stopped.exit_code)
+        if isinstance(exc, WorkspaceInvalid):
+            from cjo_cli.output.findings_formats import format_text
 
-        typer.echo(format_text(list(exc.findings)), err=True)
-        typer.echo(f"cjo: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except CjoError as exc:
-        typer.echo(f"cjo: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except SystemExit as exc:
-        if exc.code == 130:  # typer turns Ctrl-C inside a command into exit 130, silently
-            typer.echo("cjo: interrupted", err=True)
-        raise
-    except KeyboardInterrupt:
-        typer.echo("cjo: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:
-        if os.environ.get("CJO_DEBUG"):
+            typer.echo(format_text(list(exc.findings)), err=True)
+            typer.echo(f"cjo: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, CjoError):
+            typer.echo(f"cjo: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if isinstance(exc, (OSError, *_duckdb_errors())):
+            # The machine's fault, not cjo's: a full disk, a read-only directory...
+            typer.echo(f"cjo: error: {_environment_error(exc)}", err=True)
+            sys.exit(EXIT_USAGE)
+        if not isinstance(exc, Exception) or os.environ.get("CJO_DEBUG"):
             raise
         typer.echo(
             f"cjo: internal error: {type(exc).__name__}: {exc}\n"
@@ -85,3 +112,36 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
+
+
+def _stopped(exc: BaseException) -> Stopped | None:
+    """Whether the run was stopped by a signal, whatever surfaced: DuckDB turns the
+    handler's exception into RuntimeError("Query interrupted"), and a reader may turn
+    that into an error of its own."""
+    if _received:
+        return Stopped(_received[0])
+    if isinstance(exc, Stopped):
+        return exc
+    # Typer turns a KeyboardInterrupt inside a command into exit 130; DuckDB raises
+    # InterruptException when a query is interrupted.
+    if isinstance(exc, KeyboardInterrupt) or (isinstance(exc, SystemExit) and exc.code == 130):
+        return Stopped(signal.SIGINT)
+    duckdb = sys.modules.get("duckdb")  # loaded only by commands that use it
+    if duckdb is not None and isinstance(exc, duckdb.InterruptException):
+        return Stopped(signal.SIGINT)
+    return None
+
+
+def _duckdb_errors() -> tuple[type[BaseException], ...]:
+    """DuckDB's errors that say the machine cannot do it: IO (a full disk, a file another
+    process holds) and memory."""
+    duckdb = sys.modules.get("duckdb")  # not imported just to check: `cjo validate` never loads it
+    if duckdb is None:
+        return ()
+    return (duckdb.IOException, duckdb.OutOfMemoryException)
+
+
+def _environment_error(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)

@@ -32,7 +32,11 @@ MAX_REJECTS = typer.Option(
     "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
 )
 MEMORY_LIMIT = typer.Option(
-    None, "--memory-limit", help="DuckDB memory limit, e.g. 4GB; past it, work spills to disk."
+    None,
+    "--memory-limit",
+    help="Memory for DuckDB's query processing, e.g. 4GB; past it, DuckDB spills to a "
+    "temporary directory (beside --db, else in the system's). Not a limit on the whole "
+    "process: Python's own memory (the replay, exact funnels, reports) comes on top.",
 )
 THREADS = typer.Option(None, "--threads", help="DuckDB threads.", min=1)
 

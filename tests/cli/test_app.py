@@ -1,12 +1,21 @@
 """`cjo_cli.cli.app.main`, in process: every known error becomes one line and its exit
 code; a broken workspace prints its findings and exits 1; anything else is a bug, said
-in two lines without a traceback (unless CJO_DEBUG is set); Ctrl-C exits 130."""
+in two lines without a traceback (unless CJO_DEBUG is set); the machine's errors (a full
+disk, a read-only directory) exit 2; Ctrl-C and SIGTERM exit 130 and 143 after the
+cleanup, whatever error the interrupted code turns them into."""
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import duckdb
 import pytest
 import typer
 
@@ -16,11 +25,15 @@ from cjo_cli.errors import (
     EXIT_INTERNAL,
     CjoError,
     InputError,
+    Stopped,
     UsageError,
     WorkspaceInvalid,
 )
 from cjo_cli.events.tables import EventLogError
 from cjo_cli.findings import Finding, Level
+from tests.conftest import REPO
+
+SAMPLE = str(REPO / "samples" / "events.jsonl")
 
 FINDINGS = [
     Finding("journeys/b.yaml", 3, 5, Level.ERROR, "unknown-reference", "no step 'nxt'"),
@@ -205,3 +218,190 @@ def test_the_real_app_bad_option_is_a_usage_error(
     captured = capsys.readouterr()
     assert "No such option" in captured.err
     assert "Traceback" not in captured.err
+
+
+STOPS: dict[int, tuple[int, str]] = {
+    signal.SIGINT: (130, "interrupted"),
+    signal.SIGTERM: (143, "terminated"),
+}
+
+
+class NotHandled(BaseException):
+    """What a signal raises in these tests when main() has not installed its own handler:
+    the default for SIGTERM would end pytest itself."""
+
+
+def fallback(signum: int, frame: object) -> None:
+    raise NotHandled(signum)
+
+
+@pytest.fixture
+def fallback_handlers() -> Iterator[None]:
+    previous = {signum: signal.signal(signum, fallback) for signum in STOPS}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.usefixtures("fallback_handlers")
+@pytest.mark.parametrize("signum", list(STOPS), ids=lambda signum: signal.Signals(signum).name)
+def test_a_signal_unwinds_the_command_and_exits_128_plus_its_number(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: int
+) -> None:
+    cleaned: list[str] = []
+
+    def command() -> None:
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler raises before this ends
+        finally:
+            cleaned.append("temporary files removed")
+
+    code, word = STOPS[signum]
+    assert run_main(monkeypatch, [], command) == code
+    assert cleaned == ["temporary files removed"]
+    captured = capsys.readouterr()
+    assert captured.err == f"cjo: {word}\n"
+    assert captured.out == ""
+    # main() gives the handlers back: a test (or a caller) keeps its own
+    assert signal.getsignal(signum) is fallback
+
+
+@pytest.mark.usefixtures("fallback_handlers")
+@pytest.mark.parametrize(
+    "surfacing",
+    [
+        RuntimeError("Query interrupted"),  # what DuckDB makes of the handler's exception
+        EventLogError("big.parquet: not a readable Parquet file (Query interrupted)"),
+        SystemExit(0),
+    ],
+    ids=["duckdb", "a-reader-s-error", "exit-0"],
+)
+@pytest.mark.parametrize("signum", list(STOPS), ids=lambda signum: signal.Signals(signum).name)
+def test_after_a_signal_whatever_surfaces_is_the_stop(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: int,
+    surfacing: BaseException,
+) -> None:
+    def command() -> None:
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)
+        except Stopped:
+            raise surfacing from None
+
+    code, word = STOPS[signum]
+    assert run_main(monkeypatch, [], command) == code
+    assert capsys.readouterr().err == f"cjo: {word}\n"
+
+
+@pytest.mark.usefixtures("fallback_handlers")
+def test_a_second_ctrl_c_does_not_cut_the_cleanup_short(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cleaned: list[str] = []
+
+    def command() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)  # impatient
+            time.sleep(0.05)
+            cleaned.append("temporary files removed")
+
+    assert run_main(monkeypatch, [], command) == 130
+    assert cleaned == ["temporary files removed"]
+    assert capsys.readouterr().err == "cjo: interrupted\n"
+
+
+def test_duckdb_s_interrupt_exception_is_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+    assert run_main(monkeypatch, [], raising(error)) == 130
+    assert capsys.readouterr().err == "cjo: interrupted\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (
+            OSError(errno.ENOSPC, "No space left on device", "out/report.html"),
+            "cjo: error: out/report.html: No space left on device",
+        ),
+        (PermissionError(errno.EACCES, "Permission denied"), "cjo: error: Permission denied"),
+        (
+            duckdb.IOException('IO Error: Could not write file "out/x": No space left on device'),
+            'cjo: error: IO Error: Could not write file "out/x": No space left on device',
+        ),
+        (
+            duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate 256 KiB"),
+            "cjo: error: Out of Memory Error: failed to allocate 256 KiB",
+        ),
+    ],
+    ids=["full-disk", "permission", "duckdb-io", "duckdb-memory"],
+)
+def test_the_machine_s_errors_are_usage_errors_not_bugs(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    line: str,
+) -> None:
+    assert run_main(monkeypatch, [], raising(error)) == 2
+    assert capsys.readouterr().err == f"{line}\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "--db", "{ro}/out.duckdb"],
+        ["report", "--html", "{ro}/report.html"],
+        ["simulate", "--db", "{ro}/out.duckdb"],
+    ],
+)
+def test_the_real_app_read_only_output_directory(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    argv: list[str],
+) -> None:
+    """Found before the work, not after it. (chmod does not stop root: the check is
+    told the directory is read-only.)"""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: Path(path) != ro and real_access(path, mode)
+    )
+    args = [arg.format(ro=ro) for arg in argv]
+    assert run_main(monkeypatch, [*args, "-w", str(REPO / "journeys"), "--log", SAMPLE]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.splitlines()[-1] == f"cjo: error: {args[1]} {args[2]}: directory {ro} is not writable"
+    )
+    assert list(ro.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["report", "simulate"])
+def test_the_real_app_db_that_cannot_be_created(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+) -> None:
+    """Past the checks, the file system still refuses (read-only, full)."""
+    out = tmp_path / "out.duckdb"
+    out.write_bytes(b"earlier")
+
+    def mkdtemp(**given: object) -> str:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    argv = [command, "--db", str(out), "-w", str(REPO / "journeys"), "--log", SAMPLE]
+    assert run_main(monkeypatch, argv) == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == f"cjo: error: cannot write {out}: Read-only file system"
+    assert out.read_bytes() == b"earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.duckdb"]
