@@ -14,6 +14,7 @@ from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Workspace
 from cjo_cli.output import funnel_report, journey_map, simulate_report
 from cjo_cli.output.findings_formats import format_text, summary_line
+from cjo_cli.output.text import rich_text, visible
 
 
 class DemoPrinter:
@@ -26,7 +27,10 @@ class DemoPrinter:
         )
 
     def step(self, number: int, title: str, detail: str) -> None:
-        self.console.print(Text.assemble((f"{number}. {title}", "bold magenta"), "  ", detail))
+        """A numbered step; `detail` may name paths, files and ids."""
+        self.console.print(
+            Text.assemble((f"{number}. {title}", "bold magenta"), "  ", visible(detail))
+        )
 
     def validated(self, where: Path, findings: Sequence[Finding], files: int) -> None:
         """The summary of every finding, and the warnings (errors stop the demo and are
@@ -58,12 +62,14 @@ class DemoPrinter:
     def wrote(self, db_path: Path, html_path: Path, seconds: float) -> None:
         self.console.print()
         self.console.print(
-            Text(f"wrote {db_path} and {html_path} in {seconds:.1f} s", style="bold green")
+            rich_text(f"wrote {db_path} and {html_path} in {seconds:.1f} s", style="bold green")
         )
+        # Three lines: the paths are escaped, not the line breaks between them.
+        html, db = visible(str(html_path)), visible(str(db_path))
         self.console.print(
             Text(
-                f"- open {html_path} in a browser (self-contained: funnels, journeys, maps)\n"
-                f"- query {db_path} with DuckDB: tables events, rejects, customers, "
+                f"- open {html} in a browser (self-contained: funnels, journeys, maps)\n"
+                f"- query {db} with DuckDB: tables events, rejects, customers, "
                 "funnel_steps, funnel_customers, entries, visits, sends, exits, step_stats, "
                 "journey_entrants\n"
                 "- next: `cjo report --help`, `cjo simulate --help`, `cjo init my-journeys`"

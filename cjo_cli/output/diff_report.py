@@ -7,10 +7,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from cjo_cli.engine.journey_diff import JourneyDiff
 from cjo_cli.output.tables import numbers_table
+from cjo_cli.output.text import rich_text
 
 
 def format_json(diff: JourneyDiff, old: str, new: str, show: int) -> str:
@@ -36,7 +36,7 @@ def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
     """Entered, converted, exits, sends and steps of both versions, with the change."""
     table = numbers_table(
         ("", "Old", "New", "Change"),
-        title=Text(f"{diff.journey}: {old} → {new}"),
+        title=rich_text(f"{diff.journey}: {old} → {new}"),
         box=None,
         padding=(0, 1),
     )
@@ -46,7 +46,8 @@ def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
         change = ""
         if a is not None and b is not None:
             change = f"{(b - a) * 100:+.1f} pt" if percent else f"{int(b - a):+,}"
-        table.add_row(Text(label), show(a), show(b), change)
+        # Exit reasons, touchpoints and step ids come from the workspace and the log.
+        table.add_row(rich_text(label), show(a), show(b), change)
 
     old_side, new_side = diff.sides
     row("entered", old_side["entered"], new_side["entered"])
@@ -70,7 +71,8 @@ def print_diff(
     console.print(comparison_table(diff, old, new))
     console.print(f"customers whose path changed: {len(diff.changed):,}", highlight=False)
     for example in diff.examples(show):
-        console.print(Text("\n" + str(example["customer_id"]), style="bold"))
+        console.print()
+        console.print(rich_text(str(example["customer_id"]), style="bold"))
         for name in ("old", "new"):
             moves = " → ".join(example[name]) or "(not in the journey)"
-            console.print(Text(f"  {name}: {moves}"))
+            console.print(rich_text(f"  {name}: {moves}"))

@@ -7,12 +7,12 @@ trailing newline; printing is the caller's business.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from cjo_cli.findings import Finding, Level
+from cjo_cli.output.text import visible
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -51,29 +51,15 @@ def summary_line(findings: Iterable[Finding], files_checked: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # text
 
-# Anything a terminal or `str.splitlines` would take as a line break, or act on (ANSI escapes
-# quoted from a YAML key), is shown escaped: one finding stays one harmless line.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
-
-
-def _escape_unprintable(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def _one_line(text: str) -> str:
-    return _UNPRINTABLE.sub(_escape_unprintable, text)
-
 
 def format_text(findings: Iterable[Finding]) -> str:
-    """`path:line:col: level: message [rule]`, one line each, as compilers and yamllint do."""
+    """`path:line:col: level: message [rule]`, one line each, as compilers and yamllint do.
+
+    Anything a terminal or `str.splitlines` would act on (ANSI escapes quoted from a YAML
+    key, line breaks) is shown escaped: one finding stays one harmless line."""
     return "\n".join(
-        f"{_one_line(f.path)}:{f.line}:{f.col}: {f.level.value}: {_one_line(f.message)}"
-        f" [{_one_line(f.rule)}]"
+        f"{visible(f.path)}:{f.line}:{f.col}: {f.level.value}: {visible(f.message)}"
+        f" [{visible(f.rule)}]"
         for f in _sorted(findings)
     )
 

@@ -29,6 +29,7 @@ from rich.text import Text
 
 from cjo_cli.engine.funnel_result import FunnelResult, StepStats, step_rows
 from cjo_cli.output.tables import numbers_table
+from cjo_cli.output.text import csv_text, markdown, markdown_code, rich_text
 
 BAR_WIDTH = 24
 
@@ -95,19 +96,26 @@ CSV_COLUMNS = (
 )
 
 
+class _CsvRows(io.StringIO):
+    """The CSV writer's rows, each ending in "\n" rather than the "\r\n" it is given:
+    with "\r" among its line-end characters it quotes a value holding a lone "\r", which
+    a reader (or a spreadsheet) would otherwise take for the start of a new row."""
+
+    def write(self, row: str) -> int:
+        return super().write(row.removesuffix("\r\n") + "\n")
+
+
 def format_csv(results: Sequence[FunnelResult]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = _CsvRows()
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for funnel, by, group, *rest, start, previous, median, mean in step_rows(results):
+    for funnel, by, group, step, name, event, customers, *measures in step_rows(results):
+        # Texts from the workspace and the log are guarded against formulas; the numbers
+        # cjo computes (step, customers, shares, seconds) stay numbers, `-3.5` included.
+        texts = [csv_text(text or "") for text in (funnel, by, group)]
         writer.writerow(
-            [
-                funnel,
-                by or "",
-                group or "",
-                *rest,
-                *(_plain(value) for value in (start, previous, median, mean)),
-            ]
+            [*texts, step, csv_text(name), csv_text(event), customers]
+            + [_plain(value) for value in measures]
         )
     return out.getvalue()
 
@@ -137,19 +145,15 @@ def duration(seconds: float | None) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
-def _md(text: str) -> str:
-    """Table-cell text: pipes escaped, line breaks flattened."""
-    return " ".join(text.replace("|", "\\|").split())
-
-
 def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -> str:
     lines: list[str] = []
     for result in results:
         funnel = result.funnel
+        window = funnel.window.text or str(funnel.window.seconds)
         lines += [
-            f"## {_md(funnel.name)} (`{funnel.id}`)",
+            f"## {markdown(funnel.name)} ({markdown_code(funnel.id)})",
             "",
-            f"{funnel.order}, window {funnel.window.text or funnel.window.seconds}"
+            f"{markdown(funnel.order)}, window {markdown(window)}"
             + (f"; {result.total.excluded} excluded" if result.total.excluded else ""),
             "",
             "| # | Step | Event | Customers | From start | From previous | Median | Mean |",
@@ -157,23 +161,24 @@ def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -
         ]
         for number, step in enumerate(result.total.steps, 1):
             lines.append(
-                f"| {number} | {_md(step.name)} | `{_md(step.event)}` | {step.customers:,} | "
-                f"{percent(step.from_start)} | {percent(step.from_previous)} | "
+                f"| {number} | {markdown(step.name)} | {markdown_code(step.event)} | "
+                f"{step.customers:,} | {percent(step.from_start)} | "
+                f"{percent(step.from_previous)} | "
                 f"{duration(step.median_seconds)} | {duration(step.mean_seconds)} |"
             )
         if result.breakdown_by is not None:
-            names = " | ".join(_md(step.name) for step in result.total.steps)
+            names = " | ".join(markdown(step.name) for step in result.total.steps)
             lines += [
                 "",
-                f"By {_md(result.breakdown_by)}:",
+                f"By {markdown(result.breakdown_by)}:",
                 "",
-                f"| {_md(result.breakdown_by)} | {names} | Conversion |",
+                f"| {markdown(result.breakdown_by)} | {names} | Conversion |",
                 "|---|" + "--:|" * (len(result.total.steps) + 1),
             ]
             for group in result.groups:
                 cells = " | ".join(f"{step.customers:,}" for step in group.steps)
                 share = percent(group.steps[-1].from_start)
-                lines.append(f"| {_md(group.label or '')} | {cells} | {share} |")
+                lines.append(f"| {markdown(group.label or '')} | {cells} | {share} |")
         lines.append("")
     lines.append(f"Log: read {read:,} rows, rejected {rejected:,}.")
     return "\n".join(lines) + "\n"
@@ -193,9 +198,12 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
     caption = f"{funnel.order}, window {funnel.window.text or str(funnel.window.seconds) + 's'}"
     if result.total.excluded:
         caption += f"; {result.total.excluded:,} removed by exclusions"
-    # Names come from the workspace: Text, never markup (`[beta]`, `[/]`).
+    # Names come from the workspace: rich_text, never markup (`[beta]`, `[/]`), nothing hidden.
     table = Table(
-        title=Text(title), caption=Text(caption), title_justify="left", caption_justify="left"
+        title=rich_text(title),
+        caption=rich_text(caption),
+        title_justify="left",
+        caption_justify="left",
     )
     table.add_column("#", justify="right")
     table.add_column("Step", min_width=10, ratio=1)
@@ -207,9 +215,9 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
     if wide:
         table.add_column("Mean", justify="right", no_wrap=True)
     for number, step in enumerate(result.total.steps, 1):
-        label = Text(step.name)
+        label = rich_text(step.name)
         if wide and step.name != step.event:
-            label += Text(f" {step.event}", style="dim")
+            label += rich_text(f" {step.event}", style="dim")
         table.add_row(
             str(number),
             label,
@@ -222,14 +230,14 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
         )
     if result.breakdown_by is None:
         return table
-    by = Table(title=Text(f"by {result.breakdown_by}"), title_justify="left")
-    by.add_column(Text(result.breakdown_by))
+    by = Table(title=rich_text(f"by {result.breakdown_by}"), title_justify="left")
+    by.add_column(rich_text(result.breakdown_by))
     for step in result.total.steps:
-        by.add_column(Text(step.name), justify="right")
+        by.add_column(rich_text(step.name), justify="right")
     by.add_column("Conversion", justify="right")
     for group in result.groups:
         by.add_row(
-            Text(group.label or ""),
+            rich_text(group.label or ""),
             *(f"{step.customers:,}" for step in group.steps),
             percent(group.steps[-1].from_start),
         )
@@ -261,7 +269,7 @@ def overview_table(results: Sequence[FunnelResult]) -> Table:
             met = conversion * 100 >= target
             verdict = Text(f"{target:g}% {'met' if met else 'missed'}", "green" if met else "red")
         table.add_row(
-            Text(result.funnel.id),
+            rich_text(result.funnel.id),
             str(len(steps)),
             f"{steps[0].customers:,}" if steps else "0",
             f"{steps[-1].customers:,}" if steps else "0",

@@ -8,14 +8,14 @@ file can be attached to a ticket, opened offline, and printed. It shows:
 - each journey as a flow diagram, every step annotated with its replayed counts;
 - each journey map as its grid with the emotion curve and the measured overlay.
 
-Every text that comes from a workspace or a log is escaped.
+Every text that comes from a workspace or a log goes through `text.html_text`: HTML
+escaped, control and bidi characters shown as escapes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
 from cjo_cli.engine.funnel_result import FunnelResult
 from cjo_cli.engine.map_overlay import MapOverlay
@@ -27,6 +27,7 @@ from cjo_cli.output.funnel_report import percent
 from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
 from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
 from cjo_cli.output.simulate_report import assumptions, lift_text
+from cjo_cli.output.text import html_text
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _funnel_section(result: FunnelResult) -> str:
     conversion = steps[-1].from_start if steps else None
     kpi = ""
     if funnel.kpi is not None:
-        kpi = f"{escape(funnel.kpi.name)}: {percent(conversion)}"
+        kpi = f"{html_text(funnel.kpi.name)}: {percent(conversion)}"
         target = funnel.kpi.target_percent
         if target is not None and conversion is not None:
             met = conversion * 100 >= target
@@ -74,25 +75,25 @@ def _funnel_section(result: FunnelResult) -> str:
     else:
         kpi = f"conversion {percent(conversion)}"
     window = funnel.window.text or f"{funnel.window.seconds}s"
-    meta = f"{funnel.order}, window {escape(window)}"
+    meta = f"{html_text(funnel.order)}, window {html_text(window)}"
     if result.total.excluded:
         meta += f"; {result.total.excluded:,} removed by exclusions"
     body = [
-        f'<section class="item" id="funnel-{escape(funnel.id)}">',
-        f"<h3>{escape(funnel.name)} <small>({escape(funnel.id)})</small></h3>",
+        f'<section class="item" id="funnel-{html_text(funnel.id)}">',
+        f"<h3>{html_text(funnel.name)} <small>({html_text(funnel.id)})</small></h3>",
         f'<p class="kpi">{kpi}</p><p class="meta">{meta}</p>',
         funnel_svg(result),
     ]
     if result.breakdown_by is not None and result.groups:
-        head = "".join(f"<th>{escape(step.name)}</th>" for step in steps)
+        head = "".join(f"<th>{html_text(step.name)}</th>" for step in steps)
         rows = "".join(
-            f"<tr><td>{escape(group.label or '')}</td>"
+            f"<tr><td>{html_text(group.label or '')}</td>"
             + "".join(f"<td>{step.customers:,}</td>" for step in group.steps)
             + f"<td>{percent(group.steps[-1].from_start)}</td></tr>"
             for group in result.groups
         )
         body.append(
-            f'<table class="numbers"><caption>by {escape(result.breakdown_by)}</caption>'
+            f'<table class="numbers"><caption>by {html_text(result.breakdown_by)}</caption>'
             f"<tr><th></th>{head}<th>Conversion</th></tr>{rows}</table>"
         )
     body.append("</section>")
@@ -114,9 +115,9 @@ def _holdout_table(totals: ReplayTotals, ws: Workspace) -> str:
             continue
         treated, holdout = journey_totals.treated, journey_totals.holdout
         rows.append(
-            f"<tr><td>{escape(journey.name)}</td><td>{treated.entered:,}</td>"
+            f"<tr><td>{html_text(journey.name)}</td><td>{treated.entered:,}</td>"
             f"<td>{percent(treated.rate)}</td><td>{holdout.entered:,}</td>"
-            f"<td>{percent(holdout.rate)}</td><td>{escape(_lift_text(journey_totals))}</td></tr>"
+            f"<td>{percent(holdout.rate)}</td><td>{html_text(_lift_text(journey_totals))}</td></tr>"
         )
     if not rows:
         return "<p>No journey has a holdout.</p>"
@@ -137,18 +138,18 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace) -> 
         headline += f", {treated.entries:,} entries"
     exits = ", ".join(f"{reason} {count:,}" for reason, count in totals.exits.items())
     body = [
-        f'<section class="item" id="journey-{escape(journey.id)}">',
-        f"<h3>{escape(journey.name)} <small>({escape(journey.id)})</small></h3>",
-        f'<p class="kpi">{escape(headline)}</p><p class="meta">exits: {escape(exits)}</p>',
+        f'<section class="item" id="journey-{html_text(journey.id)}">',
+        f"<h3>{html_text(journey.name)} <small>({html_text(journey.id)})</small></h3>",
+        f'<p class="kpi">{html_text(headline)}</p><p class="meta">exits: {html_text(exits)}</p>',
     ]
     if journey.holdout_percent > 0:
         body.append(holdout_svg(totals))
-        body.append(f'<p class="meta">{escape(_lift_text(totals))}</p>')
+        body.append(f'<p class="meta">{html_text(_lift_text(totals))}</p>')
     body.append(flow_svg(journey, totals, ws))
     sent = [s for s in totals.sends.values() if s.sent or s.capped]
     if sent:
         rows = "".join(
-            f"<tr><td>{escape(s.touchpoint)}</td><td>{escape(s.channel)}</td><td>{s.sent:,}</td>"
+            f"<tr><td>{html_text(s.touchpoint)}</td><td>{html_text(s.channel)}</td><td>{s.sent:,}</td>"
             f"<td>{s.capped:,}</td><td>{s.deferred:,}</td>"
             + (
                 f"<td>{s.delivered:,}</td><td>{s.opened:,}</td><td>{s.clicked:,}</td>"
@@ -185,10 +186,10 @@ def render_report(
     parts = [
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">Log: {escape(sources)} · read {log.read:,} rows, rejected '
-        f"{log.rejected:,} · {log.customers:,} customers · {escape(span)} (UTC)</p>",
+        f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html_text(title)}</h1>",
+        f'<p class="meta">Log: {html_text(sources)} · read {log.read:,} rows, rejected '
+        f"{log.rejected:,} · {log.customers:,} customers · {html_text(span)} (UTC)</p>",
     ]
     toc = ["<nav><ul>"]
     if funnels:
@@ -213,12 +214,12 @@ def render_report(
         for map_id, overlay in overlays.items():
             jmap = ws.maps[map_id]
             parts.append(
-                f'<section id="map-{escape(map_id)}"><h3>{escape(jmap.name)}</h3>'
+                f'<section id="map-{html_text(map_id)}"><h3>{html_text(jmap.name)}</h3>'
                 f"{map_intro_html(jmap, ws)}{map_table_html(jmap, ws, overlay)}</section>"
             )
     if notes:
         parts.append("<h2>Assumptions</h2><ul>")
-        parts += [f"<li>{escape(note)}</li>" for note in notes]
+        parts += [f"<li>{html_text(note)}</li>" for note in notes]
         parts.append("</ul>")
     parts.append("</body></html>\n")
     return "".join(parts)

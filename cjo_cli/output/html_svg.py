@@ -5,8 +5,6 @@ Every text drawn comes from a workspace or a log and is escaped.
 
 from __future__ import annotations
 
-from html import escape
-
 from rich.cells import cell_len
 
 from cjo_cli.engine.funnel_result import FunnelResult
@@ -24,12 +22,15 @@ from cjo_cli.model import (
     Workspace,
 )
 from cjo_cli.output.funnel_report import duration, percent
+from cjo_cli.output.text import html_text, visible
 
 PINK, BLUE, GREY, RED, GREEN = "#d6336c", "#1c7ed6", "#adb5bd", "#b02a37", "#2b8a3e"
 
 
 def _clip(text: str, cells: int) -> str:
-    """Text cut to `cells` display cells (wide characters count two), with an ellipsis."""
+    """Text cut to `cells` display cells (wide characters count two), with an ellipsis;
+    escapes (`\\x1b`) are written first, so that they are measured as they are shown."""
+    text = visible(text)
     if cell_len(text) <= cells:
         return text
     out, used = [], 0
@@ -44,7 +45,7 @@ def _clip(text: str, cells: int) -> str:
 
 def _svg_text(x: float, y: float, text: str, **attrs: str) -> str:
     extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attrs.items())
-    return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(text)}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{html_text(text)}</text>'
 
 
 # ---- funnels ---------------------------------------------------------------------
@@ -58,7 +59,7 @@ def funnel_svg(result: FunnelResult) -> str:
     first = steps[0].customers if steps else 0
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="funnel {escape(result.funnel.id)}" class="funnel-chart">'
+        f'role="img" aria-label="funnel {html_text(result.funnel.id)}" class="funnel-chart">'
     ]
     for index, step in enumerate(steps):
         y = 10 + index * row_h
@@ -72,7 +73,7 @@ def funnel_svg(result: FunnelResult) -> str:
         )
         parts.append(
             f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * share:.1f}" height="{row_h - 10}" '
-            f'fill="{PINK}"><title>{escape(step.name)}: {step.customers:,}</title></rect>'
+            f'fill="{PINK}"><title>{html_text(step.name)}: {step.customers:,}</title></rect>'
         )
         detail = f"{step.customers:,} · {percent(step.from_start)} of step 1"
         if index:
@@ -162,7 +163,7 @@ def flow_svg(journey: Journey, totals: JourneyTotals | None, ws: Workspace) -> s
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" style="max-width:{width:.0f}px" role="img" '
-        f'aria-label="flow of journey {escape(journey.id)}" class="flow-chart">',
+        f'aria-label="flow of journey {html_text(journey.id)}" class="flow-chart">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         f'fill="{GREY}"/></marker></defs>',
@@ -210,7 +211,7 @@ def flow_svg(journey: Journey, totals: JourneyTotals | None, ws: Workspace) -> s
         stroke = PINK if start else "#495057"
         title = f"{step_id}: {_describe(step, ws)}"
         parts.append(
-            f'<g class="step"><title>{escape(title)}</title>'
+            f'<g class="step"><title>{html_text(title)}</title>'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" height="{BOX_H}" rx="8" '
             f'fill="#fff" stroke="{stroke}" stroke-width="{2.5 if start else 1.5}"/>'
         )

@@ -10,6 +10,7 @@ phases are shown a few at a time rather than squeezed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich import box
@@ -20,6 +21,7 @@ from rich.text import Text
 
 from cjo_cli.engine.map_overlay import ExitPoint, MapOverlay, PhaseMeasure
 from cjo_cli.model import JourneyMap, Stage, Workspace
+from cjo_cli.output.text import markdown, rich_text, visible
 
 ROWS = (
     ("actions", "Actions"),
@@ -152,7 +154,7 @@ def _curve(column: Column) -> Text:
     lines = []
     for level in (2, 1, 0, -1, -2):
         if emotion is not None and emotion.score == level:
-            lines.append(f"● {FACES[level]} {emotion.note}".rstrip())
+            lines.append(f"● {FACES[level]} {visible(emotion.note)}".rstrip())
         else:
             lines.append("·" if level == 0 else "")
     return Text("\n".join(lines))
@@ -162,8 +164,9 @@ def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | 
     table = Table(box=box.SQUARE, show_lines=True, expand=True, width=width, title_justify="left")
     table.add_column("", style="bold", no_wrap=True, width=_LABEL_WIDTH)
     for column in page:
-        # Every text comes from the workspace: Text, never markup (`[new]`, `[/]`).
-        table.add_column(Text(column.title), ratio=1, overflow="fold")
+        # Every text comes from the workspace: rich_text, never markup (`[new]`, `[/]`),
+        # nothing hidden; only the line breaks between a cell's items are real.
+        table.add_column(rich_text(column.title), ratio=1, overflow="fold")
     customers = overlay.customers if overlay is not None else 0
     for row, label in rows(overlay):
         cells: list[Text | str] = []
@@ -172,7 +175,7 @@ def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | 
                 cells.append(_curve(column))
             else:
                 items = stage_items(column, row, ws, customers)
-                cells.append(Text("\n".join(_bullet(item) for item in items)))
+                cells.append(Text("\n".join(_bullet(visible(item)) for item in items)))
         table.add_row(Text(label), *cells)
     return table
 
@@ -221,12 +224,12 @@ def render_terminal(
     column stays readable."""
     console = console or Console(width=width, highlight=False)
     persona, theme = map_header(jmap, ws)
-    header = Text(jmap.name, style="bold")
-    header.append(f"\npersona: {persona}")
+    header = rich_text(jmap.name, style="bold")
+    header.append(f"\npersona: {visible(persona)}")
     if theme:
-        header.append(f"\n{theme}")
+        header.append(f"\n{visible(theme)}")
     if overlay is not None:
-        header.append(f"\n{measured_note(overlay, source)}", style="dim")
+        header.append(f"\n{visible(measured_note(overlay, source))}", style="dim")
     all_columns = columns(jmap, ws, overlay)
     width = console.width
     per_page = max(1, min(len(all_columns), (width - _LABEL_WIDTH - 4) // _MIN_COLUMN))
@@ -237,7 +240,7 @@ def render_terminal(
             parts.append(Text(f"\nphases {number}/{len(pages)}", style="dim"))
         parts.append(_table(ws, page, width, overlay))
     if overlay is not None:
-        parts.append(Text(where_lost(jmap, ws, overlay), style="bold"))
+        parts.append(rich_text(where_lost(jmap, ws, overlay), style="bold"))
     console.print(Group(*parts))
 
 
@@ -256,30 +259,31 @@ def emotion_items(column: Column, items: list[str]) -> list[str]:
 def render_markdown(
     jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
 ) -> str:
-    """A Markdown table: phases as columns, `<br>` between the items of a cell."""
+    """A Markdown table: phases as columns, `<br>` between the items of a cell; every
+    text escaped for Markdown (`markdown`), so none can break the table or be HTML."""
     cols = columns(jmap, ws, overlay)
     persona, _ = map_header(jmap, ws)
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [f"# {jmap.name}", "", f"Persona: {persona}"]
+    lines = [f"# {markdown(jmap.name)}", "", f"Persona: {markdown(persona)}"]
     theme = jmap.theme
     if theme.product or theme.start or theme.goal:
-        lines.append(f"Product: {theme.product} · Start: {theme.start} · Goal: {theme.goal}")
+        lines.append(
+            f"Product: {markdown(theme.product)} · Start: {markdown(theme.start)} · "
+            f"Goal: {markdown(theme.goal)}"
+        )
     if overlay is not None:
-        lines += ["", cell(measured_note(overlay, source))]
-    lines += ["", "| | " + " | ".join(cell(c.title) for c in cols) + " |"]
+        # The note's code spans are cjo's own: only the log's file names are escaped.
+        lines += ["", measured_note(overlay, markdown(source))]
+    lines += ["", "| | " + " | ".join(markdown(c.title) for c in cols) + " |"]
     lines.append("|---|" + "---|" * len(cols))
     customers = overlay.customers if overlay is not None else 0
     for row, label in rows(overlay):
         values = []
         for column in cols:
             items = cell_items(column, row, ws, customers)
-            values.append("<br>".join(cell(item) for item in items))
+            values.append("<br>".join(markdown(item) for item in items))
         lines.append(f"| **{label}** | " + " | ".join(values) + " |")
     if overlay is not None:
-        lines += ["", f"**{cell(where_lost(jmap, ws, overlay))}**"]
+        lines += ["", f"**{markdown(where_lost(jmap, ws, overlay))}**"]
     return "\n".join(lines) + "\n"
 
 
@@ -303,13 +307,31 @@ def render_mermaid(jmap: JourneyMap, ws: Workspace) -> str:
         else:
             tasks = (column.title,)
         for task in tasks:
-            lines.append(f"      {_mermaid_text(task)}: {score}: {actor}")
+            lines.append(f"      {_mermaid_task(task)}: {score}: {actor}")
     return "\n".join(lines) + "\n"
 
 
+# In Mermaid's journey grammar ':' separates a task from its score, '#' and ';' end a
+# statement, and '%%' starts a comment; each becomes its full-width look-alike.
+_MERMAID = str.maketrans({":": "：", ";": "；", "#": "＃"})
+# A task line that starts with one of these is read as another statement (ignoring case,
+# `journey` also as the start of a longer word): "Title page" would become the title.
+_MERMAID_KEYWORD = re.compile(r"journey|title\s|section\s|acc(title|descr)\s*[:{]", re.I)
+
+
 def _mermaid_text(text: str) -> str:
-    # ':' separates a task from its score and '#'/';' end statements in Mermaid.
-    return " ".join(text.replace(":", "：").replace(";", "；").replace("#", "＃").split())
+    """Text for a title, section or actor: one line, no statement ends, nothing hidden;
+    never empty, which would leave the statement without its text."""
+    shown = " ".join(visible(text).translate(_MERMAID).replace("%%", "％％").split())
+    return shown or "-"
+
+
+def _mermaid_task(text: str) -> str:
+    """A task's text, its first letter full-width when Mermaid would read a keyword."""
+    shown = _mermaid_text(text)
+    if _MERMAID_KEYWORD.match(shown):
+        return chr(ord(shown[0]) + 0xFEE0) + shown[1:]  # `t` → `ｔ`
+    return shown
 
 
 def _round(value: float | None) -> float | None:

@@ -3,8 +3,6 @@ as a table, the emotion curve as inline SVG, every text escaped."""
 
 from __future__ import annotations
 
-from html import escape
-
 from cjo_cli.engine.map_overlay import MapOverlay
 from cjo_cli.model import JourneyMap, Workspace
 from cjo_cli.output.journey_map import (
@@ -18,6 +16,7 @@ from cjo_cli.output.journey_map import (
     rows,
     where_lost,
 )
+from cjo_cli.output.text import html_text
 
 
 def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
@@ -45,7 +44,7 @@ def emotion_svg(cols: list[Column], width: int = 900, height: int = 160) -> str:
         path = " ".join(f"{x:.1f},{py:.1f}" for x, py, _ in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#d6336c" stroke-width="3"/>')
     for x, py, emotion in points:
-        label = escape(f"{FACES[emotion.score]} {emotion.score:+d} {emotion.note}".strip())
+        label = html_text(f"{FACES[emotion.score]} {emotion.score:+d} {emotion.note}".strip())
         parts.append(f'<circle cx="{x:.1f}" cy="{py:.1f}" r="6" fill="#d6336c"/>')
         parts.append(
             f'<text x="{x:.1f}" y="{py - 12:.1f}" text-anchor="middle" font-size="13">'
@@ -69,17 +68,18 @@ tr.measured td { background: #eef6ff; } p.lost { font-weight: bold; color: #b02a
 def map_table_html(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None) -> str:
     """The map grid as an HTML table with the emotion curve above it (a fragment)."""
     cols = columns(jmap, ws, overlay)
-    head = "".join(f"<th>{escape(c.title)}</th>" for c in cols)
+    head = "".join(f"<th>{html_text(c.title)}</th>" for c in cols)
     customers = overlay.customers if overlay is not None else 0
     body_rows = []
     for row, label in rows(overlay):
         cells = []
         for column in cols:
             items = cell_items(column, row, ws, customers)
-            inner = "".join(f"<li>{escape(item)}</li>" for item in items)
+            inner = "".join(f"<li>{html_text(item)}</li>" for item in items)
             cells.append(f"<td><ul>{inner}</ul></td>" if inner else "<td></td>")
         kind = ' class="measured"' if (row, label) in MEASURED_ROWS else ""
-        body_rows.append(f'<tr{kind}><td class="label">{escape(label)}</td>{"".join(cells)}</tr>')
+        head_cell = f'<td class="label">{html_text(label)}</td>'
+        body_rows.append(f"<tr{kind}>{head_cell}{''.join(cells)}</tr>")
     # The curve sits in a row spanning the phase columns, so its points line up with them.
     curve = (
         f'<tr><td class="label">Emotion curve</td>'
@@ -88,7 +88,7 @@ def map_table_html(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None =
     body = curve + "".join(body_rows)
     table = f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
     if overlay is not None:
-        table += f'<p class="lost">{escape(where_lost(jmap, ws, overlay))}</p>'
+        table += f'<p class="lost">{html_text(where_lost(jmap, ws, overlay))}</p>'
     return table
 
 
@@ -96,9 +96,9 @@ def map_intro_html(jmap: JourneyMap, ws: Workspace) -> str:
     persona, _ = map_header(jmap, ws)
     theme = jmap.theme
     return (
-        f'<p class="theme">Persona: {escape(persona)}'
-        f" · Product: {escape(theme.product)} · Start: {escape(theme.start)}"
-        f" · Goal: {escape(theme.goal)}</p>"
+        f'<p class="theme">Persona: {html_text(persona)}'
+        f" · Product: {html_text(theme.product)} · Start: {html_text(theme.start)}"
+        f" · Goal: {html_text(theme.goal)}</p>"
     )
 
 
@@ -106,10 +106,10 @@ def render_html(
     jmap: JourneyMap, ws: Workspace, overlay: MapOverlay | None = None, source: str = ""
 ) -> str:
     """A self-contained HTML page of the map: no scripts, no network, printable."""
-    note = f'<p class="theme">{escape(measured_note(overlay, source))}</p>' if overlay else ""
+    note = f'<p class="theme">{html_text(measured_note(overlay, source))}</p>' if overlay else ""
     return (
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-        f"<title>{escape(jmap.name)}</title><style>{MAP_STYLE}</style></head><body>"
-        f"<h1>{escape(jmap.name)}</h1>{map_intro_html(jmap, ws)}{note}"
+        f"<title>{html_text(jmap.name)}</title><style>{MAP_STYLE}</style></head><body>"
+        f"<h1>{html_text(jmap.name)}</h1>{map_intro_html(jmap, ws)}{note}"
         f"{map_table_html(jmap, ws, overlay)}</body></html>\n"
     )

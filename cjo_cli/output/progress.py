@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.text import Text
+
+from cjo_cli.output.text import rich_text, visible
 
 
 def _stderr() -> Console:
@@ -21,13 +22,14 @@ def _stderr() -> Console:
 
 
 def note(text: str) -> None:
-    """A line of information on stderr, printed as written (no markup)."""
-    _stderr().print(Text(text))
+    """A line of information on stderr, printed as written (no markup, nothing hidden:
+    a note may quote a file name or an id)."""
+    _stderr().print(rich_text(text))
 
 
 def warn(text: str) -> None:
     """A warning on stderr, in yellow."""
-    _stderr().print(Text(text, style="yellow"))
+    _stderr().print(rich_text(text, style="yellow"))
 
 
 def shows_progress() -> bool:
@@ -41,19 +43,20 @@ def reading(paths: Sequence[Path], quiet: bool = False) -> Iterator[Callable[[ob
     console = _stderr()
     with Progress(
         SpinnerColumn(),
-        TextColumn("reading {task.description}"),
+        # The description is a file's name: never markup.
+        TextColumn("reading {task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
         transient=True,
         disable=quiet or not console.is_terminal,
     ) as progress:
-        task = progress.add_task(paths[0].name if paths else "", total=len(paths))
+        task = progress.add_task(visible(paths[0].name) if paths else "", total=len(paths))
 
         def done(_: object) -> None:
             progress.advance(task)
             index = min(int(progress.tasks[0].completed), len(paths) - 1)
-            progress.update(task, description=paths[index].name)
+            progress.update(task, description=visible(paths[index].name))
 
         yield done
 

@@ -23,6 +23,7 @@ from cjo_cli.engine.replay_stats import (
 from cjo_cli.events.tables import LoadSummary
 from cjo_cli.model.clock import HOUR, iso, utc_text
 from cjo_cli.output.tables import numbers_table, plain_table
+from cjo_cli.output.text import rich_text, visible
 
 
 def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
@@ -167,6 +168,7 @@ def _percent(value: float | None) -> str:
 
 
 def _headline(journey: JourneyTotals) -> Text:
+    # Exit reasons are a journey's exit events: workspace text.
     text = Text()
     text.append(f"entered {journey.treated.entered:,}")
     text.append(f", converted {journey.treated.converted:,} ({_percent(journey.treated.rate)})")
@@ -180,7 +182,7 @@ def _headline(journey: JourneyTotals) -> Text:
         found = journey.lift
         if found is not None:
             text.append(f"; {lift_text(found)}")
-    exits = ", ".join(f"{reason} {count:,}" for reason, count in journey.exits.items())
+    exits = ", ".join(f"{visible(reason)} {count:,}" for reason, count in journey.exits.items())
     text.append(f"\nexits: {exits}")
     return text
 
@@ -191,17 +193,17 @@ def print_summary(
     notes: list[str],
     console: Console | None = None,
 ) -> None:
-    """Per journey: the headline, steps, sends and variants; then the assumptions."""
+    """Per journey: the headline, steps, sends and variants; then the assumptions.
+    Ids, names, touchpoints, channels and variants come from the workspace: rich_text."""
     console = console or Console()
     for journey in totals.journeys.values():
-        console.print(
-            Text.assemble((journey.id, "bold"), "  ", names.get(journey.id, "")), highlight=False
-        )
+        name = names.get(journey.id, "")
+        console.print(rich_text(journey.id, "bold") + "  " + rich_text(name), highlight=False)
         console.print(_headline(journey), highlight=False)
         steps = plain_table(("Step", "Unique", "Total", "Goal", "Drop-off", "Censored"))
         for step in journey.steps.values():
             steps.add_row(
-                step.id,
+                rich_text(step.id),
                 f"{step.unique:,}",
                 f"{step.total:,}",
                 f"{step.left['goal']:,}",
@@ -230,8 +232,8 @@ def print_summary(
                     else ["-", "-", "-"]
                 )
                 sends.add_row(
-                    send.touchpoint,
-                    send.channel,
+                    rich_text(send.touchpoint),
+                    rich_text(send.channel),
                     f"{send.sent:,}",
                     f"{send.capped:,}",
                     f"{send.deferred:,}",
@@ -240,7 +242,7 @@ def print_summary(
             console.print(sends)
         if journey.variants:
             console.print(
-                Text(
+                rich_text(
                     "variants: "
                     + ", ".join(
                         f"{name} {group.converted:,}/{group.entries:,} entries converted"
@@ -251,7 +253,7 @@ def print_summary(
         console.print()
     console.print("[bold]Assumptions[/]")
     for note in notes:
-        console.print(Text(f"- {note}"))
+        console.print(rich_text(f"- {note}"))
 
 
 def _time(us: int) -> str:
@@ -259,17 +261,20 @@ def _time(us: int) -> str:
 
 
 def print_explain(replay: CustomerReplay, console: Console | None = None) -> None:
-    """One customer's path through the journeys, with the reason for every move."""
+    """One customer's path through the journeys, with the reason for every move (which
+    quotes event names and property values from the log)."""
     console = console or Console()
     if not replay.trace:
-        console.print(Text(f"{replay.customer}: no event of this customer concerns these journeys"))
+        console.print(
+            rich_text(f"{replay.customer}: no event of this customer concerns these journeys")
+        )
         return
     table = Table(box=None, pad_edge=False, padding=(0, 1))
     table.add_column("Time (UTC)", no_wrap=True)
     table.add_column("Journey", no_wrap=True)
     table.add_column("What happened and why")
     for line in replay.trace:
-        table.add_row(_time(line.ts), line.journey, Text(line.text))
+        table.add_row(_time(line.ts), rich_text(line.journey), rich_text(line.text))
     console.print(table)
 
 
@@ -312,7 +317,7 @@ def overview_table(totals: ReplayTotals) -> Table:
             else "–"
         )
         table.add_row(
-            Text(journey.id),
+            rich_text(journey.id),
             f"{journey.treated.entered:,}",
             f"{journey.treated.converted:,} ({_percent(journey.treated.rate)})",
             holdout,

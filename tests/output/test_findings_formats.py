@@ -106,7 +106,7 @@ def test_text_of_no_findings_is_empty() -> None:
 
 def test_text_escapes_terminal_controls_and_line_separators() -> None:
     finding = Finding("a\nb.yaml", 1, 1, Level.ERROR, "bad-id", "key '\x1b[2J'\u2028\tx")
-    assert format_text([finding]) == "a\\nb.yaml:1:1: error: key '\\x1b[2J'\\u2028\tx [bad-id]"
+    assert format_text([finding]) == "a\\nb.yaml:1:1: error: key '\\x1b[2J'\\u2028\\tx [bad-id]"
 
 
 @settings(max_examples=200, deadline=None)

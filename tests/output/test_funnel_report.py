@@ -282,7 +282,7 @@ def test_format_markdown_table() -> None:
     ]
 
 
-def test_format_markdown_escapes_pipes_and_flattens_line_breaks() -> None:
+def test_format_markdown_escapes_pipes_and_shows_line_breaks() -> None:
     result = make_result(
         (2, 1),
         step_names=("a|b", "two\nlines"),
@@ -293,9 +293,9 @@ def test_format_markdown_escapes_pipes_and_flattens_line_breaks() -> None:
     lines = format_markdown([result], 0, 0).splitlines()
     assert lines[0] == "## A \\| B (`checkout`)"
     assert "| 1 | a\\|b | `event_1` | 2 | 100.0% | 100.0% | – | – |" in lines
-    assert "| 2 | two lines | `event_2` | 1 | 50.0% | 50.0% | 1m 30s | 1m 40s |" in lines
+    assert "| 2 | two\\nlines | `event_2` | 1 | 50.0% | 50.0% | 1m 30s | 1m 40s |" in lines
     assert "By chan\\|nel:" in lines
-    assert "| chan\\|nel | a\\|b | two lines | Conversion |" in lines
+    assert "| chan\\|nel | a\\|b | two\\nlines | Conversion |" in lines
     assert "|---|--:|--:|--:|" in lines
     assert "| x\\|y | 2 | 1 | 50.0% |" in lines
     # Every table row has as many unescaped separators as the header.

@@ -75,6 +75,9 @@ def funnel_result(counts: list[int], names: list[str] | None = None) -> FunnelRe
         ("a日本", 4, "a日…"),
         ("ab日本", 4, "ab…"),
         ("", 3, ""),
+        # Control characters are clipped as they are shown: as escapes.
+        ("\x1b[2J\x1b[2J", 6, "\\x1b[…"),
+        ("a\nb", 4, "a\\nb"),
     ],
 )
 def test_clip(text: str, cells: int, clipped: str) -> None:
@@ -142,7 +145,7 @@ def flow_journey() -> Journey:
             "check",
             "check",
             branches=(
-                SplitBranch(AttributeCondition("vip", "eq", True), "test"),  # type: ignore[arg-type]
+                SplitBranch(AttributeCondition("vip", "eq", True), "test"),
                 SplitBranch(None, "done"),
             ),
         ),

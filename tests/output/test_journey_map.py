@@ -294,7 +294,7 @@ def test_render_markdown_escapes_pipes_and_line_breaks() -> None:
     )
     lines = render_markdown(jmap, ws).splitlines()
     assert "| | Buy \\| pay |" in lines
-    assert "| **Actions** | compare a\\|b<br>two lines |" in lines
+    assert "| **Actions** | compare a\\|b<br>two\\nlines |" in lines
     assert f"| **Emotion** | {FACES[-2]} -2 sad \\| tired |" in lines
     for line in lines:
         if line.startswith("| "):
@@ -355,13 +355,13 @@ def test_render_mermaid_escapes_its_separators() -> None:
             assert line.count(":") == 2 and ";" not in line and "#" not in line
 
 
-def test_render_mermaid_flattens_line_breaks() -> None:
+def test_render_mermaid_shows_line_breaks_escaped() -> None:
     stages = {"awareness": m.Stage("awareness", actions=("two\nlines",))}
     jmap, ws = make_workspace(stages, name="A\nmap")
     assert render_mermaid(jmap, ws).splitlines()[1:4] == [
-        "    title A map",
+        "    title A\\nmap",
         "    section 認知",
-        "      two lines: 3: Lisa",
+        "      two\\nlines: 3: Lisa",
     ]
 
 

@@ -109,12 +109,40 @@ def test_progress_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.usefixtures("terminal")
+def test_the_bar_shows_a_file_name_escaped_and_never_as_markup(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile = [Path("logs/\x1b]8;;x\x07[red]a.jsonl"), Path("logs/[bold]\u202eb.csv")]
+    with progress.reading(hostile) as done:
+        for path in hostile:
+            done(path)
+    err = capsys.readouterr().err
+    assert "reading \\x1b]8;;x\\x07[red]a.jsonl" in err
+    assert "reading [bold]\\u202eb.csv" in err
+    assert "\x07" not in err and "\u202e" not in err
+
+
+@pytest.mark.usefixtures("not_a_terminal")
+def test_notes_and_warnings_show_control_characters_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    progress.note("log: \x1b[2Ja.jsonl\nnext")
+    progress.warn("funnel \u202e[x]\r")
+    assert capsys.readouterr().err == "log: \\x1b[2Ja.jsonl\\nnext\nfunnel \\u202e[x]\\r\n"
+
+
+@pytest.mark.usefixtures("terminal")
 def test_quiet_means_no_bars_even_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     with progress.reading(PATHS, quiet=True) as done:
         for path in PATHS:
             done(path)
     asked: list[int] = []
-    with progress.replaying(lambda: asked.append(1) or 10, quiet=True) as step:
+
+    def total() -> int:
+        asked.append(1)
+        return 10
+
+    with progress.replaying(total, quiet=True) as step:
         step(5)
     assert asked == []
     assert capsys.readouterr() == ("", "")
