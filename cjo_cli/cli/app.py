@@ -95,23 +95,31 @@ def _run() -> None:
             from cjo_cli.output.findings_formats import format_text
 
             typer.echo(format_text(list(exc.findings)), err=True)
-            typer.echo(f"cjo: {exc}", err=True)
+            typer.echo(f"cjo: {_shown(exc)}", err=True)
             sys.exit(exc.exit_code)
         if isinstance(exc, CjoError):
-            typer.echo(f"cjo: error: {exc}", err=True)
+            typer.echo(f"cjo: error: {_shown(exc)}", err=True)
             sys.exit(exc.exit_code)
         if isinstance(exc, (OSError, *_duckdb_errors())):
             # The machine's fault, not cjo's: a full disk, a read-only directory...
-            typer.echo(f"cjo: error: {_environment_error(exc)}", err=True)
+            typer.echo(f"cjo: error: {_shown(_environment_error(exc))}", err=True)
             sys.exit(EXIT_USAGE)
         if not isinstance(exc, Exception) or os.environ.get("CJO_DEBUG"):
             raise
         typer.echo(
-            f"cjo: internal error: {type(exc).__name__}: {exc}\n"
+            f"cjo: internal error: {type(exc).__name__}: {_shown(exc)}\n"
             "This is a bug in cjo; rerun with CJO_DEBUG=1 for the traceback and report it.",
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
+
+
+def _shown(message: object) -> str:
+    """An error message as the terminal shows it: it may quote a path, an id or a value
+    from a log, so control characters are escaped (its own line breaks stay)."""
+    from cjo_cli.output.text import visible
+
+    return "\n".join(visible(line) for line in str(message).split("\n"))
 
 
 def _stopped(exc: BaseException) -> Stopped | None:

@@ -31,7 +31,7 @@ from cjo_cli.errors import (
 )
 from cjo_cli.events.tables import EventLogError
 from cjo_cli.findings import Finding, Level
-from tests.conftest import REPO
+from tests.conftest import REPO, RunCjo
 
 SAMPLE = str(REPO / "samples" / "events.jsonl")
 
@@ -405,3 +405,13 @@ def test_the_real_app_db_that_cannot_be_created(
     assert last == f"cjo: error: cannot write {out}: Read-only file system"
     assert out.read_bytes() == b"earlier"
     assert [p.name for p in tmp_path.iterdir()] == ["out.duckdb"]
+
+
+def test_an_error_message_quoting_a_hostile_path_escapes_it(
+    run_cjo: RunCjo, tmp_path: Path
+) -> None:
+    # The message names the file as given; the terminal must see the escape, not obey it.
+    result = run_cjo("report", "-w", "journeys", "--log", str(tmp_path / "a\x1b]0;pwned\x07.jsonl"))
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "a\\x1b]0;pwned\\x07.jsonl: no such file" in result.stderr
