@@ -146,11 +146,11 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace) -> 
         body.append(holdout_svg(totals))
         body.append(f'<p class="meta">{html_text(_lift_text(totals))}</p>')
     body.append(flow_svg(journey, totals, ws))
-    sent = [s for s in totals.sends.values() if s.sent or s.capped]
+    sent = [s for s in totals.sends.values() if s.sent or s.capped or s.not_sent]
     if sent:
         rows = "".join(
             f"<tr><td>{html_text(s.touchpoint)}</td><td>{html_text(s.channel)}</td><td>{s.sent:,}</td>"
-            f"<td>{s.capped:,}</td><td>{s.deferred:,}</td>"
+            f"<td>{s.capped:,}</td><td>{s.deferred:,}</td><td>{s.not_sent:,}</td>"
             + (
                 f"<td>{s.delivered:,}</td><td>{s.opened:,}</td><td>{s.clicked:,}</td>"
                 if s.observable
@@ -161,7 +161,8 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace) -> 
         )
         body.append(
             '<table class="numbers"><tr><th>Touchpoint</th><th>Channel</th><th>Sent</th>'
-            "<th>Capped</th><th>Deferred</th><th>Delivered</th><th>Opened</th><th>Clicked</th>"
+            "<th>Capped</th><th>Deferred</th><th>Not sent</th><th>Delivered</th><th>Opened</th>"
+            "<th>Clicked</th>"
             f"</tr>{rows}</table>"
         )
     body.append("</section>")

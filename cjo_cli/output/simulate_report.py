@@ -97,6 +97,7 @@ def _journey_json(journey: JourneyTotals, name: str) -> dict[str, Any]:
                 "sent": send.sent,
                 "capped": send.capped,
                 "deferred": send.deferred,
+                "not_sent": send.not_sent,
                 "observed": {
                     "delivered": send.delivered,
                     "opened": send.opened,
@@ -219,6 +220,7 @@ def print_summary(
                     "Sent",
                     "Capped",
                     "Deferred",
+                    "Not sent",
                     "Delivered",
                     "Opened",
                     "Clicked",
@@ -237,6 +239,7 @@ def print_summary(
                     f"{send.sent:,}",
                     f"{send.capped:,}",
                     f"{send.deferred:,}",
+                    f"{send.not_sent:,}",
                     *observed,
                 )
             console.print(sends)

@@ -67,7 +67,7 @@ def journey_totals(
     wait.left.update(goal=1, exit_event=2, censored=1)
     totals.steps = {"wait_open": wait, "remind": StepTotals("remind", unique=2, total=2)}
     totals.sends = {
-        "mail": SendTotals("mail", "email", sent=2, capped=1, deferred=1),
+        "mail": SendTotals("mail", "email", sent=2, capped=1, deferred=1, not_sent=4),
         "push": SendTotals(
             "push", "web_push", sent=3, delivered=3, opened=2, clicked=1, observable=observable
         ),
@@ -143,6 +143,7 @@ def test_format_json_contract() -> None:
             "sent": 2,
             "capped": 1,
             "deferred": 1,
+            "not_sent": 4,
             "observed": None,
         },
         {
@@ -151,6 +152,7 @@ def test_format_json_contract() -> None:
             "sent": 3,
             "capped": 0,
             "deferred": 0,
+            "not_sent": 0,
             "observed": {"delivered": 3, "opened": 2, "clicked": 1},
         },
     ]
@@ -254,8 +256,8 @@ def test_print_summary() -> None:
     rows = {line.split()[0]: line.split()[1:] for line in lines if line.split()}
     assert rows["wait_open"] == ["3", "4", "1", "2", "1"]
     assert rows["remind"] == ["2", "2", "0", "0", "0"]
-    assert rows["mail"] == ["email", "2", "1", "1", "-", "-", "-"]
-    assert rows["push"] == ["web_push", "3", "0", "0", "3", "2", "1"]
+    assert rows["mail"] == ["email", "2", "1", "1", "4", "-", "-", "-"]
+    assert rows["push"] == ["web_push", "3", "0", "0", "0", "3", "2", "1"]
     assert lines[-3:] == ["Assumptions", "- first [red]note[/]", "- second"]
 
 
