@@ -18,6 +18,7 @@ def diff_command(
     column_map: list[str] = options.COLUMN_MAP,
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
+    identity: options.Identity = options.IDENTITY,
     show: int = typer.Option(5, "--show", help="How many changed customers to show.", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
@@ -29,7 +30,9 @@ def diff_command(
 
     home = inputs.workspace(workspace)
     versions = load_versions(workspace, home, [read_version(old), read_version(new)])
-    given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
+    given = inputs.log_input(
+        logs, log_format, column_map, max_rejects, customers, identity=identity
+    )
     with inputs.database() as con:
         inputs.open_log(con, given, copy=False)
         found = diff_versions(con, versions)

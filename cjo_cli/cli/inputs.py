@@ -77,15 +77,15 @@ def parse_time(text: str | None, flag: str) -> int | None:
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
     """`--map customer_id=user_id` → {"customer_id": "user_id"}."""
-    from cjo_cli.events.tables import CANONICAL
+    from cjo_cli.events.tables import MAPPABLE
 
     mapping: dict[str, str] = {}
     for item in items:
         target, sep, source = item.partition("=")
-        if not sep or target not in CANONICAL or not source:
+        if not sep or target not in MAPPABLE or not source:
             raise UsageError(
                 f"bad --map {item!r}: use CANONICAL=SOURCE with CANONICAL one of "
-                + ", ".join(CANONICAL)
+                + ", ".join(MAPPABLE)
             )
         mapping[target] = source
     return mapping
@@ -148,6 +148,8 @@ class LogInput:
     customers: Path | None
     sniffed: bool
     """The formats were told from the files (--log-format auto)."""
+    stitch: bool = True
+    """Anonymous ids linked to a known id become that customer (--identity stitch)."""
 
     @property
     def paths(self) -> list[Path]:
@@ -187,6 +189,7 @@ def log_input(
     column_map: list[str] | None,
     max_rejects: str,
     customers: Path | None = None,
+    identity: str = "stitch",
 ) -> LogInput:
     """Usage errors in the log options, before anything is read; each file's format."""
     from cjo_cli.events.formats import FORMATS, with_formats
@@ -211,7 +214,7 @@ def log_input(
         raise UsageError(f"--customers {customers}: no such file")
     with _hints():
         files = tuple(with_formats(paths, log_format))
-    return LogInput(files, mapping, limit, customers, log_format == "auto")
+    return LogInput(files, mapping, limit, customers, log_format == "auto", identity == "stitch")
 
 
 @dataclass(frozen=True)
@@ -232,13 +235,16 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
     if given.sniffed and not quiet:
         progress.note(f"log format: {', '.join(given.formats)} (sniffed)")
     with _hints(), progress.reading(given.paths, quiet) as done:
-        if given.formats == ["parquet"] and not copy:
+        # In place only when no id is to be stitched: stitching rewrites the events.
+        if given.formats == ["parquet"] and not copy and "anonymous_id" not in given.mapping:
             summary = scan_parquet(con, given.paths, given.mapping, on_file=done)
         else:
-            summary = load_events(con, given.files, given.mapping, on_file=done)
+            summary = load_events(con, given.files, given.mapping, done, given.stitch)
     if not quiet:
         rejects = " (see the rejects table)" if summary.rejected else ""
         progress.note(f"log: read {summary.read:,}, rejected {summary.rejected:,}{rejects}")
+        if summary.merged:
+            progress.note(_identities_line(summary.merged, summary.conflicts))
     with _hints():
         check_rejects(summary, given.limit)
     people = None
@@ -247,6 +253,14 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
         if not quiet:
             progress.note(_customers_line(people))
     return OpenedLog(summary, people)
+
+
+def _identities_line(merged: int, conflicts: int) -> str:
+    ids = "anonymous id" if merged == 1 else "anonymous ids"
+    line = f"identities: {merged:,} {ids} stitched to known customers"
+    if conflicts:
+        line += f" ({conflicts:,} linked to several known ids: the first link kept)"
+    return line
 
 
 def _customers_line(people: CustomersSummary) -> str:
@@ -281,8 +295,10 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     session = spark_session(master, settings)
     try:
         with _hints():
-            log = read_events(session, list(given.files), given.mapping)
+            log = read_events(session, list(given.files), given.mapping, given.stitch)
         progress.note(f"log: read {log.summary.read:,}, rejected {log.summary.rejected:,}")
+        if log.summary.merged:
+            progress.note(_identities_line(log.summary.merged, log.summary.conflicts))
         with _hints():
             check_rejects(log.summary, given.limit)
         yield SparkInput(log, traits)

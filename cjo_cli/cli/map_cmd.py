@@ -41,6 +41,7 @@ def map_command(
     column_map: list[str] = options.COLUMN_MAP,
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
+    identity: options.Identity = options.IDENTITY,
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
 ) -> None:
@@ -67,7 +68,9 @@ def map_command(
                 "a Mermaid journey diagram has no place for numbers: use --format terminal, "
                 "markdown or html with --log"
             )
-        given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
+        given = inputs.log_input(
+            logs, log_format, column_map, max_rejects, customers, identity=identity
+        )
         source = ", ".join(path.name for path in given.paths)
         with inputs.database(None, threads, memory_limit) as con:
             inputs.open_log(con, given, copy=False)

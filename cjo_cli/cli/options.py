@@ -41,6 +41,19 @@ MEMORY_LIMIT = typer.Option(
 THREADS = typer.Option(None, "--threads", help="DuckDB threads.", min=1)
 
 
+class Identity(StrEnum):
+    stitch = "stitch"
+    none = "none"
+
+
+IDENTITY = typer.Option(
+    Identity.stitch,
+    "--identity",
+    help="stitch: an anonymous id linked to a known id (login, identify, alias) is that "
+    "customer, its earlier events too; none: every id is a customer of its own.",
+)
+
+
 class Engine(StrEnum):
     duckdb = "duckdb"
     spark = "spark"

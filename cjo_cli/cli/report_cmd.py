@@ -32,6 +32,7 @@ def report(
     column_map: list[str] = options.COLUMN_MAP,
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
+    identity: options.Identity = options.IDENTITY,
     output_format: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table, json, csv or markdown."
     ),
@@ -84,7 +85,9 @@ def report(
     )
     if html is not None:
         inputs.check_output_file(html, "--html")
-    given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
+    given = inputs.log_input(
+        logs, log_format, column_map, max_rejects, customers, identity=identity
+    )
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark
 

@@ -35,6 +35,7 @@ def simulate_command(
     column_map: list[str] = options.COLUMN_MAP,
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
+    identity: options.Identity = options.IDENTITY,
     output_format: SimulateFormat = typer.Option(
         SimulateFormat.table, "--format", "-f", help="table or json."
     ),
@@ -61,7 +62,9 @@ def simulate_command(
     journeys = inputs.pick_documents("journey", ws.journeys, journey_ids or [])
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
-    given = inputs.log_input(logs, log_format, column_map, max_rejects, customers)
+    given = inputs.log_input(
+        logs, log_format, column_map, max_rejects, customers, identity=identity
+    )
     keep = db is not None and explain is None
     if engine is options.Engine.spark:
         inputs.refuse_duckdb_options(

@@ -90,7 +90,8 @@ class JsonFormat:
 
     name: str
     title: str
-    customer_id: str
+    known_id: str
+    """The known (logged-in) id, or NULL."""
     event: str
     ts_text: str
     """The raw timestamp as text, for the reject reason."""
@@ -104,13 +105,23 @@ class JsonFormat:
     """A SQL expression giving a reject reason for a malformed field (or NULL)."""
     required_keys: tuple[str, ...] = ()
     """Top-level keys whose presence identifies the format when sniffing."""
+    anonymous_id: str = "NULL::VARCHAR"
+    """The anonymous (device, cookie) id: the customer when no known id is given."""
+    link_ids: tuple[str, ...] = ()
+    """Other anonymous ids a row with a known id links to it (Segment alias's
+    previousId, Mixpanel's $device_id), besides `anonymous_id` (see `identity`)."""
+
+    @property
+    def customer_id(self) -> str:
+        """The customer of a row before identities are stitched."""
+        return f"coalesce({self.known_id}, {self.anonymous_id})"
 
 
 JSON_FORMATS: dict[str, JsonFormat] = {
     "jsonl": JsonFormat(
         name="jsonl",
         title="canonical JSON lines (customer_id, event, ts, properties)",
-        customer_id="j->>'customer_id'",
+        known_id="j->>'customer_id'",
         event="j->>'event'",
         ts_text="j->>'ts'",
         ts=_TEXT_TS.format(x="j->>'ts'"),
@@ -121,7 +132,9 @@ JSON_FORMATS: dict[str, JsonFormat] = {
     "segment": JsonFormat(
         name="segment",
         title="Segment / RudderStack (track, page and screen calls)",
-        customer_id="coalesce(j->>'userId', j->>'anonymousId')",
+        known_id="j->>'userId'",
+        anonymous_id="j->>'anonymousId'",
+        link_ids=("j->>'previousId'",),
         event=(
             "CASE j->>'type' WHEN 'track' THEN j->>'event' WHEN 'page' THEN 'page_view'"
             " WHEN 'screen' THEN 'screen_view' ELSE j->>'event' END"
@@ -151,13 +164,20 @@ JSON_FORMATS: dict[str, JsonFormat] = {
     "mixpanel": JsonFormat(
         name="mixpanel",
         title="Mixpanel export (event, properties.distinct_id, properties.time)",
-        customer_id="j->'properties'->>'distinct_id'",
+        # Simplified ID merge: $user_id once identified, distinct_id `$device:ID` before.
+        known_id="json_extract_string(j, '/properties/$user_id')",
+        anonymous_id="j->'properties'->>'distinct_id'",
+        link_ids=(
+            "json_extract_string(j, '/properties/$device_id')",
+            "'$device:' || json_extract_string(j, '/properties/$device_id')",
+        ),
         event="j->>'event'",
         ts_text="j->'properties'->>'time'",
         ts=_EPOCH_TS.format(x="j->'properties'->>'time'"),
         properties="j->'properties'",
         scalars=(
             ("distinct_id", "$.properties.distinct_id"),
+            ("$user_id", "$.properties.$user_id"),
             ("event", "$.event"),
             ("time", "$.properties.time"),
         ),
@@ -166,7 +186,8 @@ JSON_FORMATS: dict[str, JsonFormat] = {
     "amplitude": JsonFormat(
         name="amplitude",
         title="Amplitude export (event_type, user_id or device_id, event_time)",
-        customer_id="coalesce(j->>'user_id', j->>'device_id')",
+        known_id="j->>'user_id'",
+        anonymous_id="j->>'device_id'",
         event="j->>'event_type'",
         ts_text="j->>'event_time'",
         ts=_TEXT_TS.format(x="j->>'event_time'"),
@@ -182,7 +203,8 @@ JSON_FORMATS: dict[str, JsonFormat] = {
     "ga4": JsonFormat(
         name="ga4",
         title="GA4 BigQuery export (event_name, event_timestamp µs, event_params)",
-        customer_id="coalesce(j->>'user_id', j->>'user_pseudo_id')",
+        known_id="j->>'user_id'",
+        anonymous_id="j->>'user_pseudo_id'",
         event="j->>'event_name'",
         ts_text="j->>'event_timestamp'",
         ts=_MICROS_TS.format(x="j->>'event_timestamp'"),

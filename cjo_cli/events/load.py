@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from cjo_cli.events.formats import JSON_FORMATS, JsonFormat, scalar_params, scalar_reason
+from cjo_cli.events.identity import CREATE_LINKS, INSERT_LINKS, Stitched, stitch
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import (
     CANONICAL,
@@ -26,6 +27,7 @@ from cjo_cli.events.tables import (
     EventLogError,
     FileSummary,
     LoadSummary,
+    MissingColumns,
     check_required,
     check_types,
     counts,
@@ -70,11 +72,15 @@ def load_events(
     files: Sequence[tuple[Path, str]],
     mapping: Mapping[str, str] | None = None,
     on_file: Callable[[FileSummary], None] | None = None,
+    stitch_identities: bool = True,
 ) -> LoadSummary:
     """Read every (file, format) into `events` and `rejects`; say what was read and
-    rejected. The format is a name of `formats.FORMATS` other than auto (see `sniff`)."""
+    rejected. The format is a name of `formats.FORMATS` other than auto (see `sniff`).
+    Then anonymous ids linked to a known id become that customer (`identity`), unless
+    `stitch_identities` is off."""
     summaries = []
-    for path, fmt in files:
+    con.execute(CREATE_LINKS)
+    for index, (path, fmt) in enumerate(files):
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
         before = counts(con)
@@ -86,6 +92,7 @@ def load_events(
             _load_parquet(con, path, mapping or {})
         else:
             raise ValueError(f"unknown log format {fmt!r}")
+        con.execute("UPDATE identity_links SET file_index = ? WHERE file_index IS NULL", [index])
         after = counts(con)
         ((not_events,),) = con.execute(
             "SELECT count(*) FROM rejects WHERE file = ? AND starts_with(reason, ?)",
@@ -97,20 +104,25 @@ def load_events(
         summaries.append(summary)
         if on_file is not None:
             on_file(summary)
-    return LoadSummary(tuple(summaries))
+    # Without stitching the links stay in `identity_links` for the caller (the Spark
+    # reader stitches across the files its workers read).
+    stitched = stitch(con) if stitch_identities else Stitched()
+    return LoadSummary(tuple(summaries), stitched.merged, stitched.conflicts)
 
 
 def _stage(
     con: duckdb.DuckDBPyConnection, file: str, select: str, params: Sequence[Any] = ()
 ) -> None:
-    """Run `select` (columns row, raw, bad, customer_id, event, ts_text, ts, props) into
-    the accepted events and the rejects."""
+    """Run `select` (columns row, raw, bad, customer_id, event, ts_text, ts, props,
+    known_id, anonymous_id, link_ids) into the accepted events, the rejects and the
+    identity links."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_REASON} AS reason FROM ({select})",
         list(params),
     )
     con.execute(INSERT_EVENTS, [file])
     con.execute(INSERT_REJECTS, [file])
+    con.execute(INSERT_LINKS, [file, None])
     con.execute("DROP TABLE staged")
 
 
@@ -124,7 +136,9 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
         return (
             'SELECT "row", raw, bad, '
             f"{fmt.customer_id} AS customer_id, {fmt.event} AS event, "
-            f"{fmt.ts_text} AS ts_text, {fmt.ts} AS ts, {fmt.properties} AS props "
+            f"{fmt.ts_text} AS ts_text, {fmt.ts} AS ts, {fmt.properties} AS props, "
+            f"{fmt.known_id} AS known_id, {fmt.anonymous_id} AS anonymous_id, "
+            f"[{', '.join(fmt.link_ids)}]::VARCHAR[] AS link_ids "
             f"FROM (SELECT *, coalesce(bad_json, {checks}) AS bad FROM parsed)",
             scalar_params([path for _, path in fmt.scalars]),
         )
@@ -135,12 +149,21 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
         )
     keys = [mapping.get(name, name) for name in CANONICAL]
     pointers = [key_pointer(k) for k in keys[:3]]
+    # `--map anonymous_id=KEY`: the customer is the known id, else that key's value.
+    anonymous = mapping.get("anonymous_id")
+    anonymous_sql = "json_extract_string(j, ?)" if anonymous else "NULL::VARCHAR"
+    anonymous_params = [key_pointer(anonymous)] * 2 if anonymous else []
     return (
-        'SELECT "row", raw, bad, json_extract_string(j, ?) AS customer_id, '
+        'SELECT "row", raw, bad, '
+        f"coalesce(json_extract_string(j, ?), {anonymous_sql}) AS customer_id, "
         "json_extract_string(j, ?) AS event, json_extract_string(j, ?) AS ts_text, "
-        "try_cast(json_extract_string(j, ?) AS TIMESTAMPTZ) AS ts, json_extract(j, ?) AS props "
+        "try_cast(json_extract_string(j, ?) AS TIMESTAMPTZ) AS ts, json_extract(j, ?) AS props, "
+        f"json_extract_string(j, ?) AS known_id, {anonymous_sql} AS anonymous_id, "
+        "[]::VARCHAR[] AS link_ids "
         f"FROM (SELECT *, coalesce(bad_json, {scalar_reason(CANONICAL[:3])}) AS bad FROM parsed)",
-        [key_pointer(k) for k in (keys[0], keys[1], keys[2], keys[2], keys[3])]
+        [key_pointer(keys[0]), *anonymous_params[:1]]
+        + [key_pointer(k) for k in (keys[1], keys[2], keys[2], keys[3], keys[0])]
+        + anonymous_params[1:]
         + scalar_params(pointers),
     )
 
@@ -189,7 +212,18 @@ def _tabular_select(
         ts_text = f"CAST({ts} AS VARCHAR)"  # shown in UTC, as the in-place reader shows it
     else:
         ts = f"try_cast({ts_text} AS TIMESTAMPTZ)"
-    used = {wanted[name] for name in CANONICAL}
+    anonymous = mapping.get("anonymous_id")
+    if anonymous is not None and anonymous not in columns:
+        raise MissingColumns(
+            f"{file}: missing column anonymous_id (column {anonymous!r}); "
+            f"found {', '.join(columns)}"
+        )
+    # `--map anonymous_id=COLUMN`: the customer is the known id, else that column's value.
+    anonymous_sql = f"CAST({columns[anonymous]} AS VARCHAR)" if anonymous else "NULL::VARCHAR"
+    known = f"CAST({col['customer_id']} AS VARCHAR)"
+    if anonymous:  # a CSV cell is never null: an empty known id is no known id
+        known = f"CASE WHEN trim({known}) <> '' THEN {known} END"
+    used = {wanted[name] for name in CANONICAL} | {anonymous}
     extras = [name for name in columns if name not in used]
     params: list[Any] = []
     extra_json = "NULL"
@@ -226,9 +260,10 @@ def _tabular_select(
     )
     select = (
         f'SELECT "row", {raw} AS raw, NULL AS bad, '
-        f"CAST({col['customer_id']} AS VARCHAR) AS customer_id, "
+        f"coalesce({known}, {anonymous_sql}) AS customer_id, "
         f"CAST({col['event']} AS VARCHAR) AS event, {ts_text} AS ts_text, {ts} AS ts, "
-        f"{props} AS props "
+        f"{props} AS props, {known} AS known_id, "
+        f"{anonymous_sql} AS anonymous_id, []::VARCHAR[] AS link_ids "
         "FROM src"
     )
     return select, params

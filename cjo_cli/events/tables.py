@@ -18,6 +18,8 @@ from cjo_cli.errors import InputError
 
 CANONICAL = ("customer_id", "event", "ts", "properties")
 REQUIRED = CANONICAL[:3]
+MAPPABLE = (*CANONICAL, "anonymous_id")
+"""What `--map NAME=SOURCE` may name: the canonical columns, and an anonymous id."""
 
 CREATE_TABLES = """
 CREATE TABLE IF NOT EXISTS events (
@@ -104,6 +106,10 @@ class FileSummary:
 @dataclass(frozen=True)
 class LoadSummary:
     files: tuple[FileSummary, ...]
+    merged: int = 0
+    """Anonymous ids stitched to a known customer (`identity`)."""
+    conflicts: int = 0
+    """Of them, those linked to two or more known ids (the first link kept)."""
 
     @property
     def read(self) -> int:

@@ -71,14 +71,17 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             con = connect()
             try:
                 try:
-                    loaded = load_events(con, [(Path(path), fmt)], json.loads(mapping))
+                    # Identities are stitched on the driver, across every file.
+                    loaded = load_events(
+                        con, [(Path(path), fmt)], json.loads(mapping), stitch_identities=False
+                    )
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
                     reason = str(exc).replace(path, label)
                     yield _one_row(kind="error", file=label, reason=reason, fmt=type(exc).__name__)
                     continue
                 summary = loaded.files[0]
-                for query in (_EVENT_ROWS, _REJECT_ROWS):
+                for query in (_EVENT_ROWS, _REJECT_ROWS, _LINK_ROWS):
                     for part in con.sql(query, params=[label]).to_arrow_reader(BATCH_ROWS):
                         yield pa.RecordBatch.from_arrays(part.columns, names=names)
             finally:
@@ -105,6 +108,14 @@ _REJECT_ROWS = (
     "SELECT 'reject' AS kind, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, "
     'NULL::VARCHAR, ? AS file, "row", raw, reason, NULL::VARCHAR, NULL::BIGINT, '
     'NULL::BIGINT, NULL::BIGINT FROM rejects ORDER BY "row"'
+)
+
+
+# A link: the anonymous id in `raw`, the known id in customer_id (`events.identity`).
+_LINK_ROWS = (
+    "SELECT 'link' AS kind, customer_id, NULL::VARCHAR, epoch_us(ts), NULL::VARCHAR, "
+    '? AS file, "row", anonymous_id, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, '
+    'NULL::BIGINT, NULL::BIGINT FROM identity_links ORDER BY "row"'
 )
 
 
@@ -149,9 +160,11 @@ def read_events(
     spark: SparkSession,
     files: Sequence[tuple[Path, str]],
     mapping: Mapping[str, str] | None = None,
+    stitch_identities: bool = True,
 ) -> SparkLog:
     """Every (file, format) read by cjo's reader on the workers; the events cached for
-    the queries that follow."""
+    the queries that follow. Identities are stitched on the driver with the DuckDB
+    engine's own SQL, from the links the workers found (few: one per login)."""
     from pyspark import StorageLevel
 
     rows = []
@@ -171,7 +184,56 @@ def read_events(
         summaries[row["file"]] = FileSummary(
             row["file"], row["fmt"], row["read"], row["rejected"], row["not_events"]
         )
-    summary = LoadSummary(tuple(summaries[str(path)] for path, _ in files))
     events = loaded.where("kind = 'event'").select(*EVENT_COLUMNS)
+    merged = conflicts = 0
+    if stitch_identities:
+        events, merged, conflicts = _stitch(spark, events, loaded, [str(p) for p, _ in files])
+    summary = LoadSummary(tuple(summaries[str(path)] for path, _ in files), merged, conflicts)
     rejects = loaded.where("kind = 'reject'").select("file", "row", "raw", "reason")
     return SparkLog(events, rejects, summary)
+
+
+def _stitch(
+    spark: SparkSession, events: DataFrame, loaded: DataFrame, labels: list[str]
+) -> tuple[DataFrame, int, int]:
+    """The events with each linked anonymous id's rows given to its customer."""
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    from cjo_cli.events.identity import CREATE_LINKS, resolve
+    from cjo_cli.events.tables import connect
+
+    links = loaded.where("kind = 'link'").select("raw", "customer_id", "t", "file", "row")
+    rows = links.collect()
+    if not rows:
+        return events, 0, 0
+    order = {label: index for index, label in enumerate(labels)}
+    con = connect()
+    try:
+        con.execute(CREATE_LINKS)
+        table = pa.table(
+            {
+                "anonymous_id": [r["raw"] for r in rows],
+                "customer_id": [r["customer_id"] for r in rows],
+                "t": pa.array([r["t"] for r in rows], pa.int64()),
+                "file": [r["file"] for r in rows],
+                "file_index": pa.array([order[r["file"]] for r in rows], pa.int32()),
+                "row": pa.array([r["row"] for r in rows], pa.int64()),
+            }
+        )
+        con.register("worker_links", table)
+        con.execute(
+            "INSERT INTO identity_links SELECT anonymous_id, customer_id, "
+            'make_timestamp(t)::TIMESTAMPTZ, file, file_index, "row" FROM worker_links'
+        )
+        found = resolve(con)
+        pairs = con.execute("SELECT anonymous_id, customer_id FROM identities").fetchall()
+    finally:
+        con.close()
+    mapping = spark.createDataFrame(pairs, "anonymous_id string, stitched string")
+    stitched = (
+        events.join(F.broadcast(mapping), events["customer_id"] == mapping["anonymous_id"], "left")
+        .withColumn("customer_id", F.coalesce("stitched", "customer_id"))
+        .select(*EVENT_COLUMNS)
+    )
+    return stitched, found.merged, found.conflicts

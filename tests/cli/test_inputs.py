@@ -80,6 +80,7 @@ def test_parse_time_errors_name_the_flag(text: str, flag: str) -> None:
         (["properties=a=b"], {"properties": "a=b"}),
         (["event=first", "event=second"], {"event": "second"}),
         (["customer_id=ユーザー"], {"customer_id": "ユーザー"}),
+        (["anonymous_id=anon"], {"anonymous_id": "anon"}),
     ],
 )
 def test_parse_mapping(items: list[str], mapping: dict[str, str]) -> None:
@@ -92,7 +93,7 @@ def test_parse_mapping_errors(item: str) -> None:
         parse_mapping(["event=name", item])
     assert str(caught.value) == (
         f"bad --map {item!r}: use CANONICAL=SOURCE with CANONICAL one of "
-        "customer_id, event, ts, properties"
+        "customer_id, event, ts, properties, anonymous_id"
     )
 
 
@@ -256,7 +257,7 @@ def test_log_input_with_a_format_given(tmp_path: Path) -> None:
         (
             (["LOG"], "auto", ["who=id"], "1%"),
             "bad --map 'who=id': use CANONICAL=SOURCE with "
-            "CANONICAL one of customer_id, event, ts, properties",
+            "CANONICAL one of customer_id, event, ts, properties, anonymous_id",
         ),
     ],
 )

@@ -4,6 +4,7 @@ rows and a renamed column, Parquet; and the same error for an unreadable file.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,35 @@ def test_an_unreadable_file_is_the_same_error(spark: Any, files: dict[str, Path]
     with pytest.raises(EventLogError) as spark_error:
         read_events(spark, [(files["csv"], "csv")], {})
     assert str(spark_error.value) == str(on_duck.value)
+
+
+def _segment(path: Path, *rows: tuple[str, dict[str, str], str]) -> Path:
+    lines = [
+        json.dumps(
+            {"type": kind, **ids, "event": "buy" if kind == "track" else None, "timestamp": at}
+        )
+        for kind, ids, at in rows
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_identities_are_stitched_across_files_alike(spark: Any, tmp_path: Path) -> None:
+    # The anonymous visits in one file, the login and a conflicting login in another:
+    # the driver stitches across the workers' files as DuckDB does across its own.
+    first = _segment(
+        tmp_path / "a.jsonl",
+        ("track", {"anonymousId": "a-1"}, "2026-08-01T10:00:00Z"),
+        ("track", {"anonymousId": "a-2"}, "2026-08-01T10:00:01Z"),
+    )
+    second = _segment(
+        tmp_path / "b.jsonl",
+        ("identify", {"anonymousId": "a-1", "userId": "u-1"}, "2026-08-01T10:01:00Z"),
+        ("identify", {"anonymousId": "a-1", "userId": "u-2"}, "2026-08-01T10:02:00Z"),
+        ("track", {"userId": "u-1"}, "2026-08-01T10:03:00Z"),
+    )
+    paths = [first, second]
+    expected = duck(paths, "segment")
+    assert (expected[0].merged, expected[0].conflicts) == (1, 1)
+    assert [row[0] for row in expected[1]] == ["u-1", "a-2", "u-1"]
+    assert on_spark(spark, paths, "segment") == expected
