@@ -241,8 +241,7 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
         else:
             summary = load_events(con, given.files, given.mapping, done, given.stitch)
     if not quiet:
-        rejects = " (see the rejects table)" if summary.rejected else ""
-        progress.note(f"log: read {summary.read:,}, rejected {summary.rejected:,}{rejects}")
+        progress.note(_log_line(summary))
         if summary.merged:
             progress.note(_identities_line(summary.merged, summary.conflicts))
     with _hints():
@@ -253,6 +252,15 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
         if not quiet:
             progress.note(_customers_line(people))
     return OpenedLog(summary, people)
+
+
+def _log_line(summary: LoadSummary) -> str:
+    line = f"log: read {summary.read:,}, rejected {summary.rejected:,}"
+    if summary.duplicates:
+        line += f" ({summary.duplicates:,} duplicate deliveries of a message)"
+    if summary.rejected:
+        line += " (see the rejects table)"
+    return line
 
 
 def _identities_line(merged: int, conflicts: int) -> str:
@@ -296,7 +304,7 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     try:
         with _hints():
             log = read_events(session, list(given.files), given.mapping, given.stitch)
-        progress.note(f"log: read {log.summary.read:,}, rejected {log.summary.rejected:,}")
+        progress.note(_log_line(log.summary))
         if log.summary.merged:
             progress.note(_identities_line(log.summary.merged, log.summary.conflicts))
         with _hints():

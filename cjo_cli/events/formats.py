@@ -110,6 +110,9 @@ class JsonFormat:
     link_ids: tuple[str, ...] = ()
     """Other anonymous ids a row with a known id links to it (Segment alias's
     previousId, Mixpanel's $device_id), besides `anonymous_id` (see `identity`)."""
+    message_id: str = "NULL::VARCHAR"
+    """The vendor's id of the message: a second row with it is a duplicate delivery
+    (at-least-once delivery), not a second event."""
 
     @property
     def customer_id(self) -> str:
@@ -134,6 +137,7 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         title="Segment / RudderStack (track, page and screen calls)",
         known_id="j->>'userId'",
         anonymous_id="j->>'anonymousId'",
+        message_id="j->>'messageId'",
         link_ids=("j->>'previousId'",),
         event=(
             "CASE j->>'type' WHEN 'track' THEN j->>'event' WHEN 'page' THEN 'page_view'"
@@ -166,6 +170,12 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         title="Mixpanel export (event, properties.distinct_id, properties.time)",
         # Simplified ID merge: $user_id once identified, distinct_id `$device:ID` before.
         known_id="json_extract_string(j, '/properties/$user_id')",
+        # Mixpanel deduplicates on event, distinct_id, time and $insert_id together.
+        message_id=(
+            "CASE WHEN json_extract_string(j, '/properties/$insert_id') IS NOT NULL THEN"
+            " concat_ws(' ', j->>'event', j->'properties'->>'distinct_id',"
+            " j->'properties'->>'time', json_extract_string(j, '/properties/$insert_id')) END"
+        ),
         anonymous_id="j->'properties'->>'distinct_id'",
         link_ids=(
             "json_extract_string(j, '/properties/$device_id')",
@@ -188,6 +198,8 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         title="Amplitude export (event_type, user_id or device_id, event_time)",
         known_id="j->>'user_id'",
         anonymous_id="j->>'device_id'",
+        # $insert_id is what Amplitude itself deduplicates by; uuid is unique per event.
+        message_id="coalesce(json_extract_string(j, '/$insert_id'), j->>'uuid')",
         event="j->>'event_type'",
         ts_text="j->>'event_time'",
         ts=_TEXT_TS.format(x="j->>'event_time'"),

@@ -77,5 +77,4 @@ def stitch(con: duckdb.DuckDBPyConnection) -> Stitched:
             "UPDATE events SET customer_id = i.customer_id FROM identities i "
             "WHERE events.customer_id = i.anonymous_id"
         )
-    con.execute("DROP TABLE IF EXISTS identity_links")
     return found

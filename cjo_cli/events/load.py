@@ -22,6 +22,7 @@ from cjo_cli.events.identity import CREATE_LINKS, INSERT_LINKS, Stitched, stitch
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import (
     CANONICAL,
+    DUPLICATE,
     JSON_SPACE,
     NOT_AN_EVENT,
     EventLogError,
@@ -73,13 +74,17 @@ def load_events(
     mapping: Mapping[str, str] | None = None,
     on_file: Callable[[FileSummary], None] | None = None,
     stitch_identities: bool = True,
+    across_files: bool = True,
 ) -> LoadSummary:
     """Read every (file, format) into `events` and `rejects`; say what was read and
     rejected. The format is a name of `formats.FORMATS` other than auto (see `sniff`).
     Then anonymous ids linked to a known id become that customer (`identity`), unless
-    `stitch_identities` is off."""
+    `stitch_identities` is off. Without `across_files`, neither is done and the
+    identity links and message ids found stay in `identity_links` and `seen_messages`
+    for the caller (the Spark reader does that work across its workers' files)."""
     summaries = []
     con.execute(CREATE_LINKS)
+    con.execute(_SEEN)
     for index, (path, fmt) in enumerate(files):
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
@@ -94,19 +99,27 @@ def load_events(
             raise ValueError(f"unknown log format {fmt!r}")
         con.execute("UPDATE identity_links SET file_index = ? WHERE file_index IS NULL", [index])
         after = counts(con)
-        ((not_events,),) = con.execute(
-            "SELECT count(*) FROM rejects WHERE file = ? AND starts_with(reason, ?)",
-            [str(path), NOT_AN_EVENT],
+        ((not_events, duplicates),) = con.execute(
+            "SELECT count(*) FILTER (WHERE starts_with(reason, ?)), "
+            "count(*) FILTER (WHERE starts_with(reason, ?)) FROM rejects WHERE file = ?",
+            [NOT_AN_EVENT, DUPLICATE, str(path)],
         ).fetchall()
         summary = FileSummary(
-            str(path), fmt, after[0] - before[0], after[1] - before[1], int(not_events)
+            str(path),
+            fmt,
+            after[0] - before[0],
+            after[1] - before[1],
+            int(not_events),
+            int(duplicates),
         )
         summaries.append(summary)
         if on_file is not None:
             on_file(summary)
-    # Without stitching the links stay in `identity_links` for the caller (the Spark
-    # reader stitches across the files its workers read).
+    if not across_files:
+        return LoadSummary(tuple(summaries))
+    con.execute("DROP TABLE seen_messages")
     stitched = stitch(con) if stitch_identities else Stitched()
+    con.execute("DROP TABLE identity_links")
     return LoadSummary(tuple(summaries), stitched.merged, stitched.conflicts)
 
 
@@ -120,10 +133,46 @@ def _stage(
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_REASON} AS reason FROM ({select})",
         list(params),
     )
+    _mark_duplicates(con, file)
     con.execute(INSERT_EVENTS, [file])
     con.execute(INSERT_REJECTS, [file])
     con.execute(INSERT_LINKS, [file, None])
     con.execute("DROP TABLE staged")
+
+
+_SEEN = (
+    'CREATE TEMP TABLE IF NOT EXISTS seen_messages (message_id VARCHAR, file VARCHAR, "row" BIGINT)'
+)
+_DUPLICATE_TEXT = "? || staged.message_id || ', first read at ' || first_file || ':' || first_row"
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, file: str) -> None:
+    """Turn second deliveries of a message (an earlier batch's or file's, or an earlier
+    row of this batch) into rejects; remember the first ones."""
+    ((any_ids,),) = con.execute(
+        "SELECT count(*) > 0 FROM staged WHERE reason IS NULL AND message_id IS NOT NULL"
+    ).fetchall()
+    if not any_ids:
+        return
+    con.execute(
+        f"UPDATE staged SET reason = {_DUPLICATE_TEXT} FROM ("
+        'SELECT message_id AS seen_id, file AS first_file, "row" AS first_row FROM seen_messages'
+        ") WHERE staged.reason IS NULL AND staged.message_id = seen_id",
+        [DUPLICATE],
+    )
+    con.execute(
+        f"UPDATE staged SET reason = {_DUPLICATE_TEXT} FROM ("
+        'SELECT message_id AS seen_id, ? AS first_file, min("row") AS first_row FROM staged '
+        "WHERE reason IS NULL AND message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1"
+        ") WHERE staged.reason IS NULL AND staged.message_id = seen_id "
+        'AND staged."row" > first_row',
+        [DUPLICATE, file],
+    )
+    con.execute(
+        'INSERT INTO seen_messages SELECT message_id, ?, "row" FROM staged '
+        "WHERE reason IS NULL AND message_id IS NOT NULL",
+        [file],
+    )
 
 
 def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -138,7 +187,7 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
             f"{fmt.customer_id} AS customer_id, {fmt.event} AS event, "
             f"{fmt.ts_text} AS ts_text, {fmt.ts} AS ts, {fmt.properties} AS props, "
             f"{fmt.known_id} AS known_id, {fmt.anonymous_id} AS anonymous_id, "
-            f"[{', '.join(fmt.link_ids)}]::VARCHAR[] AS link_ids "
+            f"[{', '.join(fmt.link_ids)}]::VARCHAR[] AS link_ids, {fmt.message_id} AS message_id "
             f"FROM (SELECT *, coalesce(bad_json, {checks}) AS bad FROM parsed)",
             scalar_params([path for _, path in fmt.scalars]),
         )
@@ -159,7 +208,7 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
         "json_extract_string(j, ?) AS event, json_extract_string(j, ?) AS ts_text, "
         "try_cast(json_extract_string(j, ?) AS TIMESTAMPTZ) AS ts, json_extract(j, ?) AS props, "
         f"json_extract_string(j, ?) AS known_id, {anonymous_sql} AS anonymous_id, "
-        "[]::VARCHAR[] AS link_ids "
+        "[]::VARCHAR[] AS link_ids, NULL::VARCHAR AS message_id "
         f"FROM (SELECT *, coalesce(bad_json, {scalar_reason(CANONICAL[:3])}) AS bad FROM parsed)",
         [key_pointer(keys[0]), *anonymous_params[:1]]
         + [key_pointer(k) for k in (keys[1], keys[2], keys[2], keys[3], keys[0])]
@@ -263,8 +312,8 @@ def _tabular_select(
         f"coalesce({known}, {anonymous_sql}) AS customer_id, "
         f"CAST({col['event']} AS VARCHAR) AS event, {ts_text} AS ts_text, {ts} AS ts, "
         f"{props} AS props, {known} AS known_id, "
-        f"{anonymous_sql} AS anonymous_id, []::VARCHAR[] AS link_ids "
-        "FROM src"
+        f"{anonymous_sql} AS anonymous_id, []::VARCHAR[] AS link_ids, "
+        "NULL::VARCHAR AS message_id FROM src"
     )
     return select, params
 

@@ -81,6 +81,11 @@ identify call): kept in `rejects` so that nothing goes missing, but not held
 against the reject limit."""
 
 
+DUPLICATE = NOT_AN_EVENT + "a duplicate of message "
+"""The reason of a row whose vendor message id was read before: a second delivery,
+kept in `rejects` (so nothing goes missing) and counted as a duplicate."""
+
+
 class EventLogError(InputError):
     """An event log that cannot be read at all, or is mostly garbage."""
 
@@ -101,6 +106,8 @@ class FileSummary:
     rejected: int
     not_events: int = 0
     """Of the rejected rows, those that were readable but are not events."""
+    duplicates: int = 0
+    """Of those, second deliveries of a message read before (`DUPLICATE`)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,10 @@ class LoadSummary:
     @property
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
 
     @property
     def unreadable(self) -> int:

@@ -73,7 +73,7 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 try:
                     # Identities are stitched on the driver, across every file.
                     loaded = load_events(
-                        con, [(Path(path), fmt)], json.loads(mapping), stitch_identities=False
+                        con, [(Path(path), fmt)], json.loads(mapping), across_files=False
                     )
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
@@ -81,7 +81,7 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                     yield _one_row(kind="error", file=label, reason=reason, fmt=type(exc).__name__)
                     continue
                 summary = loaded.files[0]
-                for query in (_EVENT_ROWS, _REJECT_ROWS, _LINK_ROWS):
+                for query in (_EVENT_ROWS, _REJECT_ROWS, _LINK_ROWS, _MESSAGE_ROWS):
                     for part in con.sql(query, params=[label]).to_arrow_reader(BATCH_ROWS):
                         yield pa.RecordBatch.from_arrays(part.columns, names=names)
             finally:
@@ -116,6 +116,14 @@ _LINK_ROWS = (
     "SELECT 'link' AS kind, customer_id, NULL::VARCHAR, epoch_us(ts), NULL::VARCHAR, "
     '? AS file, "row", anonymous_id, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, '
     'NULL::BIGINT, NULL::BIGINT FROM identity_links ORDER BY "row"'
+)
+
+
+# A message id the file's accepted events carry, in `raw` (duplicates across files).
+_MESSAGE_ROWS = (
+    "SELECT 'message' AS kind, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, NULL::VARCHAR, "
+    '? AS file, "row", message_id, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, '
+    "NULL::BIGINT, NULL::BIGINT FROM seen_messages"
 )
 
 
@@ -185,12 +193,103 @@ def read_events(
             row["file"], row["fmt"], row["read"], row["rejected"], row["not_events"]
         )
     events = loaded.where("kind = 'event'").select(*EVENT_COLUMNS)
+    rejects = loaded.where("kind = 'reject'").select("file", "row", "raw", "reason")
+    labels = [str(path) for path, _ in files]
+    events, rejects, summaries = _drop_duplicates(spark, files, loaded, events, rejects, summaries)
     merged = conflicts = 0
     if stitch_identities:
-        events, merged, conflicts = _stitch(spark, events, loaded, [str(p) for p, _ in files])
-    summary = LoadSummary(tuple(summaries[str(path)] for path, _ in files), merged, conflicts)
-    rejects = loaded.where("kind = 'reject'").select("file", "row", "raw", "reason")
+        events, merged, conflicts = _stitch(spark, events, loaded, labels)
+    summary = LoadSummary(tuple(summaries[label] for label in labels), merged, conflicts)
     return SparkLog(events, rejects, summary)
+
+
+def _drop_duplicates(
+    spark: SparkSession,
+    files: Sequence[tuple[Path, str]],
+    loaded: DataFrame,
+    events: DataFrame,
+    rejects: DataFrame,
+    summaries: dict[str, FileSummary],
+) -> tuple[DataFrame, DataFrame, dict[str, FileSummary]]:
+    """Second deliveries of a message across files, as the DuckDB reader finds them
+    (the first by file order, then row; each worker has done its own file): rejects
+    with the row's text, read back from the file (they are few), and the counts."""
+    from dataclasses import replace
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from cjo_cli.events.lines import Rejects, numbered_lines
+    from cjo_cli.events.tables import DUPLICATE
+
+    order = spark.createDataFrame(
+        [(str(path), index) for index, (path, _) in enumerate(files)], "file string, place int"
+    )
+    messages = loaded.where("kind = 'message'").select(
+        F.col("raw").alias("message_id"), "file", "row"
+    )
+    window = Window.partitionBy("message_id").orderBy("place", "row")
+    later = (
+        messages.join(F.broadcast(order), "file")
+        .withColumn("rank", F.row_number().over(window))
+        .withColumn("first_file", F.first("file").over(window))
+        .withColumn("first_row", F.first("row").over(window))
+        .where("rank > 1")
+        .collect()
+    )
+    summaries = dict(summaries)
+    wanted: dict[str, dict[int, str]] = {}
+    for item in later:
+        wanted.setdefault(item["file"], {})[int(item["row"])] = (
+            f"{DUPLICATE}{item['message_id']}, first read at {item['first_file']}:"
+            f"{item['first_row']}"
+        )
+    if not wanted:
+        return events, rejects, _with_duplicates(rejects, summaries)
+    found = []
+    for path, _ in files:
+        reasons = wanted.get(str(path))
+        if not reasons:
+            continue
+        for batch in numbered_lines(path, Rejects()):
+            for row, raw in zip(
+                batch.column("row").to_pylist(), batch.column("raw").to_pylist(), strict=True
+            ):
+                if row in reasons:
+                    found.append((str(path), row, raw, reasons[row]))
+        old = summaries[str(path)]
+        count = len(reasons)
+        summaries[str(path)] = replace(
+            old,
+            read=old.read - count,
+            rejected=old.rejected + count,
+            not_events=old.not_events + count,
+        )
+    duplicates = spark.createDataFrame(found, "file string, row long, raw string, reason string")
+    events = events.join(
+        F.broadcast(duplicates.select("file", "row")), ["file", "row"], "left_anti"
+    )
+    rejects = rejects.unionByName(duplicates)
+    return events.select(*EVENT_COLUMNS), rejects, _with_duplicates(rejects, summaries)
+
+
+def _with_duplicates(
+    rejects: DataFrame, summaries: dict[str, FileSummary]
+) -> dict[str, FileSummary]:
+    """Each file's count of duplicates, from its rejects."""
+    from dataclasses import replace
+
+    from pyspark.sql import functions as F
+
+    from cjo_cli.events.tables import DUPLICATE
+
+    counted: dict[str, int] = dict(
+        rejects.where(F.col("reason").startswith(DUPLICATE)).groupBy("file").count().collect()
+    )
+    return {
+        name: replace(summary, duplicates=int(counted.get(name, 0)))
+        for name, summary in summaries.items()
+    }
 
 
 def _stitch(

@@ -113,3 +113,31 @@ def test_identities_are_stitched_across_files_alike(spark: Any, tmp_path: Path) 
     assert (expected[0].merged, expected[0].conflicts) == (1, 1)
     assert [row[0] for row in expected[1]] == ["u-1", "a-2", "u-1"]
     assert on_spark(spark, paths, "segment") == expected
+
+
+def test_duplicates_within_and_across_files_alike(spark: Any, tmp_path: Path) -> None:
+    # Segment delivers at least once: the same messageId again in the same file and in
+    # the next one. Each is a duplicate of the first, in both engines, raw text and all.
+    def call(message: str, at: str) -> str:
+        return json.dumps(
+            {"type": "track", "userId": "u", "event": "buy", "timestamp": at, "messageId": message}
+        )
+
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        "\n".join([call("m1", "2026-08-01T10:00:00Z"), call("m1", "2026-08-01T10:00:00Z")]) + "\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "b.jsonl"
+    second.write_text(
+        "\n".join([call("m2", "2026-08-01T11:00:00Z"), call("m1", "2026-08-01T10:00:05Z")]) + "\n",
+        encoding="utf-8",
+    )
+    paths = [first, second]
+    expected = duck(paths, "segment")
+    assert [(f.read, f.rejected, f.duplicates) for f in expected[0].files] == [(1, 1, 1), (1, 1, 1)]
+    assert [reason for *_, reason in expected[2]] == [
+        f"not an event: a duplicate of message m1, first read at {first}:1",
+        f"not an event: a duplicate of message m1, first read at {first}:1",
+    ]
+    assert on_spark(spark, paths, "segment") == expected
