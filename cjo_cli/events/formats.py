@@ -64,6 +64,66 @@ _GA4_PARAMS = (
 )
 
 
+def _with_context(properties: str, fields: Sequence[tuple[str, str]]) -> str:
+    """The event's own properties over context fields (name, SQL giving JSON): a field
+    the row does not have is left out (merging a JSON null removes the key), and an
+    event property of the same name wins. Only when the properties are an object (or
+    absent): anything else stays as it is, to be rejected."""
+    pairs = ", ".join(f"'{name}', {value}" for name, value in fields)
+    context = f"json_merge_patch('{{}}', json_object({pairs}))"
+    return (
+        f"CASE WHEN ({properties}) IS NULL OR json_type({properties}) = 'NULL' THEN {context}"
+        f" WHEN json_type({properties}) = 'OBJECT' THEN json_merge_patch({context}, {properties})"
+        f" ELSE {properties} END"
+    )
+
+
+def _nested(prefix: str, base: str, keys: Sequence[str]) -> list[tuple[str, str]]:
+    """`prefix.key` for each key of the JSON object at `base` (SQL)."""
+    return [(f"{prefix}.{key}", f"{base}->'{key}'") for key in keys]
+
+
+# Segment's context: https://segment.com/docs/connections/spec/common/#context
+_SEGMENT_CONTEXT = [
+    *_nested(
+        "context.campaign",
+        "j->'context'->'campaign'",
+        ("source", "medium", "name", "term", "content"),
+    ),
+    *_nested(
+        "context.page", "j->'context'->'page'", ("path", "url", "referrer", "title", "search")
+    ),
+    *_nested("context.device", "j->'context'->'device'", ("type", "manufacturer", "model")),
+    *_nested("context.os", "j->'context'->'os'", ("name", "version")),
+    ("context.locale", "j->'context'->'locale'"),
+    ("context.timezone", "j->'context'->'timezone'"),
+]
+# GA4's event row: https://support.google.com/analytics/answer/7029846
+_GA4_CONTEXT = [
+    ("platform", "j->'platform'"),
+    *_nested("traffic_source", "j->'traffic_source'", ("source", "medium", "name")),
+    *_nested("device", "j->'device'", ("category", "operating_system", "language")),
+    ("device.browser", "j->'device'->'web_info'->'browser'"),
+    *_nested("geo", "j->'geo'", ("country", "region", "city")),
+    *_nested(
+        "ecommerce", "j->'ecommerce'", ("purchase_revenue", "transaction_id", "total_item_quantity")
+    ),
+    ("items", "j->'items'"),
+]
+# Amplitude's export row: https://amplitude.com/docs/apis/analytics/export
+_AMPLITUDE_CONTEXT = [
+    (key, f"j->'{key}'")
+    for key in ("platform", "os_name", "device_type", "country", "region", "city", "language")
+]
+# Amplitude's user_properties, each as `user.KEY` (the keys are the project's own).
+_AMPLITUDE_USER = (
+    "CASE WHEN json_type(j, '$.user_properties') = 'OBJECT' THEN to_json(map_from_entries("
+    "list_transform(json_keys(j, '$.user_properties'), lambda k: {'key': 'user.' || k, "
+    "'value': json_extract(j->'user_properties', "
+    "'/' || replace(replace(k, '~', '~0'), '/', '~1'))}))) END"
+)
+
+
 def scalar_reason(labels: Sequence[str]) -> str:
     """SQL rejecting a row whose id, name or time field holds an array, an object or a
     boolean: as text it would be a made-up id, not a person. Each label's JSON path is
@@ -147,10 +207,11 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         ts=_TEXT_TS.format(
             x="coalesce(j->>'timestamp', j->>'originalTimestamp', j->>'receivedAt')"
         ),
-        properties=(
+        properties=_with_context(
             "CASE WHEN j->>'name' IS NOT NULL AND json_type(j->'properties') = 'OBJECT'"
             " THEN json_merge_patch(j->'properties', json_object('name', j->>'name'))"
-            " ELSE j->'properties' END"
+            " ELSE j->'properties' END",
+            _SEGMENT_CONTEXT,
         ),
         skip_reason=(
             "CASE WHEN j->>'type' IN ('identify', 'group', 'alias')"
@@ -203,7 +264,14 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         event="j->>'event_type'",
         ts_text="j->>'event_time'",
         ts=_TEXT_TS.format(x="j->>'event_time'"),
-        properties="j->'event_properties'",
+        properties=_with_context(
+            "CASE WHEN json_type(j, '$.event_properties') = 'OBJECT' THEN "
+            f"json_merge_patch(coalesce({_AMPLITUDE_USER}, '{{}}'), j->'event_properties') "
+            "WHEN json_type(j, '$.event_properties') IS NULL "
+            "OR json_type(j, '$.event_properties') = 'NULL' "
+            f"THEN {_AMPLITUDE_USER} ELSE j->'event_properties' END",
+            _AMPLITUDE_CONTEXT,
+        ),
         scalars=(
             ("user_id", "$.user_id"),
             ("device_id", "$.device_id"),
@@ -220,7 +288,7 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         event="j->>'event_name'",
         ts_text="j->>'event_timestamp'",
         ts=_MICROS_TS.format(x="j->>'event_timestamp'"),
-        properties=_GA4_PARAMS,
+        properties=_with_context(_GA4_PARAMS, _GA4_CONTEXT),
         scalars=(
             ("user_id", "$.user_id"),
             ("user_pseudo_id", "$.user_pseudo_id"),
