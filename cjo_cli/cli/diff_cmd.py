@@ -19,6 +19,7 @@ def diff_command(
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
+    rejects: Path | None = options.REJECTS,
     show: int = typer.Option(5, "--show", help="How many changed customers to show.", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
@@ -31,7 +32,13 @@ def diff_command(
     home = inputs.workspace(workspace)
     versions = load_versions(workspace, home, [read_version(old), read_version(new)])
     given = inputs.log_input(
-        logs, log_format, column_map, max_rejects, customers, identity=identity
+        logs,
+        log_format,
+        column_map,
+        max_rejects,
+        customers,
+        identity=identity,
+        rejects_file=rejects,
     )
     with inputs.database() as con:
         inputs.open_log(con, given, copy=False)

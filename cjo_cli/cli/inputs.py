@@ -150,6 +150,8 @@ class LogInput:
     """The formats were told from the files (--log-format auto)."""
     stitch: bool = True
     """Anonymous ids linked to a known id become that customer (--identity stitch)."""
+    rejects_file: Path | None = None
+    """Where to write every rejected row as CSV (--rejects)."""
 
     @property
     def paths(self) -> list[Path]:
@@ -176,10 +178,11 @@ def _hints() -> Iterator[None]:
     except MappingNotApplicable as exc:
         raise UsageError(f"--map: {exc}") from exc
     except TooManyRejects as exc:
+        first = "".join(f"\n  {file}:{row}: {reason}" for file, row, reason in exc.examples)
         raise EventLogError(
             f"could not read {exc.unreadable:,} of {exc.total:,} rows, more than --max-rejects "
-            f"{exc.limit.text}; the log is mostly unreadable or needs --log-format/--map "
-            "(see the rejects table)"
+            f"{exc.limit.text}; the log is mostly unreadable or needs --log-format/--map. "
+            f"The first:{first}\n(--rejects FILE.csv writes them all)"
         ) from exc
 
 
@@ -190,6 +193,7 @@ def log_input(
     max_rejects: str,
     customers: Path | None = None,
     identity: str = "stitch",
+    rejects_file: Path | None = None,
 ) -> LogInput:
     """Usage errors in the log options, before anything is read; each file's format."""
     from cjo_cli.events.formats import FORMATS, with_formats
@@ -214,7 +218,11 @@ def log_input(
         raise UsageError(f"--customers {customers}: no such file")
     with _hints():
         files = tuple(with_formats(paths, log_format))
-    return LogInput(files, mapping, limit, customers, log_format == "auto", identity == "stitch")
+    if rejects_file is not None:
+        check_output_file(rejects_file, "--rejects")
+    return LogInput(
+        files, mapping, limit, customers, log_format == "auto", identity == "stitch", rejects_file
+    )
 
 
 @dataclass(frozen=True)
@@ -229,7 +237,8 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
     from cjo_cli.events.customers import load_customers
     from cjo_cli.events.load import load_events
     from cjo_cli.events.parquet_view import scan_parquet
-    from cjo_cli.events.reject_limit import check_rejects
+    from cjo_cli.events.reject_limit import TooManyRejects, check_rejects
+    from cjo_cli.events.tables import reject_rows
     from cjo_cli.output import progress
 
     if given.sniffed and not quiet:
@@ -244,8 +253,14 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
         progress.note(_log_line(summary))
         if summary.merged:
             progress.note(_identities_line(summary.merged, summary.conflicts))
+    if given.rejects_file is not None:
+        _write_rejects(given.rejects_file, reject_rows(con))
     with _hints():
-        check_rejects(summary, given.limit)
+        try:
+            check_rejects(summary, given.limit)
+        except TooManyRejects as exc:
+            exc.examples = tuple(row[:3] for row in reject_rows(con, 5, unreadable_only=True))
+            raise
     people = None
     if given.customers is not None:
         people = load_customers(con, given.customers)
@@ -254,12 +269,19 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
     return OpenedLog(summary, people)
 
 
+def _write_rejects(path: Path, rows: list[tuple[str, int, str, str]]) -> None:
+    from cjo_cli.output.files import write_text_atomically
+    from cjo_cli.output.funnel_report import rejects_csv
+
+    write_text_atomically(path, rejects_csv(rows))
+
+
 def _log_line(summary: LoadSummary) -> str:
     line = f"log: read {summary.read:,}, rejected {summary.rejected:,}"
     if summary.duplicates:
         line += f" ({summary.duplicates:,} duplicate deliveries of a message)"
     if summary.rejected:
-        line += " (see the rejects table)"
+        line += " (--rejects FILE.csv lists them; --db keeps a rejects table)"
     return line
 
 
@@ -289,7 +311,8 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     """A Spark session with the log read on the workers (and the customers' traits);
     stopped afterwards."""
     from cjo_cli.events.customers import read_traits
-    from cjo_cli.events.reject_limit import check_rejects
+    from cjo_cli.events.reject_limit import TooManyRejects, check_rejects
+    from cjo_cli.events.tables import NOT_AN_EVENT
     from cjo_cli.output import progress
     from cjo_cli.spark.read import read_events
     from cjo_cli.spark.session import parse_conf, spark_session
@@ -307,8 +330,21 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
         progress.note(_log_line(log.summary))
         if log.summary.merged:
             progress.note(_identities_line(log.summary.merged, log.summary.conflicts))
+        if given.rejects_file is not None:
+            rows = log.rejects.orderBy("file", "row").collect()
+            found = [(r["file"], int(r["row"]), r["reason"], r["raw"] or "") for r in rows]
+            _write_rejects(given.rejects_file, found)
         with _hints():
-            check_rejects(log.summary, given.limit)
+            try:
+                check_rejects(log.summary, given.limit)
+            except TooManyRejects as exc:
+                first = (
+                    log.rejects.where(~log.rejects["reason"].startswith(NOT_AN_EVENT))
+                    .orderBy("file", "row")
+                    .take(5)
+                )
+                exc.examples = tuple((r["file"], int(r["row"]), r["reason"]) for r in first)
+                raise
         yield SparkInput(log, traits)
     finally:
         session.stop()

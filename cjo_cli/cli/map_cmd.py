@@ -42,6 +42,7 @@ def map_command(
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
+    rejects: Path | None = options.REJECTS,
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
 ) -> None:
@@ -69,7 +70,13 @@ def map_command(
                 "markdown or html with --log"
             )
         given = inputs.log_input(
-            logs, log_format, column_map, max_rejects, customers, identity=identity
+            logs,
+            log_format,
+            column_map,
+            max_rejects,
+            customers,
+            identity=identity,
+            rejects_file=rejects,
         )
         source = ", ".join(path.name for path in given.paths)
         with inputs.database(None, threads, memory_limit) as con:

@@ -31,6 +31,13 @@ CUSTOMERS = typer.Option(
 MAX_REJECTS = typer.Option(
     "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
 )
+REJECTS = typer.Option(
+    None,
+    "--rejects",
+    help="Write every rejected log row (file, row, reason, raw text) to this CSV file, "
+    "also when the run stops on --max-rejects.",
+    dir_okay=False,
+)
 MEMORY_LIMIT = typer.Option(
     None,
     "--memory-limit",

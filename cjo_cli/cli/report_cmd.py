@@ -33,6 +33,7 @@ def report(
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
+    rejects: Path | None = options.REJECTS,
     output_format: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table, json, csv or markdown."
     ),
@@ -86,7 +87,13 @@ def report(
     if html is not None:
         inputs.check_output_file(html, "--html")
     given = inputs.log_input(
-        logs, log_format, column_map, max_rejects, customers, identity=identity
+        logs,
+        log_format,
+        column_map,
+        max_rejects,
+        customers,
+        identity=identity,
+        rejects_file=rejects,
     )
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark

@@ -36,6 +36,7 @@ def simulate_command(
     customers: Path | None = options.CUSTOMERS,
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
+    rejects: Path | None = options.REJECTS,
     output_format: SimulateFormat = typer.Option(
         SimulateFormat.table, "--format", "-f", help="table or json."
     ),
@@ -63,7 +64,13 @@ def simulate_command(
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
     given = inputs.log_input(
-        logs, log_format, column_map, max_rejects, customers, identity=identity
+        logs,
+        log_format,
+        column_map,
+        max_rejects,
+        customers,
+        identity=identity,
+        rejects_file=rejects,
     )
     keep = db is not None and explain is None
     if engine is options.Engine.spark:

@@ -19,10 +19,18 @@ _COUNT = re.compile(r"\+?[0-9]+")
 class TooManyRejects(EventLogError):
     """More rows could not be read than the limit allows."""
 
-    def __init__(self, unreadable: int, total: int, limit: RejectLimit) -> None:
+    def __init__(
+        self,
+        unreadable: int,
+        total: int,
+        limit: RejectLimit,
+        examples: tuple[tuple[str, int, str], ...] = (),
+    ) -> None:
         self.unreadable = unreadable
         self.total = total
         self.limit = limit
+        self.examples = examples
+        """The first unreadable rows: (file, row, reason)."""
         super().__init__(
             f"could not read {unreadable:,} of {total:,} rows, more than the limit of "
             f"{limit.text}; the log is mostly unreadable or needs another format or column "

@@ -207,3 +207,17 @@ def check_types(types: Mapping[str, str], wanted: Mapping[str, str], file: str) 
         if kind == "BOOLEAN" or kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
             column = repr(name) if wanted[name] == name else f"{wanted[name]!r} ({name})"
             raise EventLogError(f"{file}: column {column} is {kind}; it must hold text or numbers")
+
+
+def reject_rows(
+    con: duckdb.DuckDBPyConnection, limit: int | None = None, unreadable_only: bool = False
+) -> list[tuple[str, int, str, str]]:
+    """(file, row, reason, raw) of the rejects in file and row order; with
+    `unreadable_only`, not the readable rows that are not events (nor duplicates)."""
+    where = "WHERE NOT starts_with(reason, ?)" if unreadable_only else "WHERE ? IS NOT NULL"
+    found = con.execute(
+        f'SELECT file, "row", reason, raw FROM rejects {where} ORDER BY file, "row" '
+        + ("LIMIT ?" if limit is not None else ""),
+        [NOT_AN_EVENT, *([limit] if limit is not None else [])],
+    ).fetchall()
+    return [(str(f), int(r), str(why), "" if raw is None else str(raw)) for f, r, why, raw in found]

@@ -105,6 +105,16 @@ class _CsvRows(io.StringIO):
         return super().write(row.removesuffix("\r\n") + "\n")
 
 
+def rejects_csv(rows: Sequence[tuple[str, int, str, str]]) -> str:
+    """The rejects as CSV (file, row, reason, raw), text cells guarded against formulas."""
+    out = _CsvRows()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["file", "row", "reason", "raw"])
+    for file, row, reason, raw in rows:
+        writer.writerow([csv_text(file), row, csv_text(reason), csv_text(raw)])
+    return out.getvalue()
+
+
 def format_csv(results: Sequence[FunnelResult]) -> str:
     out = _CsvRows()
     writer = csv.writer(out, lineterminator="\r\n")

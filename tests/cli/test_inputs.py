@@ -324,7 +324,7 @@ def test_open_log_says_what_was_read(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert captured.out == ""
     assert captured.err.splitlines() == [
         "log format: jsonl (sniffed)",
-        "log: read 2, rejected 1 (see the rejects table)",
+        "log: read 2, rejected 1 (--rejects FILE.csv lists them; --db keeps a rejects table)",
         "customers: 3",
     ]
 
@@ -378,12 +378,25 @@ def test_too_many_rejects_asks_for_max_rejects(
         return
     with pytest.raises(EventLogError) as caught:
         open_log(connect(), given, copy=True)
+    first = "".join(f"\n  {log}:{row}: not valid JSON" for row in (2, 3, 4, 5))
     assert str(caught.value) == (
         f"could not read 4 of 5 rows, more than --max-rejects {limit}; the log is mostly "
-        "unreadable or needs --log-format/--map (see the rejects table)"
+        f"unreadable or needs --log-format/--map. The first:{first}\n"
+        "(--rejects FILE.csv writes them all)"
     )
     # What was read is said before the error.
-    assert "log: read 1, rejected 4 (see the rejects table)" in capsys.readouterr().err
+    assert "log: read 1, rejected 4 (--rejects FILE.csv" in capsys.readouterr().err
+
+
+def test_rejects_file_keeps_every_reject_also_when_the_run_stops(tmp_path: Path) -> None:
+    log = write_jsonl(tmp_path / "a.jsonl", canonical(), broken=4)
+    out = tmp_path / "rejects.csv"
+    given = log_input([str(log)], "auto", None, "1%", rejects_file=out)
+    with pytest.raises(EventLogError):
+        open_log(connect(), given, copy=True)
+    assert out.read_text(encoding="utf-8").splitlines() == ["file,row,reason,raw"] + [
+        f"{log},{row},not valid JSON,{{not json" for row in (2, 3, 4, 5)
+    ]
 
 
 # ---- the workspace --------------------------------------------------------------------

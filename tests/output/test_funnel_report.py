@@ -387,3 +387,13 @@ def test_a_name_with_a_closing_tag_does_not_crash() -> None:
     console = recorded()
     print_tables([make_result(name="Sale [/]")], console)
     assert "Sale [/] (checkout)" in console.export_text()
+
+
+def test_rejects_csv_guards_text_cells() -> None:
+    from cjo_cli.output.funnel_report import rejects_csv
+
+    text = rejects_csv([("log.csv", 3, "bad CSV: x", '=HYPERLINK("http://x")\r,b')])
+    assert text == (
+        "file,row,reason,raw\n"
+        'log.csv,3,bad CSV: x,"\'=HYPERLINK(""http://x"")\r,b"\n'
+    )
