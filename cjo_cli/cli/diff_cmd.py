@@ -20,6 +20,7 @@ def diff_command(
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
     rejects: Path | None = options.REJECTS,
+    source_tz: str | None = options.SOURCE_TZ,
     show: int = typer.Option(5, "--show", help="How many changed customers to show.", min=0),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
@@ -39,6 +40,7 @@ def diff_command(
         customers,
         identity=identity,
         rejects_file=rejects,
+        source_tz=source_tz,
     )
     with inputs.database() as con:
         inputs.open_log(con, given, copy=False)

@@ -152,6 +152,8 @@ class LogInput:
     """Anonymous ids linked to a known id become that customer (--identity stitch)."""
     rejects_file: Path | None = None
     """Where to write every rejected row as CSV (--rejects)."""
+    source_tz: str | None = None
+    """The zone of a Mixpanel export's local `time` (--source-tz)."""
 
     @property
     def paths(self) -> list[Path]:
@@ -194,6 +196,7 @@ def log_input(
     customers: Path | None = None,
     identity: str = "stitch",
     rejects_file: Path | None = None,
+    source_tz: str | None = None,
 ) -> LogInput:
     """Usage errors in the log options, before anything is read; each file's format."""
     from cjo_cli.events.formats import FORMATS, with_formats
@@ -220,9 +223,31 @@ def log_input(
         files = tuple(with_formats(paths, log_format))
     if rejects_file is not None:
         check_output_file(rejects_file, "--rejects")
+    if source_tz is not None:
+        _check_source_tz(source_tz, [fmt for _, fmt in files])
     return LogInput(
-        files, mapping, limit, customers, log_format == "auto", identity == "stitch", rejects_file
+        files,
+        mapping,
+        limit,
+        customers,
+        log_format == "auto",
+        identity == "stitch",
+        rejects_file,
+        source_tz,
     )
+
+
+def _check_source_tz(zone: str, formats: list[str]) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if "mixpanel" not in formats:
+        raise UsageError("--source-tz applies to Mixpanel exports (--log-format mixpanel) only")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise UsageError(
+            f"--source-tz {zone!r}: not a time zone (use an IANA name such as Asia/Tokyo)"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -248,7 +273,9 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
         if given.formats == ["parquet"] and not copy and "anonymous_id" not in given.mapping:
             summary = scan_parquet(con, given.paths, given.mapping, on_file=done)
         else:
-            summary = load_events(con, given.files, given.mapping, done, given.stitch)
+            summary = load_events(
+                con, given.files, given.mapping, done, given.stitch, source_tz=given.source_tz
+            )
     if not quiet:
         progress.note(_log_line(summary))
         if summary.merged:
@@ -326,7 +353,9 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     session = spark_session(master, settings)
     try:
         with _hints():
-            log = read_events(session, list(given.files), given.mapping, given.stitch)
+            log = read_events(
+                session, list(given.files), given.mapping, given.stitch, given.source_tz
+            )
         progress.note(_log_line(log.summary))
         if log.summary.merged:
             progress.note(_identities_line(log.summary.merged, log.summary.conflicts))

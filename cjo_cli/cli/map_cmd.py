@@ -43,6 +43,7 @@ def map_command(
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
     rejects: Path | None = options.REJECTS,
+    source_tz: str | None = options.SOURCE_TZ,
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
 ) -> None:
@@ -77,6 +78,7 @@ def map_command(
             customers,
             identity=identity,
             rejects_file=rejects,
+            source_tz=source_tz,
         )
         source = ", ".join(path.name for path in given.paths)
         with inputs.database(None, threads, memory_limit) as con:

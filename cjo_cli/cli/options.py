@@ -31,6 +31,12 @@ CUSTOMERS = typer.Option(
 MAX_REJECTS = typer.Option(
     "1%", "--max-rejects", help="Fail (exit 2) when more log rows than this are unreadable."
 )
+SOURCE_TZ = typer.Option(
+    None,
+    "--source-tz",
+    help="The time zone of a Mixpanel export's `time` when the project exports local "
+    "time (older projects), e.g. Asia/Tokyo; default UTC.",
+)
 REJECTS = typer.Option(
     None,
     "--rejects",

@@ -34,6 +34,7 @@ def report(
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
     rejects: Path | None = options.REJECTS,
+    source_tz: str | None = options.SOURCE_TZ,
     output_format: ReportFormat = typer.Option(
         ReportFormat.table, "--format", "-f", help="table, json, csv or markdown."
     ),
@@ -94,6 +95,7 @@ def report(
         customers,
         identity=identity,
         rejects_file=rejects,
+        source_tz=source_tz,
     )
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark

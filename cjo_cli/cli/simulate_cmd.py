@@ -37,6 +37,7 @@ def simulate_command(
     max_rejects: str = options.MAX_REJECTS,
     identity: options.Identity = options.IDENTITY,
     rejects: Path | None = options.REJECTS,
+    source_tz: str | None = options.SOURCE_TZ,
     output_format: SimulateFormat = typer.Option(
         SimulateFormat.table, "--format", "-f", help="table or json."
     ),
@@ -71,6 +72,7 @@ def simulate_command(
         customers,
         identity=identity,
         rejects_file=rejects,
+        source_tz=source_tz,
     )
     keep = db is not None and explain is None
     if engine is options.Engine.spark:

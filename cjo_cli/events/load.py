@@ -75,13 +75,16 @@ def load_events(
     on_file: Callable[[FileSummary], None] | None = None,
     stitch_identities: bool = True,
     across_files: bool = True,
+    source_tz: str | None = None,
 ) -> LoadSummary:
     """Read every (file, format) into `events` and `rejects`; say what was read and
     rejected. The format is a name of `formats.FORMATS` other than auto (see `sniff`).
     Then anonymous ids linked to a known id become that customer (`identity`), unless
     `stitch_identities` is off. Without `across_files`, neither is done and the
     identity links and message ids found stay in `identity_links` and `seen_messages`
-    for the caller (the Spark reader does that work across its workers' files)."""
+    for the caller (the Spark reader does that work across its workers' files).
+    `source_tz` (an IANA zone, checked by the caller) is the zone of a Mixpanel
+    export's local `time` (older projects export project-time, not UTC)."""
     summaries = []
     con.execute(CREATE_LINKS)
     con.execute(_SEEN)
@@ -90,7 +93,7 @@ def load_events(
             raise EventLogError(f"{path}: no such file")
         before = counts(con)
         if fmt in JSON_FORMATS:
-            _load_json(con, path, JSON_FORMATS[fmt], mapping or {})
+            _load_json(con, path, JSON_FORMATS[fmt], mapping or {}, source_tz)
         elif fmt == "csv":
             _load_csv(con, path, mapping or {})
         elif fmt == "parquet":
@@ -175,8 +178,15 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, file: str) -> None:
     )
 
 
-def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list[str]]:
+def _json_select(
+    fmt: JsonFormat, mapping: Mapping[str, str], source_tz: str | None = None
+) -> tuple[str, list[str]]:
     if not mapping:
+        ts = fmt.ts
+        if source_tz is not None and fmt.name == "mixpanel":
+            # The epoch number is the wall time in that zone: read it there.
+            zone = source_tz.replace("'", "''")
+            ts = f"timezone('{zone}', CAST({fmt.ts} AS TIMESTAMP))"
         labels = [label for label, _ in fmt.scalars]
         checks = ", ".join(
             [reason for reason in (fmt.skip_reason, fmt.shape_reason) if reason]
@@ -185,7 +195,7 @@ def _json_select(fmt: JsonFormat, mapping: Mapping[str, str]) -> tuple[str, list
         return (
             'SELECT "row", raw, bad, '
             f"{fmt.customer_id} AS customer_id, {fmt.event} AS event, "
-            f"{fmt.ts_text} AS ts_text, {fmt.ts} AS ts, {fmt.properties} AS props, "
+            f"{fmt.ts_text} AS ts_text, {ts} AS ts, {fmt.properties} AS props, "
             f"{fmt.known_id} AS known_id, {fmt.anonymous_id} AS anonymous_id, "
             f"[{', '.join(fmt.link_ids)}]::VARCHAR[] AS link_ids, {fmt.message_id} AS message_id "
             f"FROM (SELECT *, coalesce(bad_json, {checks}) AS bad FROM parsed)",
@@ -227,10 +237,14 @@ FROM (SELECT "row", raw, CASE WHEN json_valid(raw) THEN raw::JSON END AS j FROM 
 
 
 def _load_json(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: JsonFormat, mapping: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: JsonFormat,
+    mapping: Mapping[str, str],
+    source_tz: str | None = None,
 ) -> None:
     rejects = Rejects()
-    select, params = _json_select(fmt, mapping)
+    select, params = _json_select(fmt, mapping, source_tz)
     for batch in numbered_lines(path, rejects):
         con.register("lines", batch)
         con.execute(_PARSE_LINES)

@@ -61,11 +61,12 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
     names = OUTPUT_SCHEMA_NAMES
     for batch in batches:
-        for path, label, fmt, mapping in zip(
+        for path, label, fmt, mapping, source_tz in zip(
             batch.column(0).to_pylist(),
             batch.column(1).to_pylist(),
             batch.column(2).to_pylist(),
             batch.column(3).to_pylist(),
+            batch.column(4).to_pylist(),
             strict=True,
         ):
             con = connect()
@@ -73,7 +74,11 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 try:
                     # Identities are stitched on the driver, across every file.
                     loaded = load_events(
-                        con, [(Path(path), fmt)], json.loads(mapping), across_files=False
+                        con,
+                        [(Path(path), fmt)],
+                        json.loads(mapping),
+                        across_files=False,
+                        source_tz=source_tz,
                     )
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
@@ -169,6 +174,7 @@ def read_events(
     files: Sequence[tuple[Path, str]],
     mapping: Mapping[str, str] | None = None,
     stitch_identities: bool = True,
+    source_tz: str | None = None,
 ) -> SparkLog:
     """Every (file, format) read by cjo's reader on the workers; the events cached for
     the queries that follow. Identities are stitched on the driver with the DuckDB
@@ -180,8 +186,12 @@ def read_events(
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
-        rows.append((str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {}))))
-    jobs = spark.createDataFrame(rows, "path string, label string, fmt string, mapping string")
+        rows.append(
+            (str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {})), source_tz)
+        )
+    jobs = spark.createDataFrame(
+        rows, "path string, label string, fmt string, mapping string, source_tz string"
+    )
     jobs = jobs.repartition(max(len(rows), 1))
     loaded = jobs.mapInArrow(_load_files, OUTPUT_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
     summaries = {}

@@ -469,3 +469,14 @@ def test_pick_documents_errors(documents: dict[str, str], ids: list[str], messag
     with pytest.raises(UsageError) as caught:
         pick_documents("funnel", documents, ids)
     assert str(caught.value) == message
+
+
+def test_source_tz_is_for_mixpanel_and_a_real_zone(tmp_path: Path) -> None:
+    log = write_jsonl(tmp_path / "a.jsonl", canonical())
+    with pytest.raises(UsageError, match="applies to Mixpanel exports"):
+        log_input([str(log)], "auto", None, "1%", source_tz="Asia/Tokyo")
+    with pytest.raises(UsageError, match="'Mars/Olympus': not a time zone"):
+        log_input([str(log)], "mixpanel", None, "1%", source_tz="Mars/Olympus")
+    assert log_input([str(log)], "mixpanel", None, "1%", source_tz="Asia/Tokyo").source_tz == (
+        "Asia/Tokyo"
+    )

@@ -211,3 +211,29 @@ def test_many_lines_cross_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.M
     assert (summary.read, summary.rejected) == (462, 38)
     rows = [r[0] for r in con.execute('SELECT "row" FROM events ORDER BY "row"').fetchall()]
     assert rows == [i for i in range(1, 501) if i % 13]
+
+
+@pytest.mark.parametrize(
+    ("zone", "time", "utc"),
+    [
+        (None, 1785578400, "2026-08-01 10:00:00"),  # 2026-08-01T10:00 as the export writes it
+        ("Asia/Tokyo", 1785578400, "2026-08-01 01:00:00"),
+        ("America/New_York", 1785578400, "2026-08-01 14:00:00"),  # EDT, UTC-4
+        ("America/New_York", 1767261600, "2026-01-01 15:00:00"),  # EST, UTC-5
+    ],
+)
+def test_mixpanel_local_time_in_a_source_zone(
+    tmp_path: Path, zone: str | None, time: int, utc: str
+) -> None:
+    # Older Mixpanel projects export `time` as the project's wall time in epoch form
+    # (https://docs.mixpanel.com/docs/orgs-and-projects/managing-projects#manage-timezones).
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text(
+        json.dumps({"event": "buy", "properties": {"distinct_id": "u", "time": time}}) + "\n",
+        encoding="utf-8",
+    )
+    con = connect()
+    load_events(con, [(path, "mixpanel")], source_tz=zone)
+    assert con.execute("SELECT strftime(ts, '%Y-%m-%d %H:%M:%S') FROM events").fetchall() == [
+        (utc,)
+    ]

@@ -141,3 +141,16 @@ def test_duplicates_within_and_across_files_alike(spark: Any, tmp_path: Path) ->
         f"not an event: a duplicate of message m1, first read at {first}:1",
     ]
     assert on_spark(spark, paths, "segment") == expected
+
+
+def test_a_mixpanel_source_zone_alike(spark: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text(
+        json.dumps({"event": "buy", "properties": {"distinct_id": "u", "time": 1785578400}}) + "\n",
+        encoding="utf-8",
+    )
+    con = connect()
+    load_events(con, [(path, "mixpanel")], source_tz="Asia/Tokyo")
+    ((expected,),) = con.execute("SELECT epoch_us(ts) FROM events").fetchall()
+    log = read_events(spark, [(path, "mixpanel")], {}, True, "Asia/Tokyo")
+    assert [row["t"] for row in log.events.collect()] == [expected]
