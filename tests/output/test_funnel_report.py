@@ -393,7 +393,4 @@ def test_rejects_csv_guards_text_cells() -> None:
     from cjo_cli.output.funnel_report import rejects_csv
 
     text = rejects_csv([("log.csv", 3, "bad CSV: x", '=HYPERLINK("http://x")\r,b')])
-    assert text == (
-        "file,row,reason,raw\n"
-        'log.csv,3,bad CSV: x,"\'=HYPERLINK(""http://x"")\r,b"\n'
-    )
+    assert text == ('file,row,reason,raw\nlog.csv,3,bad CSV: x,"\'=HYPERLINK(""http://x"")\r,b"\n')
