@@ -2,11 +2,14 @@
 
 Every YAML file starts with a `# yaml-language-server: $schema=...` line that
 points at a copy of cjo's schemas written beside the workspace, so editors
-complete and check the documents offline. Nothing is ever overwritten.
+complete and check the documents offline. Nothing is ever overwritten, and
+nothing is written through a symbolic link (`journeys -> /elsewhere` would put
+the files wherever it points).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,7 +187,22 @@ def plan(directory: Path) -> list[Planned]:
 
 
 def existing(files: list[Planned]) -> list[Path]:
-    return [planned.path for planned in files if planned.path.exists()]
+    """The planned files that exist already, dangling links included."""
+    return [planned.path for planned in files if os.path.lexists(planned.path)]
+
+
+def linked(directory: Path, files: list[Planned]) -> list[Path]:
+    """The directories below `directory` that writing `files` would go through and that
+    are symbolic links (`directory` itself is the user's choice)."""
+    found: set[Path] = set()
+    for planned in files:
+        current = directory
+        for part in planned.path.relative_to(directory).parts[:-1]:
+            current = current / part
+            if current.is_symlink():
+                found.add(current)
+                break
+    return sorted(found)
 
 
 def write(files: list[Planned]) -> None:

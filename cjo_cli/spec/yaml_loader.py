@@ -14,36 +14,44 @@ rule below is ours and reported as a finding instead of an exception:
 The C composer recurses in C and crashes the process on very deep nesting, so
 a file whose nesting could be that deep is measured on the event stream (which
 does not recurse) before it is composed.
+
+libyaml reads YAML 1.1 and refuses a few YAML 1.2 plain scalars in flow
+collections (`[合うかな?]`, `[a:b]`). The documents before such a refusal are
+kept, and only the refused document is read again, by ruamel's pure-Python
+parser (YAML 1.2, but some twenty times slower), within a budget: a large file
+with a syntax error costs what libyaml costs, not a second, slow reading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from cjo_cli.findings import Finding, Level
-from cjo_cli.spec.located import LMap, LSeq, Position
+from cjo_cli.spec.located import (
+    Position,
+    failing_document,
+    line_breaks,
+    next_line,
+    skip_document_ends,
+)
 from cjo_cli.spec.yaml_nodes import (
-    CORE_SCALAR_TAGS,
-    MAP,
-    PLAIN,
-    PLAIN_TAG,
-    SEQ,
-    STR,
+    REJECTED,
+    Converter,
+    LimitExceeded,
     Parser,
     compose_pure,
     deepest_event,
+    first_unprintable,
+    hide_non_breaks,
     nesting_bound,
-    position,
-    resolve_plain,
-    show_tag,
-    tag_of,
-    typed_scalar,
+    restore_scalars,
 )
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -52,6 +60,11 @@ DEFAULT_MAX_NODES = 100_000
 # Depth the C composer is known to survive with the default 8 MiB stack (it
 # crashes somewhere past 20,000); anything that could be deeper is measured first.
 _C_COMPOSER_SAFE_DEPTH = 5_000
+# What may be read again by the pure-Python parser (about 20 ms per KiB) when libyaml
+# refuses a document: the budget bounds what a hostile file can cost (each document
+# read again also restarts libyaml, about 1 ms for 2 MB).
+_PURE_MAX_CHARS = 256 * 1024
+_PURE_MAX_DOCUMENTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -82,181 +95,20 @@ class LoadedFile:
     """True when the file could not be read at all (missing, not UTF-8): exit code 2."""
 
 
-# What a node with a rejected tag becomes: left out of its mapping or sequence.
-_REJECTED: Any = object()
-
-
-class _LimitExceeded(Exception):
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.message)
-        self.finding = finding
-
-
-@dataclass
-class _Converter:
-    """Turns one composed document into located Python values, collecting findings."""
-
-    path: str
-    limits: Limits
-    findings: list[Finding] = field(default_factory=list)
-    nodes: int = 0
-    active: set[int] = field(default_factory=set)
-
-    def find(self, node: Any, rule: str, message: str) -> None:
-        line, col = position(node)
-        self.findings.append(Finding(self.path, line, col, Level.ERROR, rule, message))
-
-    def abort(self, node: Any, rule: str, message: str) -> _LimitExceeded:
-        line, col = position(node)
-        return _LimitExceeded(Finding(self.path, line, col, Level.ERROR, rule, message))
-
-    def count(self, node: Any, depth: int) -> None:
-        """Charge one node to the budget; raise when the budget or the depth is exceeded."""
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes or depth > self.limits.max_depth:
-            self.convert(node, depth)  # raises the right finding
-
-    def convert(self, node: Any, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise self.abort(
-                node,
-                "yaml-alias-limit",
-                f"document has more than {self.limits.max_nodes} nodes once aliases are "
-                "expanded (a 'billion laughs' file does this); raise --max-nodes if it is real",
-            )
-        if depth > self.limits.max_depth:
-            raise self.abort(
-                node,
-                "yaml-depth-limit",
-                f"nesting deeper than {self.limits.max_depth} levels; "
-                "raise --max-depth if it is real",
-            )
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        key = id(node)
-        if key in self.active:
-            raise self.abort(node, "yaml-alias-limit", "recursive alias: a node contains itself")
-        self.active.add(key)
-        try:
-            if isinstance(node, MappingNode):
-                return self.mapping(node, depth)
-            return self.sequence(node, depth)
-        finally:
-            self.active.discard(key)
-
-    def scalar(self, node: Any) -> Any:
-        tag = tag_of(node)
-        if tag == PLAIN:
-            return resolve_plain(node.value)
-        if tag == STR or tag == "!":
-            return node.value
-        if tag in CORE_SCALAR_TAGS:
-            try:
-                return typed_scalar(tag, node.value)
-            except ValueError as exc:
-                self.find(node, "yaml-tag", str(exc))
-                return _REJECTED
-        self.reject_tag(node)
-        return _REJECTED
-
-    def reject_tag(self, node: Any) -> None:
-        self.find(
-            node,
-            "yaml-tag",
-            f"tag {show_tag(tag_of(node))!r} is not allowed; cjo reads plain YAML data only",
-        )
-
-    def mapping(self, node: Any, depth: int) -> Any:
-        if tag_of(node) != MAP:
-            self.reject_tag(node)
-            return _REJECTED
-        result = LMap(position(node))
-        merged: list[Any] = []
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                self.find(key_node, "yaml-key", "mapping keys must be plain scalars")
-                continue
-            key_tag = tag_of(key_node)
-            if key_tag not in (PLAIN, STR, "!") and key_tag not in CORE_SCALAR_TAGS:
-                self.reject_tag(key_node)  # `!!python/name:os.system x: 1` is no plain key
-                continue
-            key = key_node.value
-            if key == "<<" and key_tag == PLAIN:
-                merged.append(value_node)
-                continue
-            if key in result.key_pos:
-                first = result.key_pos[key][0]
-                self.find(
-                    key_node, "duplicate-key", f"duplicate key {key!r} (first at line {first})"
-                )
-            if type(value_node) is ScalarNode and value_node.ctag is PLAIN_TAG:
-                # The common case, inlined: a plain scalar value.
-                self.count(value_node, depth + 1)
-                text = value_node.value
-                value = resolve_plain(text)
-                if type(value) is not str:
-                    result.texts[key] = text
-                else:
-                    result.texts.pop(key, None)  # a duplicate key's earlier text
-            else:
-                result.texts.pop(key, None)
-                value = self.convert(value_node, depth + 1)
-                if value is _REJECTED:
-                    continue  # reported already; leaving the key out avoids a second finding
-            result[key] = value
-            result.key_pos[key] = position(key_node)
-            result.val_pos[key] = position(value_node)
-        for source in merged:
-            self.merge(result, source, depth)
-        return result
-
-    def merge(self, result: LMap, source: Any, depth: int) -> None:
-        """`<<: *base` (or a list of them): keys of the target win over merged ones."""
-        sources = source.value if isinstance(source, SequenceNode) else [source]
-        for item in sources:
-            value = self.convert(item, depth + 1)
-            if value is _REJECTED:
-                continue
-            if not isinstance(value, LMap):
-                self.find(item, "yaml-key", "'<<' merges mappings only")
-                continue
-            for key, merged_value in value.items():
-                if key not in result:
-                    result[key] = merged_value
-                    result.key_pos[key] = value.key_pos[key]
-                    result.val_pos[key] = value.val_pos[key]
-                    if key in value.texts:
-                        result.texts[key] = value.texts[key]
-
-    def sequence(self, node: Any, depth: int) -> Any:
-        if tag_of(node) != SEQ:
-            self.reject_tag(node)
-            return _REJECTED
-        result = LSeq(position(node))
-        for item in node.value:
-            value = self.convert(item, depth + 1)
-            if value is _REJECTED:
-                continue
-            if (
-                isinstance(item, ScalarNode)
-                and tag_of(item) == PLAIN
-                and not isinstance(value, str)
-            ):
-                result.texts[len(result)] = item.value
-            result.append(value)
-            result.item_pos.append(position(item))
-        return result
-
-
-def _syntax_finding(path: str, exc: YAMLError) -> Finding:
+def _syntax_finding(
+    path: str, exc: YAMLError, first_line: int = 1, restore: dict[int, str] | None = None
+) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    line, col = (mark.line + first_line, mark.column + 1) if mark is not None else (1, 1)
     if isinstance(exc, MarkedYAMLError):
         parts = [p for p in (exc.context, exc.problem) if p]
         message = "; ".join(parts) or str(exc)
     else:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for stand_in, char in (restore or {}).items():
+        # the parsers show it as it is, or escaped ('\ue000')
+        shown, meant = chr(stand_in), char
+        message = message.replace(shown, meant).replace(repr(shown)[1:-1], repr(meant)[1:-1])
     return Finding(path, line, col, Level.ERROR, "yaml-syntax", f"YAML syntax: {message}")
 
 
@@ -271,114 +123,221 @@ def _decode(path: str, data: bytes) -> tuple[str | None, Finding | None]:
         return None, Finding(path, line, col, Level.ERROR, "encoding", message)
 
 
-def _compose_c(parser: Any) -> Iterator[Any]:
-    while parser.check_node():
-        yield parser.get_node()
-
-
-def _convert_all(
-    path: str, nodes: Iterator[Any], limits: Limits
-) -> tuple[list[Document], list[Finding]]:
-    """Convert each composed document; a syntax error ends the stream with a finding."""
+def _depth_finding(path: str, text: str, first_line: int, limits: Limits) -> Finding | None:
+    """A finding when the nesting passes the limit, measured on the event stream (which
+    does not recurse): the C composer would crash the process."""
+    depth = min(limits.max_depth, _C_COMPOSER_SAFE_DEPTH)
     try:
-        return _convert_strict(path, nodes, limits)
-    except _SyntaxErrorAfter as exc:
-        exc.findings.append(_syntax_finding(path, exc.error))
-        return exc.documents, exc.findings
+        where = deepest_event(text, depth)
+    except YAMLError:
+        return None  # a syntax error: reported by the parse (the walk stopped there)
+    if where is None:
+        return None
+    return _too_deep(path, (where[0] + first_line - 1, where[1]), depth)
 
 
-class _SyntaxErrorAfter(Exception):
-    """A syntax error, with what was read before it."""
-
-    def __init__(
-        self, error: YAMLError, documents: list[Document], findings: list[Finding]
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.documents = documents
-        self.findings = findings
-
-
-def _convert_strict(
-    path: str, nodes: Iterator[Any], limits: Limits
-) -> tuple[list[Document], list[Finding]]:
-    findings: list[Finding] = []
-    documents: list[Document] = []
-    try:
-        for node in nodes:
-            converter = _Converter(path, limits)
-            try:
-                root = converter.convert(node, 1)
-            except _LimitExceeded as exc:
-                findings.extend(converter.findings)
-                findings.append(exc.finding)
-                continue
-            findings.extend(converter.findings)
-            documents.append(
-                Document(path, len(documents), None if root is _REJECTED else root, position(node))
-            )
-    except YAMLError as exc:
-        raise _SyntaxErrorAfter(exc, documents, findings) from exc
-    return documents, findings
-
-
-def _too_deep(path: str, where: Position, depth: int) -> LoadedFile:
+def _too_deep(path: str, where: Position, depth: int) -> Finding:
     message = f"nesting deeper than {depth} levels; raise --max-depth if it is real"
     if depth >= _C_COMPOSER_SAFE_DEPTH:
         message = f"nesting deeper than {depth} levels, more than cjo can read safely"
-    finding = Finding(path, where[0], where[1], Level.ERROR, "yaml-depth-limit", message)
-    return LoadedFile(path, (), (finding,))
+    return Finding(path, where[0], where[1], Level.ERROR, "yaml-depth-limit", message)
+
+
+_OVER_BUDGET = (
+    "; if this is valid YAML 1.2, quote the value (documents libyaml refuses are read "
+    f"again only up to {_PURE_MAX_CHARS // 1024} KiB a file)"
+)
+
+
+@dataclass
+class _Reader:
+    """Reads the documents of one text: libyaml first, the pure-Python parser for a
+    document libyaml refuses (within the budget), then libyaml again for the rest."""
+
+    path: str
+    limits: Limits
+    restore: dict[int, str]
+    retries: int
+    """How many more documents the pure-Python parser may read, and how many characters."""
+    retry_chars: int
+    documents: list[Document] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def read(self, text: str) -> None:
+        # Below this bound the converter enforces --max-depth itself (and cheaply); a bound
+        # of the whole text is one of every part of it.
+        maybe_deep = nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH
+        first_line = 1
+        while True:
+            if maybe_deep:
+                deep = _depth_finding(self.path, text, first_line, self.limits)
+                if deep is not None:  # not read at all, as a file deep from its first part
+                    self.documents, self.findings = [], [deep]
+                    return
+            refused = self.read_c(text, first_line)
+            if refused is None:
+                return
+            error, after_last = refused
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            start, end = failing_document(text, after_last, mark.index if mark else len(text))
+            if end - start > self.retry_chars or self.retries == 0:
+                divergent = mark is not None and text[mark.index : mark.index + 1] in ("?", ":")
+                self.syntax(error, first_line, _OVER_BUDGET if divergent else "")
+                return
+            self.retries -= 1
+            self.retry_chars -= end - start
+            retry_line = first_line + line_breaks(text, 0, start)
+            read, pure_error = self.add_all(compose_pure(text[start:end]), retry_line)
+            if pure_error is not None:
+                self.syntax(pure_error, retry_line)
+                return
+            if read == 0:  # nothing there for the pure-Python parser: libyaml's error stands
+                self.syntax(error, first_line)
+                return
+            end = skip_document_ends(text, end)
+            if end == len(text):
+                return
+            first_line += line_breaks(text, 0, end)
+            text = text[end:]
+
+    def read_c(self, text: str, first_line: int) -> tuple[YAMLError, int] | None:
+        """Read documents with libyaml; on a syntax error, the error and where the
+        document after the last one read starts."""
+        parser = Parser(text)
+        after_last = 0
+        try:
+            while parser.check_node():
+                node = parser.get_node()
+                self.add(node, first_line)
+                end = node.end_mark
+                after_last = end.index if end.column == 0 else next_line(text, end.index)
+        except YAMLError as exc:
+            return exc, after_last
+        finally:
+            parser.dispose()
+        return None
+
+    def add_all(self, nodes: Iterable[Any], first_line: int) -> tuple[int, YAMLError | None]:
+        read = 0
+        try:
+            for node in nodes:
+                self.add(node, first_line)
+                read += 1
+        except YAMLError as exc:
+            return read, exc
+        return read, None
+
+    def add(self, node: Any, first_line: int) -> None:
+        if self.restore:
+            restore_scalars(node, self.restore)
+        converter = Converter(self.path, self.limits.max_nodes, self.limits.max_depth, first_line)
+        try:
+            root = converter.convert(node, 1)
+        except LimitExceeded as exc:
+            self.findings.extend(converter.findings)
+            self.findings.append(exc.finding)
+            return
+        self.findings.extend(converter.findings)
+        root = None if root is REJECTED else root
+        self.documents.append(Document(self.path, len(self.documents), root, converter.at(node)))
+
+    def syntax(self, error: YAMLError, first_line: int, hint: str = "") -> None:
+        finding = _syntax_finding(self.path, error, first_line, self.restore)
+        self.findings.append(replace(finding, message=finding.message + hint))
 
 
 def load_text(path: str, text: str, limits: Limits = Limits()) -> LoadedFile:
-    """Parse YAML text (already decoded) into located documents and findings."""
-    # Past this depth the C composer would crash the process, whatever --max-depth says.
-    # Below that bound the converter enforces --max-depth itself (and cheaply).
-    depth = min(limits.max_depth, _C_COMPOSER_SAFE_DEPTH)
-    if nesting_bound(text) > _C_COMPOSER_SAFE_DEPTH:
-        try:
-            where = deepest_event(text, depth)
-        except YAMLError:
-            where = None  # a syntax error: reported by the parse below
-        if where is not None:
-            return _too_deep(path, where, depth)
-    parser = Parser(text)
-    result: tuple[list[Document], list[Finding]] | None
+    """Parse YAML text (already decoded) into located documents and findings.
+
+    A character YAML does not allow (NUL, other control characters) is one finding,
+    where it stands; NEL, U+2028 and U+2029 are the ordinary characters YAML 1.2 makes
+    them, not line breaks."""
+    text = text.removeprefix("\ufeff")  # libyaml skips it too, but would not count it
+    bad = first_unprintable(text)
+    if bad is not None:
+        (line, col), char = bad
+        code = ord(char)
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        message = (
+            f"YAML syntax: character U+{code:04X} is not allowed in YAML text; "
+            f'in a double-quoted string it can be written "{escape}"'
+        )
+        return LoadedFile(
+            path, (), (Finding(path, line, col, Level.ERROR, "yaml-syntax", message),)
+        )
+    text, restore = hide_non_breaks(text)
+    reader = _Reader(path, limits, restore, _PURE_MAX_DOCUMENTS, _PURE_MAX_CHARS)
     try:
-        result = _convert_strict(path, _compose_c(parser), limits)
-    except _SyntaxErrorAfter:
-        result = None  # retried below with the pure-Python parser
+        reader.read(text)
     except RecursionError:  # a --max-depth raised past what Python's stack allows
-        return _too_deep(path, (1, 1), limits.max_depth)
-    finally:
-        parser.dispose()
-    if result is None:
-        try:
-            result = _convert_all(path, compose_pure(text), limits)
-        except RecursionError:
-            return _too_deep(path, (1, 1), limits.max_depth)
-    documents, findings = result
-    return LoadedFile(path, tuple(documents), tuple(findings))
+        return LoadedFile(path, (), (_too_deep(path, (1, 1), limits.max_depth),))
+    return LoadedFile(path, tuple(reader.documents), tuple(reader.findings))
+
+
+_CHUNK = 64 * 1024
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def _refused(name: str, mode: int) -> LoadedFile:
+    kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+    message = f"{kind}, not a regular file; cjo opens regular files only"
+    return LoadedFile(name, (), (Finding(name, 1, 1, Level.ERROR, "special-file", message),))
+
+
+def _too_large(name: str, limits: Limits, size: int | None) -> LoadedFile:
+    what = f"is {size:,} bytes, over" if size is not None else "goes on past"
+    message = f"file {what} the {limits.max_bytes:,}-byte limit; raise --max-bytes if it is real"
+    return LoadedFile(name, (), (Finding(name, 1, 1, Level.ERROR, "file-too-large", message),))
+
+
+def _read(path: Path, name: str, limits: Limits) -> bytes | LoadedFile:
+    """The file's bytes, or the finding that refuses it.
+
+    Only regular files are opened: a FIFO would block the run and a device (a link to
+    /dev/zero) would never end. At most one byte past the limit is read, whatever the
+    size the file claims."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        return _refused(name, info.st_mode)
+    if info.st_size > limits.max_bytes:
+        return _too_large(name, limits, info.st_size)
+    # O_NONBLOCK: should a FIFO take the file's place after the stat, opening it must not
+    # wait for a writer; the fstat below then refuses it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb", buffering=0) as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            return _refused(name, opened.st_mode)
+        # read(n) allocates n bytes: ask for the size the file claims (and one byte more,
+        # to see whether it says the truth), then for the rest in chunks.
+        chunks = [handle.read(min(opened.st_size, limits.max_bytes) + 1)]
+        size = len(chunks[0])
+        while chunks[-1] and size <= limits.max_bytes:
+            chunks.append(handle.read(min(_CHUNK, limits.max_bytes + 1 - size)))
+            size += len(chunks[-1])
+    if size > limits.max_bytes:
+        return _too_large(name, limits, None)
+    return b"".join(chunks)
 
 
 def load_file(path: Path, display: str | None = None, limits: Limits = Limits()) -> LoadedFile:
     """Read, decode and parse one file; every failure becomes a finding."""
     name = display if display is not None else str(path)
     try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            message = (
-                f"file is {size:,} bytes, over the {limits.max_bytes:,}-byte limit; "
-                "raise --max-bytes if it is real"
-            )
-            return LoadedFile(
-                name, (), (Finding(name, 1, 1, Level.ERROR, "file-too-large", message),)
-            )
-        data = path.read_bytes()
+        data = _read(path, name, limits)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         finding = Finding(name, 1, 1, Level.ERROR, "unreadable", f"cannot read file: {reason}")
         return LoadedFile(name, (), (finding,), unreadable=True)
+    if isinstance(data, LoadedFile):
+        return data
     text, problem = _decode(name, data)
     if text is None:
         assert problem is not None

@@ -89,6 +89,14 @@ LOADER_RULES: dict[str, tuple[Level, str]] = {
     "file-too-large": (Level.ERROR, "A file over the size limit."),
     "encoding": (Level.ERROR, "A file that is not UTF-8 text."),
     "unreadable": (Level.ERROR, "A file that cannot be read."),
+    "outside-workspace": (
+        Level.ERROR,
+        "A file reached through a symbolic link to outside the workspace (not read).",
+    ),
+    "special-file": (
+        Level.ERROR,
+        "A FIFO, device or socket where a YAML file was expected (not opened).",
+    ),
     "empty-file": (Level.ERROR, "A file without any YAML document."),
     "unknown-kind": (Level.ERROR, "A document whose kind is not one of cjo's kinds."),
     "missing-key": (Level.ERROR, "A required key is missing."),
