@@ -70,7 +70,11 @@ def resolve(con: duckdb.DuckDBPyConnection) -> Stitched:
 
 
 def stitch(con: duckdb.DuckDBPyConnection) -> Stitched:
-    """Resolve the links and give each anonymous id's events to its customer."""
+    """Resolve the links and give each anonymous id's events to its customer (no
+    `identities` table when the log has no links: a canonical log gets none)."""
+    ((links,),) = con.execute("SELECT count(*) FROM identity_links").fetchall()
+    if not links:
+        return Stitched()
     found = resolve(con)
     if found.merged:
         con.execute(
