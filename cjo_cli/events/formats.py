@@ -323,11 +323,28 @@ def sniff_json_keys(keys: set[str], properties_keys: set[str]) -> str | None:
     return None
 
 
+def is_parquet(path: Path) -> bool:
+    """Does the file start with Parquet's magic bytes?"""
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PAR1"
+
+
+def _sniff_parquet(path: Path) -> str:
+    """`ga4` for the BigQuery export schema, else the canonical `parquet`."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+    except Exception:  # unreadable: the Parquet reader says why, with the file's name
+        return "parquet"
+    return "ga4" if {"event_name", "event_timestamp"} <= names and "ts" not in names else "parquet"
+
+
 def sniff(path: Path) -> str:
     """The format of a log file, from its name and its first record."""
     name = plain_name(path.name).lower()
-    if name.endswith(".parquet"):
-        return "parquet"
+    if name.endswith(".parquet") or is_parquet(path):
+        return _sniff_parquet(path)
     if name.endswith((".csv", ".tsv")):
         return "csv"
     try:

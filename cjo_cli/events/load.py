@@ -17,7 +17,13 @@ from typing import Any
 
 import duckdb
 
-from cjo_cli.events.formats import JSON_FORMATS, JsonFormat, scalar_params, scalar_reason
+from cjo_cli.events.formats import (
+    JSON_FORMATS,
+    JsonFormat,
+    is_parquet,
+    scalar_params,
+    scalar_reason,
+)
 from cjo_cli.events.identity import CREATE_LINKS, INSERT_LINKS, Stitched, stitch
 from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
 from cjo_cli.events.tables import (
@@ -92,7 +98,9 @@ def load_events(
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
         before = counts(con)
-        if fmt in JSON_FORMATS:
+        if fmt in JSON_FORMATS and is_parquet(path):
+            _load_nested_parquet(con, path, JSON_FORMATS[fmt], mapping or {}, source_tz)
+        elif fmt in JSON_FORMATS:
             _load_json(con, path, JSON_FORMATS[fmt], mapping or {}, source_tz)
         elif fmt == "csv":
             _load_csv(con, path, mapping or {})
@@ -252,6 +260,31 @@ def _load_json(
         con.execute("DROP VIEW parsed")
         con.unregister("lines")
     _insert_rejects(con, str(path), rejects)
+
+
+def _load_nested_parquet(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: JsonFormat,
+    mapping: Mapping[str, str],
+    source_tz: str | None = None,
+) -> None:
+    """A vendor's Parquet export (GA4's BigQuery schema): each row as the JSON object
+    its JSON-lines export would hold, read by the same SQL, so both give the same events."""
+    select, params = _json_select(fmt, mapping, source_tz)
+    try:
+        relation = con.read_parquet(str(path), file_row_number=True)
+    except duckdb.Error as exc:
+        raise EventLogError(f"{path}: not a readable Parquet file ({exc})") from exc
+    relation.create_view("vendor_parquet", replace=True)
+    con.execute(
+        'CREATE OR REPLACE TEMP VIEW parsed AS SELECT "row", CAST(j AS VARCHAR) AS raw, j, '
+        'NULL::VARCHAR AS bad_json FROM (SELECT file_row_number + 1 AS "row", '
+        "to_json(struct_pack(*COLUMNS(lambda c: c <> 'file_row_number'))) AS j FROM vendor_parquet)"
+    )
+    _stage(con, str(path), select, params)
+    con.execute("DROP VIEW parsed")
+    con.execute("DROP VIEW vendor_parquet")
 
 
 def _insert_rejects(con: duckdb.DuckDBPyConnection, file: str, rejects: Rejects) -> None:
