@@ -258,7 +258,12 @@ JSON_FORMATS: dict[str, JsonFormat] = {
         name="amplitude",
         title="Amplitude export (event_type, user_id or device_id, event_time)",
         known_id="j->>'user_id'",
-        anonymous_id="j->>'device_id'",
+        # Amplitude's own merge of a person's devices and ids, when the row has it.
+        anonymous_id=(
+            "CASE WHEN j->>'amplitude_id' IS NOT NULL THEN 'amplitude_id:' || (j->>'amplitude_id')"
+            " ELSE j->>'device_id' END"
+        ),
+        link_ids=("j->>'device_id'",),
         # $insert_id is what Amplitude itself deduplicates by; uuid is unique per event.
         message_id="coalesce(json_extract_string(j, '/$insert_id'), j->>'uuid')",
         event="j->>'event_type'",
@@ -324,9 +329,13 @@ def sniff_json_keys(keys: set[str], properties_keys: set[str]) -> str | None:
 
 
 def is_parquet(path: Path) -> bool:
-    """Does the file start with Parquet's magic bytes?"""
-    with path.open("rb") as handle:
-        return handle.read(4) == b"PAR1"
+    """Does the file start with Parquet's magic bytes? (False when it cannot be read:
+    the reader that opens it next says why.)"""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 def _sniff_parquet(path: Path) -> str:

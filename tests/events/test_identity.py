@@ -250,3 +250,31 @@ def test_stitching_does_not_depend_on_row_order_or_file_split(
     shuffled = records[:]
     random.Random(seed).shuffle(shuffled)
     assert stitched([records]) == stitched([shuffled[:cut], shuffled[cut:]])
+
+
+def test_amplitudes_own_person_id_joins_a_device_that_never_logged_in(tmp_path: Path) -> None:
+    # Amplitude has already merged both devices into amplitude_id 42; only the second
+    # one logs in. Its resolved id carries the first device's events to the user.
+    rows = [
+        {
+            "event_type": "view",
+            "device_id": "phone",
+            "amplitude_id": 42,
+            "event_time": "2026-08-01 10:00:00",
+        },
+        {
+            "event_type": "buy",
+            "device_id": "laptop",
+            "user_id": "u-7",
+            "amplitude_id": 42,
+            "event_time": "2026-08-01 11:00:00",
+        },
+        {
+            "event_type": "view",
+            "device_id": "tablet",
+            "amplitude_id": 43,
+            "event_time": "2026-08-01 12:00:00",
+        },
+    ]
+    _, customers, _ = customers_of(tmp_path, "amplitude", rows)
+    assert customers == ["amplitude_id:43", "u-7"]
