@@ -144,6 +144,10 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+NO_ID = "NULL::VARCHAR"
+"""The id expression of a format whose rows carry no such id."""
+
+
 @dataclass(frozen=True)
 class JsonFormat:
     """A JSON-lines export: SQL expressions over the parsed line `j`."""
@@ -165,14 +169,22 @@ class JsonFormat:
     """A SQL expression giving a reject reason for a malformed field (or NULL)."""
     required_keys: tuple[str, ...] = ()
     """Top-level keys whose presence identifies the format when sniffing."""
-    anonymous_id: str = "NULL::VARCHAR"
+    anonymous_id: str = NO_ID
     """The anonymous (device, cookie) id: the customer when no known id is given."""
     link_ids: tuple[str, ...] = ()
     """Other anonymous ids a row with a known id links to it (Segment alias's
     previousId, Mixpanel's $device_id), besides `anonymous_id` (see `identity`)."""
-    message_id: str = "NULL::VARCHAR"
+    message_id: str = NO_ID
     """The vendor's id of the message: a second row with it is a duplicate delivery
     (at-least-once delivery), not a second event."""
+
+    @property
+    def has_anonymous_ids(self) -> bool:
+        return self.anonymous_id != NO_ID or bool(self.link_ids)
+
+    @property
+    def has_message_ids(self) -> bool:
+        return self.message_id != NO_ID
 
     @property
     def customer_id(self) -> str:

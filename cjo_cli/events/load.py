@@ -135,19 +135,28 @@ def load_events(
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection, file: str, select: str, params: Sequence[Any] = ()
+    con: duckdb.DuckDBPyConnection,
+    file: str,
+    select: str,
+    params: Sequence[Any] = (),
+    *,
+    anonymous_ids: bool = False,
+    message_ids: bool = False,
 ) -> None:
     """Run `select` (columns row, raw, bad, customer_id, event, ts_text, ts, props,
-    known_id, anonymous_id, link_ids) into the accepted events, the rejects and the
-    identity links."""
+    known_id, anonymous_id, link_ids, message_id) into the accepted events, the rejects
+    and the identity links. A source without anonymous or message ids skips looking for
+    links or duplicates (a canonical log: every row of it)."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_REASON} AS reason FROM ({select})",
         list(params),
     )
-    _mark_duplicates(con, file)
+    if message_ids:
+        _mark_duplicates(con, file)
     con.execute(INSERT_EVENTS, [file])
     con.execute(INSERT_REJECTS, [file])
-    con.execute(INSERT_LINKS, [file, None])
+    if anonymous_ids:
+        con.execute(INSERT_LINKS, [file, None])
     con.execute("DROP TABLE staged")
 
 
@@ -265,10 +274,17 @@ def _load_json(
     for batch in numbered_lines(path, rejects):
         con.register("lines", batch)
         con.execute(_PARSE_LINES)
-        _stage(con, str(path), select, params)
+        _stage(con, str(path), select, params, **_ids(fmt, mapping))
         con.execute("DROP VIEW parsed")
         con.unregister("lines")
     _insert_rejects(con, str(path), rejects)
+
+
+def _ids(fmt: JsonFormat, mapping: Mapping[str, str]) -> dict[str, bool]:
+    """Which ids the rows of a JSON format carry (with a mapping: the canonical keys)."""
+    if mapping:
+        return {"anonymous_ids": "anonymous_id" in mapping, "message_ids": False}
+    return {"anonymous_ids": fmt.has_anonymous_ids, "message_ids": fmt.has_message_ids}
 
 
 def _load_nested_parquet(
@@ -291,7 +307,7 @@ def _load_nested_parquet(
         'NULL::VARCHAR AS bad_json FROM (SELECT file_row_number + 1 AS "row", '
         "to_json(struct_pack(*COLUMNS(lambda c: c <> 'file_row_number'))) AS j FROM vendor_parquet)"
     )
-    _stage(con, str(path), select, params)
+    _stage(con, str(path), select, params, **_ids(fmt, mapping))
     con.execute("DROP VIEW parsed")
     con.execute("DROP VIEW vendor_parquet")
 
@@ -388,7 +404,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[str, 
     select, params = _tabular_select(columns, {}, mapping, str(path))
     for batch in batches:
         con.register("src", batch)
-        _stage(con, str(path), select, params)
+        _stage(con, str(path), select, params, anonymous_ids="anonymous_id" in mapping)
         con.unregister("src")
     _insert_rejects(con, str(path), rejects)
 
@@ -408,6 +424,6 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[s
         "CREATE OR REPLACE TEMP VIEW src AS "
         'SELECT *, file_row_number + 1 AS "row" FROM parquet_file'
     )
-    _stage(con, str(path), select, params)
+    _stage(con, str(path), select, params, anonymous_ids="anonymous_id" in mapping)
     con.execute("DROP VIEW src")
     con.execute("DROP VIEW parquet_file")
