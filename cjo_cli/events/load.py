@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from cjo_cli.events.duplicates import CREATE_SEEN, mark_duplicates
 from cjo_cli.events.formats import (
     JSON_FORMATS,
     JsonFormat,
@@ -93,7 +94,7 @@ def load_events(
     export's local `time` (older projects export project-time, not UTC)."""
     summaries = []
     con.execute(CREATE_LINKS)
-    con.execute(_SEEN)
+    con.execute(CREATE_SEEN)
     for index, (path, fmt) in enumerate(files):
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
@@ -152,56 +153,12 @@ def _stage(
         list(params),
     )
     if message_ids:
-        _mark_duplicates(con, file)
+        mark_duplicates(con, file)
     con.execute(INSERT_EVENTS, [file])
     con.execute(INSERT_REJECTS, [file])
     if anonymous_ids:
         con.execute(INSERT_LINKS, [file, None])
     con.execute("DROP TABLE staged")
-
-
-_SEEN = (
-    'CREATE TEMP TABLE IF NOT EXISTS seen_messages (message_id VARCHAR, file VARCHAR, "row" BIGINT)'
-)
-
-
-# One parallel CREATE, not UPDATEs (which DuckDB runs on one thread): a row already
-# rejected, or without a message id, keeps its reason; a message id read in an earlier
-# batch or file, or in an earlier row of this batch, makes the row a duplicate.
-_MARK_DUPLICATES = """
-CREATE OR REPLACE TEMP TABLE marked AS
-SELECT s.* EXCLUDE (reason, first_row),
-    CASE
-        WHEN s.reason IS NOT NULL OR s.message_id IS NULL THEN s.reason
-        WHEN seen.file IS NOT NULL
-            THEN $1 || s.message_id || ', first read at ' || seen.file || ':' || seen."row"
-        WHEN s."row" > s.first_row
-            THEN $1 || s.message_id || ', first read at ' || $2 || ':' || s.first_row
-    END AS reason
-FROM (
-    SELECT *, min(CASE WHEN reason IS NULL THEN "row" END)
-        OVER (PARTITION BY message_id) AS first_row
-    FROM staged
-) s
-LEFT JOIN seen_messages seen ON s.reason IS NULL AND s.message_id = seen.message_id
-"""
-
-
-def _mark_duplicates(con: duckdb.DuckDBPyConnection, file: str) -> None:
-    """Turn second deliveries of a message into rejects; remember the first ones."""
-    ((any_ids,),) = con.execute(
-        "SELECT count(*) > 0 FROM staged WHERE reason IS NULL AND message_id IS NOT NULL"
-    ).fetchall()
-    if not any_ids:
-        return
-    con.execute(_MARK_DUPLICATES, [DUPLICATE, file])
-    con.execute("DROP TABLE staged")
-    con.execute("ALTER TABLE marked RENAME TO staged")
-    con.execute(
-        'INSERT INTO seen_messages SELECT message_id, ?, "row" FROM staged '
-        "WHERE reason IS NULL AND message_id IS NOT NULL",
-        [file],
-    )
 
 
 def _json_select(
