@@ -304,3 +304,20 @@ def write_sample(directory: Path, customers: int = 2000, seed: int = 7) -> dict[
         "segment.jsonl": write_segment(directory / "segment.jsonl", events, people, seed),
         "customers.csv": write_customers(directory / "customers.csv", people),
     }
+
+
+DEMO_CUSTOMERS = 400
+DEMO_SEED = 7
+"""The committed samples/ (samples/generate.py's defaults): what `cjo demo` reads."""
+
+
+def write_demo_log(directory: Path) -> tuple[Path, Path]:
+    """The demo's log and customers file, byte for byte the committed samples/events.jsonl
+    and samples/customers.csv: an installed cjo has no checkout to read them from, and
+    writing them (well under a second) ships nothing twice."""
+    directory.mkdir(parents=True, exist_ok=True)
+    events, people = generate(DEMO_CUSTOMERS, DEMO_SEED)
+    log, customers = directory / "events.jsonl", directory / "customers.csv"
+    write_canonical(log, events, DEMO_SEED)
+    write_customers(customers, people)
+    return log, customers

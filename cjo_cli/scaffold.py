@@ -1,19 +1,36 @@
 """`cjo init`: the files of a new workspace, ready to edit, validate and put in CI.
 
-Every YAML file starts with a `# yaml-language-server: $schema=...` line that
-points at a copy of cjo's schemas written beside the workspace, so editors
-complete and check the documents offline. Nothing is ever overwritten, and
-nothing is written through a symbolic link (`journeys -> /elsewhere` would put
-the files wherever it points).
+The workspace folder (`journeys/` unless named) gets one document of each kind, a
+`.cjo-workspace` marker and a copy of cjo's schemas (`schemas/`, inside it, so that the
+folder is whole wherever it goes). Every YAML file starts with a
+`# yaml-language-server: $schema=...` line pointing at that copy, so editors complete
+and check the documents offline.
+
+The CI files (a GitHub Actions workflow and a pre-commit config) go where GitHub and
+pre-commit read them: the top level of the git repository the workspace is in. Outside
+a repository, they go where one would start: the current directory when the workspace
+is below it (`cjo init`, `cjo init cx/journeys`), else beside the workspace. Their paths
+name the workspace folder from there.
+
+Nothing is ever overwritten, the sample documents never go into a folder that holds
+YAML already (they would mix with a workspace that is there), and nothing is written
+through a symbolic link (`journeys -> /elsewhere` would put the files wherever it
+points).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from cjo_cli import DISTRIBUTION, __version__
 from cjo_cli.spec.schema_check import KINDS, schema_text
+from cjo_cli.spec.workspace import MARKER, WORKSPACE_DIR_NAME, YAML_SUFFIXES
 
 PHASES = """\
 kind: phases
@@ -132,9 +149,11 @@ PRE_COMMIT = """\
 # Validate journeys before each commit: pre-commit install
 repos:
   - repo: https://github.com/cjo-dev/cjo
-    rev: v0.1.0
+    rev: v{version}
     hooks:
       - id: cjo-validate
+        files: {files}
+        exclude: {exclude}   # hidden files and folders, as `cjo validate DIR` skips them
 """
 
 WORKFLOW = """\
@@ -149,41 +168,141 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install cjo
-      - run: cjo validate journeys/
+      - run: pip install {distribution}
+      - run: {validate}
+"""
+
+DEFAULT_WORKSPACE = Path(WORKSPACE_DIR_NAME)
+
+MARKER_TEXT = """\
+# This folder is a cjo workspace: references resolve across every YAML file below it,
+# also when pre-commit passes only the changed files.
 """
 
 DOCUMENTS = {
     "phases.yaml": ("phases", PHASES),
     "touchpoints.yaml": ("touchpoint", TOUCHPOINTS),
     "personas.yaml": ("persona", PERSONA),
-    "journeys/welcome.yaml": ("journey", JOURNEY),
+    "orchestration/welcome.yaml": ("journey", JOURNEY),
     "funnels.yaml": ("funnel", FUNNEL),
     "maps/first_timer.yaml": ("map", MAP),
     "policy.yaml": ("policy", POLICY),
 }
 
 
+Role = Literal["document", "workspace", "schema", "ci"]
+"""A sample document, the workspace marker, an editor schema, or a CI file."""
+
+
 @dataclass(frozen=True)
 class Planned:
     path: Path
     text: str
+    role: Role = "document"
 
 
-def plan(directory: Path) -> list[Planned]:
-    """Every file `cjo init` writes under `directory`, with its content."""
-    workspace = directory / "journeys"
+@dataclass(frozen=True)
+class Layout:
+    """Where `cjo init` writes: the workspace, and the folder that gets the CI files."""
+
+    workspace: Path
+    root: Path
+    """Relative to the current directory when `workspace` is, else absolute."""
+    repository: bool
+    """Whether `root` is the top level of a git repository (else where one would start)."""
+    inside: str
+    """The workspace from `root`, as git and the CI files name it (`.` when it is `root`)."""
+
+
+def repository_root(start: Path) -> Path | None:
+    """The top level of the git repository that holds `start` (an absolute path, which
+    may not exist yet): the nearest directory upwards with a `.git` (a directory, or the
+    file of a worktree or a submodule). No git command: cjo works without git."""
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return None
+
+
+def layout(workspace: Path) -> Layout:
+    absolute = Path(os.path.abspath(workspace))
+    top = repository_root(absolute)
+    if top is not None:
+        root, repository = top, True
+    else:
+        here = Path(os.path.abspath(os.curdir))
+        below = absolute != here and absolute.is_relative_to(here)
+        root, repository = (here if below else absolute.parent), False
+    shown = root if workspace.is_absolute() else Path(os.path.relpath(root))
+    inside = Path(os.path.relpath(absolute, root)).as_posix()
+    return Layout(workspace, shown, repository, inside)
+
+
+def pre_commit_config(where: Layout) -> str:
+    prefix = "" if where.inside == "." else re.escape(where.inside) + "/"
+    files, exclude = f"^{prefix}.*\\.ya?ml$", f"^{prefix}(.*/)?\\."
+    return PRE_COMMIT.format(version=__version__, files=_quoted(files), exclude=_quoted(exclude))
+
+
+def _quoted(text: str) -> str:
+    """A YAML single-quoted scalar: backslashes stay as they are."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def workflow(where: Layout) -> str:
+    target = "." if where.inside == "." else where.inside + "/"
+    command = f"cjo validate {shlex.quote(target)}"
+    if not re.fullmatch(r"[\w./ -]+", command):
+        command = json.dumps(command)  # a JSON string is a YAML scalar, quotes and all
+    return WORKFLOW.format(distribution=DISTRIBUTION, validate=command)
+
+
+def plan(where: Layout) -> list[Planned]:
+    """Every file `cjo init` would write, with its content."""
+    workspace = where.workspace
     files = []
     for name, (kind, body) in DOCUMENTS.items():
-        path = workspace / name
-        schema = Path("../" * (len(Path(name).parts))) / "schemas" / f"{kind}.json"
+        schema = Path("../" * (len(Path(name).parts) - 1)) / "schemas" / f"{kind}.json"
         header = f"# yaml-language-server: $schema={schema.as_posix()}\n"
-        files.append(Planned(path, header + body))
+        files.append(Planned(workspace / name, header + body))
+    files.append(Planned(workspace / MARKER, MARKER_TEXT, "workspace"))
     for kind in KINDS:
-        files.append(Planned(directory / "schemas" / f"{kind}.json", schema_text(kind)))
-    files.append(Planned(directory / ".pre-commit-config.yaml", PRE_COMMIT))
-    files.append(Planned(directory / ".github" / "workflows" / "journeys.yml", WORKFLOW))
+        files.append(Planned(workspace / "schemas" / f"{kind}.json", schema_text(kind), "schema"))
+    files.append(Planned(where.root / ".pre-commit-config.yaml", pre_commit_config(where), "ci"))
+    files.append(
+        Planned(where.root / ".github" / "workflows" / "journeys.yml", workflow(where), "ci")
+    )
     return files
+
+
+@dataclass(frozen=True)
+class Sorted:
+    write: list[Planned]
+    existing: list[Path]
+    """Planned files that exist already (dangling links included): left as they are."""
+    documents_left: bool
+    """The workspace folder holds YAML already: no sample document goes into it."""
+
+
+def holds_yaml(directory: Path) -> bool:
+    """Whether any YAML file (or a link named like one) is below `directory`, hidden
+    folders aside, as `cjo validate DIR` would read them."""
+    for _current, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(name.endswith(YAML_SUFFIXES) and not name.startswith(".") for name in files):
+            return True
+    return False
+
+
+def sort_out(where: Layout, files: list[Planned]) -> Sorted:
+    documents_left = holds_yaml(where.workspace)
+    kept = [p for p in files if not (documents_left and p.role == "document")]
+    taken = set(existing(kept))
+    return Sorted(
+        [p for p in kept if p.path not in taken],
+        [p.path for p in kept if p.path in taken],
+        documents_left,
+    )
 
 
 def existing(files: list[Planned]) -> list[Path]:
@@ -191,13 +310,15 @@ def existing(files: list[Planned]) -> list[Path]:
     return [planned.path for planned in files if os.path.lexists(planned.path)]
 
 
-def linked(directory: Path, files: list[Planned]) -> list[Path]:
-    """The directories below `directory` that writing `files` would go through and that
-    are symbolic links (`directory` itself is the user's choice)."""
+def linked(files: list[Planned], workspace_base: Path, root: Path) -> list[Path]:
+    """The directories writing `files` would go through that are symbolic links: below
+    `workspace_base` for the workspace's files (a workspace folder the user named is
+    their choice; the default `journeys` is not), below `root` for the CI files."""
     found: set[Path] = set()
     for planned in files:
-        current = directory
-        for part in planned.path.relative_to(directory).parts[:-1]:
+        base = root if planned.role == "ci" else workspace_base
+        current = base
+        for part in planned.path.relative_to(base).parts[:-1]:
             current = current / part
             if current.is_symlink():
                 found.add(current)

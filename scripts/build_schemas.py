@@ -474,11 +474,27 @@ def step_branches() -> list[Schema]:
                 "ab": prop(
                     "A/B test",
                     "Variants by weight; a customer's variant comes from a stable hash of "
-                    "journey id, customer id and seed.",
+                    "journey id, customer id and seed, or from the log with `variant_from`.",
                     obj(
                         {
                             "seed": prop(
                                 "Seed", "Changes the assignment when changed.", ref("label")
+                            ),
+                            "variant_from": prop(
+                                "Variant from",
+                                "Where the log records each customer's real variant: the "
+                                "entry event's property, else the customer's trait, whose "
+                                "values are the variant ids.",
+                                obj(
+                                    {
+                                        "property": prop(
+                                            "Property",
+                                            "The property (or trait) holding the variant id.",
+                                            {"type": "string", "minLength": 1},
+                                        )
+                                    },
+                                    ["property"],
+                                ),
                             ),
                             "variants": prop(
                                 "Variants",
@@ -594,6 +610,28 @@ def journey_schema() -> Schema:
                 "Share of entering customers kept as a control group: they enter, get nothing, "
                 "and are measured.",
                 ref("percent"),
+            ),
+            "assignment": prop(
+                "Assignment",
+                "Where the log records the journey's real run: the entry event's property "
+                "(else the customer's trait) naming each customer's group, and the value that "
+                "means holdout. With it, `cjo simulate` measures the effect.",
+                obj(
+                    {
+                        "property": prop(
+                            "Property",
+                            "The property (or trait) holding the group.",
+                            {"type": "string", "minLength": 1},
+                        ),
+                        "holdout": prop(
+                            "Holdout value",
+                            "The value of the property that marks a holdout customer; any "
+                            "other value is treated.",
+                            ref("label"),
+                        ),
+                    },
+                    ["property", "holdout"],
+                ),
             ),
             "start": prop("Start", "The first step (default: the first listed).", ref("id")),
             "steps": prop(

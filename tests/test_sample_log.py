@@ -7,7 +7,7 @@ from pathlib import Path
 from cjo_cli.events.formats import with_formats
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import connect
-from cjo_cli.sample_log import write_sample
+from cjo_cli.sample_log import write_demo_log, write_sample
 from tests.conftest import REPO, RunCjo
 
 SAMPLES = REPO / "samples"
@@ -17,6 +17,15 @@ def test_the_committed_copy_is_what_the_generator_writes(tmp_path: Path) -> None
     counts = write_sample(tmp_path, customers=400, seed=7)
     for name in counts:
         assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
+
+
+def test_the_demo_log_is_the_committed_one(tmp_path: Path) -> None:
+    log, customers = write_demo_log(tmp_path / "demo")
+    assert log.read_bytes() == (SAMPLES / "events.jsonl").read_bytes()
+    assert customers.read_bytes() == (SAMPLES / "customers.csv").read_bytes()
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == sorted(
+        [log.name, customers.name]
+    )
 
 
 def test_the_same_seed_gives_the_same_files_and_another_seed_does_not(tmp_path: Path) -> None:

@@ -4,27 +4,51 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cjo_cli import scaffold
 
 
-def test_linked_names_each_link_on_the_way_once(tmp_path: Path) -> None:
-    elsewhere = tmp_path / "elsewhere"
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if scaffold.repository_root(tmp_path) is not None:
+        pytest.skip(f"{tmp_path} is inside a git repository")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_linked_names_each_link_on_the_way_once(here: Path) -> None:
+    elsewhere = here / "elsewhere"
     (elsewhere / "maps").mkdir(parents=True)
-    target = tmp_path / "target"
-    target.mkdir()
-    (target / "journeys").symlink_to(elsewhere)
-    (target / "schemas").symlink_to(tmp_path / "missing")  # dangling: a link all the same
-    planned = scaffold.plan(target)
-    assert scaffold.linked(target, planned) == [target / "journeys", target / "schemas"]
+    (here / "journeys").mkdir()
+    (here / "journeys" / "maps").symlink_to(elsewhere / "maps")
+    (here / "journeys" / "schemas").symlink_to(here / "missing")  # dangling: a link all the same
+    (here / ".github").symlink_to(elsewhere)
+    where = scaffold.layout(Path("journeys"))
+    planned = scaffold.plan(where)
+    assert scaffold.linked(planned, Path("journeys"), where.root) == [
+        Path(".github"),
+        Path("journeys/maps"),
+        Path("journeys/schemas"),
+    ]
 
 
-def test_linked_leaves_the_target_itself_to_the_user(tmp_path: Path) -> None:
-    (tmp_path / "real").mkdir()
-    (tmp_path / "target").symlink_to("real")
-    target = tmp_path / "target"
-    assert scaffold.linked(target, scaffold.plan(target)) == []
+def test_the_default_workspace_itself_is_checked(here: Path) -> None:
+    (here / "elsewhere").mkdir()
+    (here / "journeys").symlink_to(here / "elsewhere")
+    where = scaffold.layout(Path("journeys"))
+    planned = scaffold.plan(where)
+    assert scaffold.linked(planned, Path("."), where.root) == [Path("journeys")]
 
 
-def test_existing_counts_dangling_links(tmp_path: Path) -> None:
-    (tmp_path / ".pre-commit-config.yaml").symlink_to(tmp_path / "missing.yaml")
-    assert scaffold.existing(scaffold.plan(tmp_path)) == [tmp_path / ".pre-commit-config.yaml"]
+def test_linked_leaves_a_named_workspace_to_the_user(here: Path) -> None:
+    (here / "real").mkdir()
+    (here / "target").symlink_to("real")
+    where = scaffold.layout(Path("target"))
+    assert scaffold.linked(scaffold.plan(where), Path("target"), where.root) == []
+
+
+def test_existing_counts_dangling_links(here: Path) -> None:
+    (here / ".pre-commit-config.yaml").symlink_to(here / "missing.yaml")
+    planned = scaffold.plan(scaffold.layout(Path("journeys")))
+    assert scaffold.existing(planned) == [Path(".pre-commit-config.yaml")]

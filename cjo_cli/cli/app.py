@@ -20,6 +20,7 @@ from cjo_cli.cli import (
     simulate_cmd,
     validate_cmd,
 )
+from cjo_cli.cli.readable_help import ReadableCommand, ReadableGroup
 from cjo_cli.errors import EXIT_INTERNAL, EXIT_USAGE, CjoError, Stopped, WorkspaceInvalid
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ReadableGroup,
 )
 
 
@@ -46,15 +48,16 @@ def root(
     """Customer journey orchestration as code."""
 
 
-app.command("demo")(demo_cmd.demo)
-app.command("validate")(validate_cmd.validate)
-app.command("schema")(schema_cmd.schema)
-app.command("sample-log")(sample_log_cmd.sample_log)
-app.command("init")(init_cmd.init)
-app.command("map")(map_cmd.map_command)
-app.command("report")(report_cmd.report)
-app.command("simulate")(simulate_cmd.simulate_command)
-app.command("diff")(diff_cmd.diff_command)
+# ReadableCommand: `--help` names what to type (FILE, N), not Python types.
+app.command("demo", cls=ReadableCommand)(demo_cmd.demo)
+app.command("validate", cls=ReadableCommand)(validate_cmd.validate)
+app.command("schema", cls=ReadableCommand)(schema_cmd.schema)
+app.command("sample-log", cls=ReadableCommand)(sample_log_cmd.sample_log)
+app.command("init", cls=ReadableCommand)(init_cmd.init)
+app.command("map", cls=ReadableCommand)(map_cmd.map_command)
+app.command("report", cls=ReadableCommand)(report_cmd.report)
+app.command("simulate", cls=ReadableCommand)(simulate_cmd.simulate_command)
+app.command("diff", cls=ReadableCommand)(diff_cmd.diff_command)
 
 
 def main() -> None:

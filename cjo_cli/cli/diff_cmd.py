@@ -10,8 +10,12 @@ from cjo_cli.cli import inputs, options
 
 
 def diff_command(
-    old: str = typer.Argument(..., help="The old version: a file, or REV:PATH from git."),
-    new: str = typer.Argument(..., help="The new version: a file, or REV:PATH from git."),
+    old: str = typer.Argument(
+        ..., metavar="OLD", help="The old version: a file, or REV:PATH from git."
+    ),
+    new: str = typer.Argument(
+        ..., metavar="NEW", help="The new version: a file, or REV:PATH from git."
+    ),
     logs: list[str] = options.LOGS,
     workspace: Path = options.WORKSPACE,
     log_format: str = options.LOG_FORMAT,
@@ -21,11 +25,15 @@ def diff_command(
     identity: options.Identity = options.IDENTITY,
     rejects: Path | None = options.REJECTS,
     source_tz: str | None = options.SOURCE_TZ,
-    show: int = typer.Option(5, "--show", help="How many changed customers to show.", min=0),
+    show: int = typer.Option(
+        5, "--show", metavar="N", help="How many changed customers to show.", min=0
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """Replay two versions of a journey on the same log; show per-step, per-send and goal
-    differences and the customers whose path changed."""
+    differences and the customers whose path changed.
+
+    Both versions are replayed by the rules of docs/replay.md."""
     from cjo_cli.engine.journey_diff import diff_versions
     from cjo_cli.output import diff_report
     from cjo_cli.spec.versions import load_versions, read_version

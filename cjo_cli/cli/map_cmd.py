@@ -20,7 +20,7 @@ class MapFormat(StrEnum):
 
 
 def map_command(
-    map_id: str = typer.Argument(..., help="The id of a map document."),
+    map_id: str = typer.Argument(..., metavar="MAP_ID", help="The id of a map document."),
     workspace: Path = options.WORKSPACE,
     output_format: MapFormat = typer.Option(
         MapFormat.terminal,
@@ -29,11 +29,15 @@ def map_command(
         help="terminal (a grid), markdown, mermaid, html (a self-contained page) or json.",
     ),
     width: int | None = typer.Option(
-        None, help="Terminal width to lay out for (default: the terminal's).", min=40
+        None,
+        metavar="COLUMNS",
+        help="Terminal width to lay out for (default: the terminal's).",
+        min=40,
     ),
     logs: list[str] = typer.Option(
         None,
         "--log",
+        metavar="FILE",
         help="Event log file or glob (repeat for several): put the measured numbers on the map.",
         show_default=False,
     ),
@@ -51,6 +55,7 @@ def map_command(
     thoughts, the emotion curve, information needs, pain points, measures and KPIs.
     With --log, each phase also shows the customers who reached it, its KPI funnels'
     conversion, its journeys' entered/converted, and its biggest exit point."""
+    from cjo_cli.cli.input_warnings import map_documents, warn_unmet
     from cjo_cli.engine.funnel_result import FunnelOptions
     from cjo_cli.engine.map_overlay import MapOverlay
     from cjo_cli.engine.measure import measure
@@ -83,6 +88,8 @@ def map_command(
         source = ", ".join(path.name for path in given.paths)
         with inputs.database(None, threads, memory_limit) as con:
             inputs.open_log(con, given, copy=False)
+            funnel_ids, journey_ids = map_documents(jmap)
+            warn_unmet(con, ws, funnel_ids, journey_ids, customers_given=customers is not None)
             found = measure(con, ws, [], [], [jmap], FunnelOptions(personas=dict(ws.personas)))
             overlay = found.overlays[jmap.id]
     if output_format is MapFormat.markdown:

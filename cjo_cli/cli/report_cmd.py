@@ -24,7 +24,10 @@ class ReportFormat(StrEnum):
 
 def report(
     funnel_ids: list[str] = typer.Argument(
-        None, help="Funnels to report (default: every funnel of the workspace).", show_default=False
+        None,
+        metavar="FUNNEL_IDS",
+        help="Funnels to report (default: every funnel of the workspace).",
+        show_default=False,
     ),
     logs: list[str] = options.LOGS,
     workspace: Path = options.WORKSPACE,
@@ -41,18 +44,25 @@ def report(
     by: str | None = typer.Option(
         None,
         "--by",
+        metavar="PROPERTY",
         help="Break down by persona, or by an event property (PROPERTY or PROPERTY:last_touch).",
     ),
-    since: str | None = typer.Option(None, "--since", help="Ignore events before this time."),
-    until: str | None = typer.Option(None, "--until", help="Ignore events at or after this time."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="TIME", help="Ignore events before this time (ISO date or time)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", metavar="TIME", help="Ignore events at or after this time."
+    ),
     db: Path | None = typer.Option(
         None,
         "--db",
+        metavar="FILE",
         help="Keep the events, rejects and results in this DuckDB file (written atomically).",
     ),
     html: Path | None = typer.Option(
         None,
         "--html",
+        metavar="FILE",
         help="Also write a self-contained HTML report: funnels, journeys (replayed), maps.",
         dir_okay=False,
     ),
@@ -63,7 +73,9 @@ def report(
     spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
     """Funnel conversion per step, from step 1 and from the previous step, with the
-    median and mean time between steps."""
+    median and mean time between steps.
+
+    What counts as reaching a step, the window, exclusions and breakdowns: docs/funnels.md."""
     from cjo_cli.engine.funnel_result import FunnelOptions, prepare_funnels
     from cjo_cli.output import progress
 
@@ -109,6 +121,7 @@ def report(
             summary = spark.log.summary
         _print_results(results, output_format, summary.read, summary.rejected)
         return
+    from cjo_cli.cli.input_warnings import warn_unmet
     from cjo_cli.engine.funnels import keep_results, run_funnels
     from cjo_cli.engine.measure import measure
     from cjo_cli.output.files import write_text_atomically
@@ -117,6 +130,13 @@ def report(
     page = None
     with inputs.database(db, threads, memory_limit) as con:
         summary = inputs.open_log(con, given, copy=db is not None).summary
+        warn_unmet(
+            con,
+            ws,
+            [f.id for f in funnels],
+            list(ws.journeys) if html is not None else [],
+            customers_given=customers is not None,
+        )
         if html is None:
             prepared = prepare_funnels(funnels, funnel_options)
             for note in prepared.notes:

@@ -8,9 +8,13 @@ import typer
 
 
 def sample_log(
-    directory: Path = typer.Argument(Path("cjo-sample-log"), help="Where to write the files."),
-    customers: int = typer.Option(2000, help="How many customers.", min=1),
-    seed: int = typer.Option(7, help="The random seed; the same seed gives the same files."),
+    directory: Path = typer.Argument(
+        Path("cjo-sample-log"), metavar="DIR", help="Where to write the files."
+    ),
+    customers: int = typer.Option(2000, metavar="N", help="How many customers.", min=1),
+    seed: int = typer.Option(
+        7, metavar="N", help="The random seed; the same seed gives the same files."
+    ),
 ) -> None:
     """Write a realistic event log for the sample workspace: events.jsonl (canonical, with a
     few messy rows), segment.jsonl (the same history as Segment calls) and customers.csv."""

@@ -10,7 +10,7 @@ from cjo_cli.spec.suggest import did_you_mean
 
 
 def schema(
-    kind: str = typer.Argument(..., help="One of: " + ", ".join(KINDS) + "."),
+    kind: str = typer.Argument(..., metavar="KIND", help="One of: " + ", ".join(KINDS) + "."),
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of a document kind, for editors and other tools."""
     if kind not in KINDS:

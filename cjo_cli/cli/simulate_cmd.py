@@ -26,6 +26,7 @@ class SimulateFormat(StrEnum):
 def simulate_command(
     journey_ids: list[str] = typer.Argument(
         None,
+        metavar="JOURNEY_IDS",
         help="Journeys to replay (default: every journey of the workspace).",
         show_default=False,
     ),
@@ -42,11 +43,15 @@ def simulate_command(
         SimulateFormat.table, "--format", "-f", help="table or json."
     ),
     explain: str | None = typer.Option(
-        None, "--explain", help="Print this customer's path through each journey, with reasons."
+        None,
+        "--explain",
+        metavar="CUSTOMER_ID",
+        help="Print this customer's path through each journey, with reasons.",
     ),
     db: Path | None = typer.Option(
         None,
         "--db",
+        metavar="FILE",
         help="Write events, entries, visits, sends, exits and step_stats to this DuckDB file.",
     ),
     memory_limit: str | None = options.MEMORY_LIMIT,
@@ -56,7 +61,9 @@ def simulate_command(
     spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
     """Replay a recorded event log through journeys: who would have entered, what would
-    have been sent and when, who converted (against the holdout), where customers left."""
+    have been sent and when, who converted (against the holdout), where customers left.
+
+    The replay rules (entry, waits, caps, quiet hours, goals, holdouts): docs/replay.md."""
     from cjo_cli.engine.replay_plan import build_plan
     from cjo_cli.output import progress, simulate_report
 
@@ -86,7 +93,9 @@ def simulate_command(
         _explain(given, plan, explain, output_format, memory_limit, threads)
         return
     else:
-        totals, info = _replay_on_duckdb(given, plan, db if keep else None, memory_limit, threads)
+        totals, info = _replay_on_duckdb(
+            given, ws, plan, db if keep else None, memory_limit, threads
+        )
     notes = simulate_report.assumptions(totals, plan.reads_traits and customers is None)
     if output_format is SimulateFormat.json:
         typer.echo(simulate_report.format_json(totals, names, info, notes))
@@ -100,18 +109,26 @@ def simulate_command(
 
 def _replay_on_duckdb(
     given: inputs.LogInput,
+    ws: Workspace,
     plan: Plan,
     db: Path | None,
     memory_limit: str | None,
     threads: int | None,
 ) -> tuple[ReplayTotals, LogInfo]:
     """The replay's totals and what the JSON says of the log."""
+    from cjo_cli.cli.input_warnings import warn_unmet
     from cjo_cli.engine.simulate import relevant_events, simulate
     from cjo_cli.output import progress
     from cjo_cli.output.simulate_report import LogInfo
 
     with inputs.database(db, threads, memory_limit) as con:
         summary = inputs.open_log(con, given, copy=db is not None).summary
+        warn_unmet(
+            con,
+            ws,
+            journeys=[j.id for j in plan.journeys],
+            customers_given=given.customers is not None,
+        )
         with progress.replaying(lambda: relevant_events(con, plan)) as tick:
             simulation = simulate(con, plan, keep_tables=db is not None, progress=tick)
     totals = simulation.totals

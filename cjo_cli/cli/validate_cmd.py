@@ -48,20 +48,27 @@ def validate(
         None,
         "--workspace",
         "-w",
+        metavar="DIR",
         help="The workspace directory that references resolve against "
         "(default: the nearest directory named journeys or holding a .cjo-workspace file).",
         file_okay=False,
     ),
     max_bytes: int = typer.Option(
-        DEFAULT_MAX_BYTES, help="Largest YAML file read, in bytes.", min=1
+        DEFAULT_MAX_BYTES, metavar="BYTES", help="Largest YAML file read, in bytes.", min=1
     ),
-    max_depth: int = typer.Option(DEFAULT_MAX_DEPTH, help="Deepest nesting allowed.", min=1),
+    max_depth: int = typer.Option(
+        DEFAULT_MAX_DEPTH, metavar="N", help="Deepest nesting allowed.", min=1
+    ),
     max_nodes: int = typer.Option(
-        DEFAULT_MAX_NODES, help="Most nodes a document may expand to (caps alias bombs).", min=1
+        DEFAULT_MAX_NODES,
+        metavar="N",
+        help="Most nodes a document may expand to (caps alias bombs).",
+        min=1,
     ),
     logs: list[str] = typer.Option(
         None,
         "--log",
+        metavar="FILE",
         help="An event log file or glob (repeat for several): also warn about funnel, entry "
         "and goal events it never contains.",
         show_default=False,
@@ -70,7 +77,10 @@ def validate(
     max_rejects: str = options.MAX_REJECTS,
     column_map: list[str] = options.COLUMN_MAP,
 ) -> None:
-    """Check journeys, funnels, maps and the rest: schema and semantic rules, all findings."""
+    """Check journeys, funnels, maps and the rest: schema and semantic rules, all findings.
+
+    The documents and the condition language: docs/language.md; in CI and pre-commit:
+    docs/ci.md."""
     from cjo_cli.output.findings_formats import (
         format_github,
         format_json,
@@ -130,11 +140,12 @@ def _log_findings(
     max_rejects: str,
 ) -> list[Finding]:
     """Read the logs (this is the only path of `validate` that imports duckdb)."""
-    from cjo_cli.events.tables import distinct_events
+    from cjo_cli.events.tables import distinct_events, event_property_keys
     from cjo_cli.spec.rules.log_events import events_missing_from_log
 
     given = inputs.log_input(logs, log_format, column_map, max_rejects)
     with inputs.database() as con:
         inputs.open_log(con, given, copy=False)
         seen = distinct_events(con)
-    return events_missing_from_log(result.workspace, seen, result.reported)
+        keys = event_property_keys(con)
+    return events_missing_from_log(result.workspace, seen, result.reported, keys)

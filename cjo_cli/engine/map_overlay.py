@@ -26,9 +26,10 @@ from itertools import pairwise
 import duckdb
 import pyarrow as pa
 
+from cjo_cli.engine.effects import Effect
 from cjo_cli.engine.funnel_result import FunnelResult
 from cjo_cli.engine.replay_records import CustomerReplay
-from cjo_cli.engine.replay_stats import Lift, ReplayTotals
+from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.model import JourneyMap, Workspace
 
 ENTRANTS_TABLE = "journey_entrants"
@@ -64,7 +65,8 @@ class JourneyMeasure:
     converted: int
     holdout_entered: int
     holdout_converted: int
-    lift: Lift | None
+    effect: Effect | None
+    """Measured only when the log records the journey's run (`assignment`)."""
 
     @property
     def rate(self) -> float | None:
@@ -241,7 +243,7 @@ def measure_map(
                     treated.converted,
                     holdout.entered,
                     holdout.converted,
-                    journey_totals.lift,
+                    journey_totals.effect(),
                 )
             )
             exits += _journey_exits(ws, journey_id, totals)

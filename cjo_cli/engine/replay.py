@@ -1,4 +1,4 @@
-"""The per-customer replay state machine (SPEC §4). Pure Python, no I/O, no printing.
+"""The per-customer replay state machine (docs/replay.md). Pure Python, no I/O, no printing.
 
 `replay_customer` takes one customer's relevant events, already in (ts, row)
 order with their filter bits (see `replay_plan`), and returns what happened:
@@ -27,9 +27,8 @@ of every move with its reason. The rules, in the order they apply:
   ends that wait, and then the send is recorded as `not_sent` with why. A send
   over a frequency cap (policy caps, the journey's `per_customer`) is skipped and
   recorded as capped. Every send step reached is sent, capped or not sent.
-- Holdout customers (a stable hash of journey and customer id) walk the same
-  steps and are never sent anything.
-- ab variants come from a stable hash of journey id, customer id and seed.
+- Holdout customers and ab variants: see `replay_records.assign` and
+  `choose_variant`. Holdout customers walk the same steps and get nothing.
 - After the customer's last event, timers due up to the log's end still fire;
   whatever is still open is closed as `censored` at the log's end.
 """
@@ -61,8 +60,8 @@ from cjo_cli.engine.replay_records import (
     SendRecord,
     TraceLine,
     VisitRecord,
-    in_holdout,
-    stable_fraction,
+    assign,
+    choose_variant,
 )
 from cjo_cli.model.clock import next_wall_time, utc_text
 
@@ -143,11 +142,8 @@ class _Customer:
                         record.converted_ts = ts
                         if self.explain:
                             self.note(ts, journey.id, f"goal {name!r}: converted")
-                    else:
-                        if self.explain:
-                            self.note(
-                                ts, journey.id, f"goal {name!r} after goal.within: not converted"
-                            )
+                    elif self.explain:
+                        self.note(ts, journey.id, f"goal {name!r} after goal.within: no conversion")
                     self.finish(state, ts, "goal")
                 elif mask & journey.exit_bits:
                     self.note(ts, journey.id, f"exit_on event {name!r}")  # rare: no guard
@@ -181,8 +177,8 @@ class _Customer:
         number = self.entries.get(journey.id, 0) + 1
         self.entries[journey.id] = number
         self.last_entry[journey.id] = ts
-        holdout = in_holdout(journey.id, self.customer, journey.holdout_percent)
-        record = EntryRecord(journey.id, number, ts, holdout)
+        holdout, group = assign(journey, self.customer, properties, self.traits)
+        record = EntryRecord(journey.id, number, ts, holdout, group=group)
         self.out.entries.append(record)
         state = OpenEntry(journey, record, properties if journey.entry_reads_properties else None)
         self.open[journey.id] = state
@@ -191,6 +187,7 @@ class _Customer:
                 ts,
                 journey.id,
                 f"entered on {name!r} (entry {number}"
+                + (f", recorded {group}" if group else "")
                 + (", holdout: nothing is sent)" if holdout else ")"),
             )
         self.advance(state, journey.start, ts)
@@ -326,10 +323,12 @@ class _Customer:
                     )
                 continue
             if kind == AB:
-                name, to = step.variant(stable_fraction(journey.id, self.customer, step.seed))
+                name, to, record.variant_recorded, how = choose_variant(
+                    step, journey.id, self.customer, state.properties, self.traits
+                )
                 record.variant = name
                 if self.explain:
-                    self.note(ts, journey.id, f"{step.id}: variant {name}")
+                    self.note(ts, journey.id, f"{step.id}: variant {name}{how}")
                 continue
             assert kind == EXIT
             self.finish(state, ts, "end")

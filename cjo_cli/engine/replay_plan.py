@@ -67,6 +67,8 @@ class PlanStep:
     variants: tuple[tuple[str, float, int], ...] = ()
     """ab: (name, cumulative weight, next)."""
     seed: str = ""
+    variant_from: str = ""
+    """ab: the property (or trait) recording the real variant; empty: a stable hash."""
 
     def branch(self, moment: BitMoment) -> tuple[int, bool, int]:
         """split: the first branch whose condition holds, as (its number from 1, whether
@@ -76,13 +78,17 @@ class PlanStep:
                 return number, check is None, target
         raise AssertionError("a split ends with its else branch")
 
-    def variant(self, fraction: float) -> tuple[str, int]:
-        """ab: the variant a stable fraction in [0, 1) falls in, and its next step."""
+    def variant(self, fraction: float, recorded: str | None = None) -> tuple[str, int, bool]:
+        """ab: the recorded variant when it names one, else the variant a stable fraction
+        in [0, 1) falls in; its next step; and whether it was the recorded one."""
+        for name, _, target in self.variants:
+            if name == recorded:
+                return name, target, True
         total = self.variants[-1][1]
         name, _, target = next(
             (v for v in self.variants if fraction * total < v[1]), self.variants[-1]
         )
-        return name, target
+        return name, target, False
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class PlanJourney:
     quiet_hours: tuple[QuietHours, ...]
     bits: int
     """Every bit this journey reacts to (entry, goal, exits, its wait_for events)."""
+    assignment: tuple[str, str] | None = None
+    """(property, holdout value): where the log records the journey's real run."""
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,17 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 for variant in step.variants:
                     total += variant.weight
                     variants.append((variant.name, total, index[variant.next]))
-                steps.append(PlanStep(step_id, AB, variants=tuple(variants), seed=step.seed))
+                reads = reads or step.variant_from is not None
+                uses_traits = uses_traits or step.variant_from is not None
+                steps.append(
+                    PlanStep(
+                        step_id,
+                        AB,
+                        variants=tuple(variants),
+                        seed=step.seed,
+                        variant_from=step.variant_from or "",
+                    )
+                )
             else:
                 assert isinstance(step, ExitStep)
                 steps.append(PlanStep(step_id, EXIT))
@@ -271,6 +289,9 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         exit_bits = 0
         for event_filter in journey.exit_on:
             exit_bits |= bits.bit(event_filter)
+        assignment = journey.assignment
+        reads = reads or assignment is not None
+        uses_traits = uses_traits or assignment is not None
         reads_props = reads_props or reads
         own_quiet = (journey.quiet_hours,) if journey.quiet_hours else ()
         compiled.append(
@@ -302,6 +323,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 ),
                 quiet_hours=own_quiet + policy_quiet,
                 bits=own_bits | goal_bit | exit_bits,
+                assignment=(assignment.property, assignment.holdout) if assignment else None,
             )
         )
     observe = 0

@@ -8,13 +8,15 @@ Plain records, filled in by `replay.replay_customer` and read by the totals, the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cjo_cli.conditions.bits import parse_properties
 from cjo_cli.errors import InputError
 
 if TYPE_CHECKING:  # the plan imports these records (through delivery)
-    from cjo_cli.engine.replay_plan import PlanJourney
+    from cjo_cli.engine.replay_plan import PlanJourney, PlanStep
 
 NEVER = 1 << 62
 """A due time later than any log."""
@@ -30,6 +32,52 @@ def in_holdout(journey_id: str, customer: str, percent: float) -> bool:
     return percent > 0 and stable_fraction(journey_id, customer, "holdout") * 100 < percent
 
 
+def recorded_text(value: Any) -> str | None:
+    """A recorded property or trait as the text a YAML value is compared with."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def recorded_value(properties: Any, traits: Mapping[str, Any], name: str) -> str | None:
+    """The entry event's property `name`, else the customer's trait of that name."""
+    found = recorded_text(parse_properties(properties).get(name))
+    return found if found is not None else recorded_text(traits.get(name))
+
+
+def assign(
+    journey: PlanJourney, customer: str, properties: Any, traits: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """Whether an entry is held out, and its recorded group (`treated`, `holdout`,
+    `unrecorded`; empty when the assignment is simulated)."""
+    if journey.assignment is None:
+        return in_holdout(journey.id, customer, journey.holdout_percent), ""
+    name, holdout_value = journey.assignment
+    value = recorded_value(properties, traits, name)
+    if value is None:
+        return False, "unrecorded"
+    return (True, "holdout") if value == holdout_value else (False, "treated")
+
+
+def choose_variant(
+    step: PlanStep, journey_id: str, customer: str, properties: Any, traits: Mapping[str, Any]
+) -> tuple[str, int, bool | None, str]:
+    """An ab step's variant and next step; whether it is the recorded variant (None when
+    the step simulates it); and how it was chosen, for the trace."""
+    fraction = stable_fraction(journey_id, customer, step.seed)
+    if not step.variant_from:
+        name, to, _ = step.variant(fraction)
+        return name, to, None, ""
+    recorded = recorded_value(properties, traits, step.variant_from)
+    name, to, found = step.variant(fraction, recorded)
+    how = " (recorded)" if found else f" (simulated: {step.variant_from} records no variant)"
+    return name, to, found, how
+
+
 @dataclass
 class EntryRecord:
     journey: str
@@ -38,6 +86,10 @@ class EntryRecord:
     ts: int
     holdout: bool
     variant: str | None = None
+    group: str = ""
+    """The recorded group (see `assign`); empty when the assignment is simulated."""
+    variant_recorded: bool | None = None
+    """Whether the variant is the recorded one; None when the step simulates it."""
     exit_ts: int = 0
     exit_reason: str = ""
     exit_step: str = ""

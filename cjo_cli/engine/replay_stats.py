@@ -1,19 +1,29 @@
 """Totals of a replay, added up one customer at a time (nothing per customer is kept).
 
-Counting rules (SPEC §4): `entered` and `converted` count treated customers,
-once each however often they entered; `entries`, `exits` and a step's `total`
-count entries and visits. Holdout customers are counted apart. A step's
-`unique` counts treated customers who visited it at least once.
+Counting rules (docs/replay.md): `entered` and `converted` count treated
+customers, once each however often they entered, in the group of their first
+entry; `entries`, `exits` and a step's `total` count entries and visits. Holdout
+customers are counted apart. A step's `unique` counts treated customers who
+visited it at least once. What the totals may claim of an effect: `effects`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
-from cjo_cli.engine.replay_plan import Plan
-from cjo_cli.engine.replay_records import CustomerReplay
+from cjo_cli.engine.effects import (
+    Arm,
+    Effect,
+    HoldoutPlan,
+    VariantResult,
+    compare_variants,
+    holdout_mismatch,
+    holdout_plan,
+    measured_effect,
+)
+from cjo_cli.engine.replay_plan import AB, Plan
+from cjo_cli.engine.replay_records import CustomerReplay, EntryRecord
 
 EXIT_REASONS = ("goal", "exit_event", "end", "censored")
 
@@ -60,38 +70,6 @@ class GroupTotals:
         return self.converted / self.entered if self.entered else None
 
 
-@dataclass(frozen=True)
-class Lift:
-    """Treated minus holdout conversion rate, with a 95% Newcombe (Wilson) interval."""
-
-    difference: float
-    low: float
-    high: float
-
-
-def _wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return centre - half, centre + half
-
-
-def lift(treated: GroupTotals, holdout: GroupTotals) -> Lift | None:
-    if not treated.entered or not holdout.entered:
-        return None
-    p1 = treated.converted / treated.entered
-    p2 = holdout.converted / holdout.entered
-    l1, u1 = _wilson(treated.converted, treated.entered)
-    l2, u2 = _wilson(holdout.converted, holdout.entered)
-    d = p1 - p2
-    return Lift(
-        d,
-        d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-        d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
-    )
-
-
 @dataclass
 class JourneyTotals:
     id: str
@@ -101,20 +79,93 @@ class JourneyTotals:
     sends: dict[str, SendTotals] = field(default_factory=dict)
     steps: dict[str, StepTotals] = field(default_factory=dict)
     variants: dict[str, GroupTotals] = field(default_factory=dict)
+    """Entries per variant; under `variant_from` only those whose variant is recorded."""
+    holdout_percent: float = 0.0
+    recorded: bool = False
+    """The journey names where the log records its real run (`assignment`)."""
+    unrecorded: GroupTotals = field(default_factory=GroupTotals)
+    """Of `treated`, customers whose group the log does not record (replayed as treated)."""
+    recorded_variants: tuple[str, ...] = ()
+    """The variants of ab steps with `variant_from`, in the YAML's order."""
+    variants_unrecorded: int = 0
+    """Entries that reached a `variant_from` step without a recorded variant."""
 
     @property
-    def lift(self) -> Lift | None:
-        """Treated minus holdout conversion (None unless both groups have customers)."""
-        return lift(self.treated, self.holdout)
+    def assignment(self) -> str:
+        return "recorded" if self.recorded else "simulated"
+
+    def effect(self) -> Effect | None:
+        """Treated against holdout as the log records them; None when simulated."""
+        if not self.recorded:
+            return None
+        treated = Arm(
+            self.treated.entered - self.unrecorded.entered,
+            self.treated.converted - self.unrecorded.converted,
+        )
+        return measured_effect(treated, Arm(self.holdout.entered, self.holdout.converted))
+
+    def holdout_plan(self, span_us: int) -> HoldoutPlan | None:
+        """What the holdout could detect once the journey runs; None when the effect is
+        measured, or when there is no holdout."""
+        if self.recorded or self.holdout_percent <= 0:
+            return None
+        return holdout_plan(
+            self.treated.entered + self.holdout.entered,
+            self.treated.converted + self.holdout.converted,
+            self.holdout_percent,
+            span_us,
+        )
+
+    def variant_results(self) -> list[VariantResult]:
+        """The recorded variants, measured; simulated variants have sizes only."""
+        return compare_variants(
+            [
+                (name, Arm(self.variants[name].entries, self.variants[name].converted))
+                for name in self.recorded_variants
+            ]
+        )
+
+    def warnings(self) -> list[str]:
+        found = []
+        if self.recorded:
+            treated = self.treated.entered - self.unrecorded.entered
+            mismatch = holdout_mismatch(
+                self.holdout_percent, self.holdout.entered, treated + self.holdout.entered
+            )
+            if mismatch:
+                found.append(mismatch)
+            if self.unrecorded.entered:
+                found.append(
+                    f"{self.unrecorded.entered:,} entrants have no recorded group: replayed "
+                    "as treated, left out of the measured effect"
+                )
+        if self.variants_unrecorded:
+            found.append(
+                f"{self.variants_unrecorded:,} entries reached an A/B step with no recorded "
+                "variant: their variant is simulated, and left out of the variant results"
+            )
+        return found
 
 
 class ReplayTotals:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, span_us: int = 0) -> None:
         self.customers = 0
         self.events = 0
+        self.span_us = span_us
+        """The log's span (last event minus first), for the holdout plans."""
         self.journeys: dict[str, JourneyTotals] = {}
         for journey in plan.journeys:
-            totals = JourneyTotals(journey.id)
+            totals = JourneyTotals(
+                journey.id,
+                holdout_percent=journey.holdout_percent,
+                recorded=journey.assignment is not None,
+                recorded_variants=tuple(
+                    name
+                    for step in journey.steps
+                    if step.kind == AB and step.variant_from
+                    for name, _, _ in step.variants
+                ),
+            )
             for step in journey.steps:
                 totals.steps[step.id] = StepTotals(step.id)
                 if step.touchpoint and step.touchpoint not in totals.sends:
@@ -132,8 +183,9 @@ class ReplayTotals:
         self.events += other.events
         for journey_id, theirs in other.journeys.items():
             mine = self.journeys[journey_id]
-            _add_counts(mine.treated, theirs.treated)
-            _add_counts(mine.holdout, theirs.holdout)
+            _add_counts(mine, theirs)
+            for kept in ("treated", "holdout", "unrecorded"):
+                _add_counts(getattr(mine, kept), getattr(theirs, kept))
             for name, group in theirs.variants.items():
                 _add_counts(mine.variants.setdefault(name, GroupTotals()), group)
             _add_keyed(mine.exits, theirs.exits)
@@ -148,28 +200,35 @@ class ReplayTotals:
         self.events += events
         if not replay.entries:
             return
-        entered: dict[str, list[bool]] = {}
+        first: dict[str, EntryRecord] = {}
+        converted_once: set[str] = set()
         for record in replay.entries:
             totals = self.journeys[record.journey]
             group = totals.holdout if record.holdout else totals.treated
             group.entries += 1
-            flags = entered.setdefault(record.journey, [record.holdout, False])
+            first.setdefault(record.journey, record)
             converted = record.converted_ts is not None
-            flags[1] = flags[1] or converted
+            if converted:
+                converted_once.add(record.journey)
             if record.holdout:
                 continue
             totals.exits[record.exit_reason] += 1
             if record.exit_step:
                 totals.steps[record.exit_step].left[record.exit_reason] += 1
-            if record.variant is not None:
+            if record.variant_recorded is False:
+                totals.variants_unrecorded += 1
+            elif record.variant is not None:
                 variant = totals.variants.setdefault(record.variant, GroupTotals())
                 variant.entries += 1
                 variant.converted += converted
-        for journey_id, (holdout, converted) in entered.items():
+        for journey_id, record in first.items():
             totals = self.journeys[journey_id]
-            group = totals.holdout if holdout else totals.treated
-            group.entered += 1
-            group.converted += converted
+            groups = [totals.holdout if record.holdout else totals.treated]
+            if record.group == "unrecorded":
+                groups.append(totals.unrecorded)
+            for group in groups:
+                group.entered += 1
+                group.converted += journey_id in converted_once
         seen: set[tuple[str, str]] = set()
         for visit in replay.visits:
             if visit.holdout:

@@ -40,7 +40,7 @@ def simulate(
 ) -> Simulation:
     """Replay every customer of the log; with `keep_tables`, write the `--db` tables."""
     start, end = log_span(con)
-    totals = ReplayTotals(plan)
+    totals = ReplayTotals(plan, end - start if start is not None and end is not None else 0)
     result = Simulation(plan, totals, start, end)
     if end is None:
         return result

@@ -185,6 +185,15 @@ def distinct_events(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(name) for (name,) in con.execute("SELECT DISTINCT event FROM events").fetchall()}
 
 
+def event_property_keys(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Per event name, every property key some event of that name carries."""
+    rows = con.execute(
+        "SELECT event, list(DISTINCT key) FROM (SELECT event, unnest(json_keys(properties)) "
+        "AS key FROM events WHERE json_type(properties) = 'OBJECT') GROUP BY event"
+    ).fetchall()
+    return {str(event): {str(key) for key in keys} for event, keys in rows}
+
+
 def log_span(con: duckdb.DuckDBPyConnection) -> tuple[int | None, int | None]:
     """The first and last event times of the whole log (µs); (None, None) when empty."""
     ((start, end),) = con.execute(

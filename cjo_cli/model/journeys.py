@@ -119,6 +119,8 @@ class Variant:
 class AbStep(StepBase):
     variants: tuple[Variant, ...] = ()
     seed: str = ""
+    variant_from: str | None = None
+    """The property (or trait) where the log records each customer's real variant."""
 
     def successors(self) -> tuple[tuple[str, Loc], ...]:
         return tuple((variant.next, variant.next_loc) for variant in self.variants)
@@ -162,6 +164,15 @@ class QuietHours:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """Where the log records the journey's real run: the property (of the entry event,
+    else the customer's trait) naming each customer's group, and the holdout value."""
+
+    property: str
+    holdout: str
+
+
+@dataclass(frozen=True)
 class SendLimit:
     max: int
     per: Duration
@@ -182,6 +193,9 @@ class Journey:
     per_customer: SendLimit | None = None
     quiet_hours: QuietHours | None = None
     holdout_percent: float = 0.0
+    holdout_text: str = ""
+    """The holdout as written (`10%`, `0.1`), for the rule that catches fractions."""
+    assignment: Assignment | None = None
     description: str = ""
     loc: Loc = loc_field()
     locs: Mapping[str, Loc] = locs_field()

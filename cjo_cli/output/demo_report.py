@@ -51,8 +51,9 @@ class DemoPrinter:
             self.step(
                 4,
                 "simulate",
-                f"{len(simulation.totals.journeys)} journeys replayed over the log, treated "
-                "against holdout (`cjo simulate` shows steps and sends)",
+                f"{len(simulation.totals.journeys)} journeys replayed over the log: "
+                "predictions with holdout plans, measured effects where the log records "
+                "a journey's run (`cjo simulate` shows steps and sends)",
             )
             self.console.print(simulate_report.overview_table(simulation.totals))
         for map_id, overlay in measured.overlays.items():

@@ -23,10 +23,11 @@ from cjo_cli.engine.measure import Measured
 from cjo_cli.engine.replay_stats import JourneyTotals, ReplayTotals
 from cjo_cli.model import Journey, Workspace
 from cjo_cli.model.clock import utc_text
+from cjo_cli.output.effect_text import effect_line, plan_line, variants_line
 from cjo_cli.output.funnel_report import percent
 from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
 from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
-from cjo_cli.output.simulate_report import assumptions, lift_text
+from cjo_cli.output.simulate_report import assumptions
 from cjo_cli.output.text import html_text
 
 
@@ -100,36 +101,36 @@ def _funnel_section(result: FunnelResult) -> str:
     return "".join(body)
 
 
-def _lift_text(totals: JourneyTotals) -> str:
-    found = totals.lift
-    if found is None:
-        return "no holdout customers entered: the effect cannot be measured"
-    return lift_text(found)
+def _effect_text(totals: JourneyTotals, span_us: int) -> str:
+    """Measured from a recorded run, else the holdout plan: never a simulated effect."""
+    effect = totals.effect()
+    if effect is not None:
+        return effect_line(effect)
+    plan = totals.holdout_plan(span_us)
+    if plan is not None:
+        return plan_line(plan, span_us)
+    return "no holdout: the journey's effect cannot be measured once it runs"
 
 
-def _holdout_table(totals: ReplayTotals, ws: Workspace) -> str:
+def _effects_table(totals: ReplayTotals, ws: Workspace) -> str:
     rows = []
     for journey_totals in totals.journeys.values():
         journey = ws.journeys[journey_totals.id]
-        if journey.holdout_percent <= 0:
-            continue
         treated, holdout = journey_totals.treated, journey_totals.holdout
         rows.append(
-            f"<tr><td>{html_text(journey.name)}</td><td>{treated.entered:,}</td>"
-            f"<td>{percent(treated.rate)}</td><td>{holdout.entered:,}</td>"
-            f"<td>{percent(holdout.rate)}</td><td>{html_text(_lift_text(journey_totals))}</td></tr>"
+            f"<tr><td>{html_text(journey.name)}</td><td>{journey_totals.assignment}</td>"
+            f"<td>{treated.entered:,}</td><td>{holdout.entered:,}</td>"
+            f"<td>{html_text(_effect_text(journey_totals, totals.span_us))}</td></tr>"
         )
-    if not rows:
-        return "<p>No journey has a holdout.</p>"
     return (
-        '<table class="numbers"><tr><th>Journey</th><th>Treated entered</th><th>Conversion</th>'
-        "<th>Holdout entered</th><th>Conversion</th><th>Effect</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        '<p class="meta">A replay of a log recorded without a journey predicts; only a '
+        "journey whose run the log records (<code>assignment</code>) is measured.</p>"
+        '<table class="numbers"><tr><th>Journey</th><th>Assignment</th><th>Treated</th>'
+        "<th>Holdout</th><th>Effect or holdout plan</th></tr>" + "".join(rows) + "</table>"
     )
 
 
-def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace) -> str:
+def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace, span_us: int) -> str:
     treated = totals.treated
     headline = (
         f"{treated.entered:,} entered, {treated.converted:,} converted ({percent(treated.rate)})"
@@ -142,9 +143,12 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace) -> 
         f"<h3>{html_text(journey.name)} <small>({html_text(journey.id)})</small></h3>",
         f'<p class="kpi">{html_text(headline)}</p><p class="meta">exits: {html_text(exits)}</p>',
     ]
-    if journey.holdout_percent > 0:
-        body.append(holdout_svg(totals))
-        body.append(f'<p class="meta">{html_text(_lift_text(totals))}</p>')
+    effect = totals.effect()
+    if effect is not None:
+        body.append(holdout_svg(effect))
+    body.append(f'<p class="meta">{html_text(_effect_text(totals, span_us))}</p>')
+    if totals.variants:
+        body.append(f'<p class="meta">{html_text(variants_line(totals))}</p>')
     body.append(flow_svg(journey, totals, ws))
     sent = [s for s in totals.sends.values() if s.sent or s.capped or s.not_sent]
     if sent:
@@ -196,7 +200,7 @@ def render_report(
     if funnels:
         toc.append('<li><a href="#funnels">Funnels</a></li>')
     if totals is not None:
-        toc.append('<li><a href="#holdout">Holdout comparison</a></li>')
+        toc.append('<li><a href="#effects">Effects: measured and planned</a></li>')
         toc.append('<li><a href="#journeys">Journeys</a></li>')
     if overlays:
         toc.append('<li><a href="#maps">Journey maps</a></li>')
@@ -205,11 +209,13 @@ def render_report(
         parts.append('<h2 id="funnels">Funnels</h2>')
         parts += [_funnel_section(result) for result in funnels]
     if totals is not None:
-        parts.append('<h2 id="holdout">Holdout comparison</h2>')
-        parts.append(_holdout_table(totals, ws))
+        parts.append('<h2 id="effects">Effects: measured and planned</h2>')
+        parts.append(_effects_table(totals, ws))
         parts.append('<h2 id="journeys">Journeys</h2>')
         for journey_totals in totals.journeys.values():
-            parts.append(_journey_section(ws.journeys[journey_totals.id], journey_totals, ws))
+            parts.append(
+                _journey_section(ws.journeys[journey_totals.id], journey_totals, ws, totals.span_us)
+            )
     if overlays:
         parts.append('<h2 id="maps">Journey maps</h2>')
         for map_id, overlay in overlays.items():

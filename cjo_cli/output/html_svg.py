@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from cjo_cli.engine.effects import Effect
 from cjo_cli.engine.funnel_result import FunnelResult
 from cjo_cli.engine.replay_stats import JourneyTotals
 from cjo_cli.model import (
@@ -245,9 +246,9 @@ def flow_svg(journey: Journey, totals: JourneyTotals | None, ws: Workspace) -> s
     return "".join(parts)
 
 
-def holdout_svg(totals: JourneyTotals) -> str:
-    """Two bars, treated and holdout conversion, with the difference and its interval."""
-    treated, holdout = totals.treated, totals.holdout
+def holdout_svg(effect: Effect) -> str:
+    """Two bars, the recorded treated and holdout customers' conversion."""
+    treated, holdout = effect.treated, effect.holdout
     top = max(treated.rate or 0.0, holdout.rate or 0.0, 0.01)
     width, bar_w = 760, 420
     parts = [
@@ -268,7 +269,7 @@ def holdout_svg(totals: JourneyTotals) -> str:
             _svg_text(
                 100 + bar_w * share,
                 y + 21,
-                f"{percent(group.rate)} ({group.converted:,} of {group.entered:,})",
+                f"{percent(group.rate)} ({group.converted:,} of {group.customers:,})",
                 font_size="13",
             )
         )

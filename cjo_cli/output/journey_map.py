@@ -1,11 +1,10 @@
-"""A persona's journey map as a terminal grid, Markdown, or a Mermaid journey diagram.
+"""A persona's journey map: its phases and what each shows, for the terminal
+(`journey_map_terminal`), Markdown, a Mermaid journey diagram, HTML and JSON.
 
-Phases are columns, in the order of the map's phases document; the rows are
-what the journey-map method asks for: actions, touchpoints (with channel),
-thoughts, the emotion (drawn as a curve over the phases), information needs,
-pain points, measures, KPIs and the journeys of each phase. Wide characters
-(Japanese labels) are measured by display cells, and on a narrow terminal the
-phases are shown a few at a time rather than squeezed.
+Phases come in the order of the map's phases document; the rows are what the
+journey-map method asks for: actions, touchpoints (with channel), thoughts, the
+emotion, information needs, pain points, measures, KPIs and the journeys of each
+phase, and with a log the measured numbers.
 """
 
 from __future__ import annotations
@@ -13,15 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console
 
 from cjo_cli.engine.map_overlay import ExitPoint, MapOverlay, PhaseMeasure
 from cjo_cli.model import JourneyMap, Stage, Workspace
-from cjo_cli.output.text import markdown, rich_text, visible
+from cjo_cli.output.text import markdown, visible
 
 ROWS = (
     ("actions", "Actions"),
@@ -39,8 +34,6 @@ MEASURED_ROWS = (("reached", "Reached"), ("biggest_exit", "Top exit"))
 # Marks every font has (emoji faces show as boxes without an emoji font, and take
 # an unpredictable width in terminals): the Japanese ◎ ○ △ × grading.
 FACES = {2: "◎", 1: "○", 0: "△", -1: "×", -2: "××"}
-_LABEL_WIDTH = 11
-_MIN_COLUMN = 22
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,8 @@ def rows(overlay: MapOverlay | None) -> tuple[tuple[str, str], ...]:
     return ROWS + MEASURED_ROWS if overlay is not None else ROWS
 
 
-def _share(part: int, whole: int | None) -> str:
+def share_text(part: int, whole: int | None) -> str:
+    """`part` as a percentage of `whole` with one decimal, `–` when there is no whole."""
     return f"{part / whole * 100:.1f}%" if whole else "–"
 
 
@@ -77,19 +71,20 @@ def _measured_items(column: Column, row: str, customers: int) -> list[str] | Non
             return []
         if measured is None or measured.reached is None:
             return ["not measured (no KPI funnel or journey here)"]
-        share = _share(measured.reached, customers)
+        share = share_text(measured.reached, customers)
         return [f"{measured.reached:,} customers ({share} of the log)"]
     if row == "biggest_exit":
         point = measured.biggest_exit if measured is not None else None
         if point is None:
             return []
-        return [f"{point.where}: −{point.lost:,} of {point.of:,} ({_share(point.lost, point.of)})"]
+        share = share_text(point.lost, point.of)
+        return [f"{point.where}: −{point.lost:,} of {point.of:,} ({share})"]
     if measured is None:
         return None
     if row == "kpis":
         shown = []
         for kpi in measured.kpis:
-            rate = _share(kpi.completed, kpi.started)
+            rate = share_text(kpi.completed, kpi.started)
             text = f"{kpi.label}: {rate} ({kpi.completed:,}/{kpi.started:,})"
             if kpi.met is not None:
                 verdict = "meets" if kpi.met else "below"
@@ -99,15 +94,12 @@ def _measured_items(column: Column, row: str, customers: int) -> list[str] | Non
     if row == "journeys":
         shown = []
         for journey in measured.journeys:
-            text = (
+            # Entered and converted only: a replay's treated-vs-holdout comparison is
+            # no measured effect, so the map does not put one next to the journey.
+            shown.append(
                 f"{journey.name}: {journey.entered:,} entered, {journey.converted:,} converted "
-                f"({_share(journey.converted, journey.entered)})"
+                f"({share_text(journey.converted, journey.entered)})"
             )
-            if journey.holdout_entered:
-                text += f"; holdout {_share(journey.holdout_converted, journey.holdout_entered)}"
-            if journey.lift is not None:
-                text += f", lift {journey.lift.difference * 100:+.1f} pt"
-            shown.append(text)
         return shown
     return None
 
@@ -142,44 +134,6 @@ def stage_items(column: Column, row: str, ws: Workspace, customers: int = 0) -> 
     return list(values)
 
 
-def _bullet(item: str) -> str:
-    # Text without spaces (Japanese) folds mid-word; a space after the bullet would let
-    # the wrapper leave the bullet alone on its line, so wide text follows it directly.
-    return f"•{item}" if item and cell_len(item[0]) == 2 else f"• {item}"
-
-
-def _curve(column: Column) -> Text:
-    """Five lines, +2 at the top: the dot at the stage's score draws the curve across columns."""
-    emotion = column.stage.emotion if column.stage is not None else None
-    lines = []
-    for level in (2, 1, 0, -1, -2):
-        if emotion is not None and emotion.score == level:
-            lines.append(f"● {FACES[level]} {visible(emotion.note)}".rstrip())
-        else:
-            lines.append("·" if level == 0 else "")
-    return Text("\n".join(lines))
-
-
-def _table(ws: Workspace, page: list[Column], width: int, overlay: MapOverlay | None) -> Table:
-    table = Table(box=box.SQUARE, show_lines=True, expand=True, width=width, title_justify="left")
-    table.add_column("", style="bold", no_wrap=True, width=_LABEL_WIDTH)
-    for column in page:
-        # Every text comes from the workspace: rich_text, never markup (`[new]`, `[/]`),
-        # nothing hidden; only the line breaks between a cell's items are real.
-        table.add_column(rich_text(column.title), ratio=1, overflow="fold")
-    customers = overlay.customers if overlay is not None else 0
-    for row, label in rows(overlay):
-        cells: list[Text | str] = []
-        for column in page:
-            if row == "emotion":
-                cells.append(_curve(column))
-            else:
-                items = stage_items(column, row, ws, customers)
-                cells.append(Text("\n".join(_bullet(visible(item)) for item in items)))
-        table.add_row(Text(label), *cells)
-    return table
-
-
 def map_header(jmap: JourneyMap, ws: Workspace) -> tuple[str, str]:
     """The persona's name, and the theme line (empty when the map has no theme)."""
     persona = ws.personas.get(jmap.persona)
@@ -200,7 +154,7 @@ def where_lost(jmap: JourneyMap, ws: Workspace, overlay: MapOverlay) -> str:
     title = next((c.title for c in columns(jmap, ws) if c.phase_id == phase_id), phase_id)
     return (
         f"Where we lose {persona}: {title}, {point.where}: {point.lost:,} of {point.of:,} "
-        f"({_share(point.lost, point.of)}) did not go on."
+        f"({share_text(point.lost, point.of)}) did not go on."
     )
 
 
@@ -220,28 +174,13 @@ def render_terminal(
     width: int | None = None,
     console: Console | None = None,
 ) -> None:
-    """Print the map (on stdout at `width`, or on `console`), paging phases so that each
-    column stays readable."""
+    """Print the map (on stdout at `width`, or on `console`): the emotion curve over
+    every phase, then each phase's details (`journey_map_terminal`)."""
+    # Imported here: the terminal layout builds on this module's columns and items.
+    from cjo_cli.output import journey_map_terminal
+
     console = console or Console(width=width, highlight=False)
-    persona, theme = map_header(jmap, ws)
-    header = rich_text(jmap.name, style="bold")
-    header.append(f"\npersona: {visible(persona)}")
-    if theme:
-        header.append(f"\n{visible(theme)}")
-    if overlay is not None:
-        header.append(f"\n{visible(measured_note(overlay, source))}", style="dim")
-    all_columns = columns(jmap, ws, overlay)
-    width = console.width
-    per_page = max(1, min(len(all_columns), (width - _LABEL_WIDTH - 4) // _MIN_COLUMN))
-    pages = [all_columns[i : i + per_page] for i in range(0, len(all_columns), per_page)]
-    parts: list[Text | Table] = [header]
-    for number, page in enumerate(pages, start=1):
-        if len(pages) > 1:
-            parts.append(Text(f"\nphases {number}/{len(pages)}", style="dim"))
-        parts.append(_table(ws, page, width, overlay))
-    if overlay is not None:
-        parts.append(rich_text(where_lost(jmap, ws, overlay), style="bold"))
-    console.print(Group(*parts))
+    console.print(journey_map_terminal.terminal_map(jmap, ws, overlay, source, console.width))
 
 
 def cell_items(column: Column, row: str, ws: Workspace, customers: int = 0) -> list[str]:
@@ -382,7 +321,6 @@ def render_json(
                     "conversion_rate": _round(j.rate),
                     "holdout_entered": j.holdout_entered,
                     "holdout_converted": j.holdout_converted,
-                    "lift": None if j.lift is None else _round(j.lift.difference),
                 }
                 for j in measured.journeys
             ]

@@ -12,16 +12,20 @@ from rich.table import Table
 from rich.text import Text
 
 from cjo_cli.engine.delivery import OBSERVE_WITHIN
+from cjo_cli.engine.effects import MIN_PER_ARM
 from cjo_cli.engine.replay_records import CustomerReplay
-from cjo_cli.engine.replay_stats import (
-    GroupTotals,
-    JourneyTotals,
-    Lift,
-    ReplayTotals,
-    channel_totals,
-)
+from cjo_cli.engine.replay_stats import GroupTotals, JourneyTotals, ReplayTotals, channel_totals
 from cjo_cli.events.tables import LoadSummary
 from cjo_cli.model.clock import HOUR, iso, utc_text
+from cjo_cli.output.effect_text import (
+    effect_json,
+    effect_line,
+    overview_cell,
+    plan_json,
+    plan_line,
+    variants_json,
+    variants_line,
+)
 from cjo_cli.output.tables import numbers_table, plain_table
 from cjo_cli.output.text import rich_text, visible
 
@@ -35,11 +39,23 @@ def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
         "A replay cannot know how customers would have reacted to messages that were not "
         "really sent: every would-be send is recorded, and customers' later behaviour is the "
         "one in the log.",
-        "The measured effect of a journey is the conversion of treated minus holdout customers "
-        "on the same log (with a 95% Newcombe interval); conversion is the goal within "
-        "goal.within of entry, also after the customer left the journey.",
+        "Conversion is the goal within goal.within of entry, also after the customer left "
+        "the journey.",
         "Journeys still open at the end of the log are closed as censored, not counted as drops.",
     ]
+    if any(not journey.recorded for journey in totals.journeys.values()):
+        found.append(
+            "A journey without `assignment` did not run in this log: its entrants, sends and "
+            "holdout are predictions, its conversion is the log's business as usual, and no "
+            "effect is claimed. A holdout plan says how large a rise its holdout could detect "
+            "once it runs (two-sided alpha 0.05, power 0.8)."
+        )
+    if any(journey.recorded for journey in totals.journeys.values()):
+        found.append(
+            "A journey with `assignment` is measured from the group the log records: treated "
+            "minus holdout conversion with a 95% Newcombe interval; with fewer than "
+            f"{MIN_PER_ARM} customers in an arm, too few to tell."
+        )
     if observable:
         found.append(
             "Sends are matched to their touchpoint's delivered/opened/clicked events in the log "
@@ -54,39 +70,32 @@ def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
     return found
 
 
-def lift_text(found: Lift) -> str:
-    """`treated − holdout +5.6 pt (95% CI -32.7 … +32.5)`."""
-    return (
-        f"treated − holdout {found.difference * 100:+.1f} pt "
-        f"(95% CI {found.low * 100:+.1f} … {found.high * 100:+.1f})"
-    )
-
-
 def _rate(group: GroupTotals) -> float | None:
     return None if group.rate is None else round(group.rate, 6)
 
 
-def _journey_json(journey: JourneyTotals, name: str) -> dict[str, Any]:
-    found = journey.lift
+def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, Any]:
+    recorded = journey.recorded
     return {
         "id": journey.id,
         "name": name,
+        "assignment": journey.assignment,
         "entered": journey.treated.entered,
         "converted": journey.treated.converted,
         "conversion_rate": _rate(journey.treated),
         "entries": journey.treated.entries,
         "holdout": {
             "entered": journey.holdout.entered,
-            "converted": journey.holdout.converted,
-            "conversion_rate": _rate(journey.holdout),
             "entries": journey.holdout.entries,
+            # A simulated holdout is a random share of the same world: its conversion
+            # would invite a comparison that measures nothing.
+            "converted": journey.holdout.converted if recorded else None,
+            "conversion_rate": _rate(journey.holdout) if recorded else None,
         },
-        "lift": None
-        if found is None
-        else {
-            "difference": round(found.difference, 6),
-            "ci95": [round(found.low, 6), round(found.high, 6)],
-        },
+        "unrecorded": journey.unrecorded.entered if recorded else None,
+        "effect": effect_json(journey.effect()),
+        "holdout_plan": plan_json(journey.holdout_plan(span_us)),
+        "warnings": journey.warnings(),
         "exits": dict(journey.exits),
         "sends": {tp: send.sent for tp, send in journey.sends.items()},
         "channels": channel_totals(list(journey.sends.values())),
@@ -108,10 +117,8 @@ def _journey_json(journey: JourneyTotals, name: str) -> dict[str, Any]:
             }
             for send in journey.sends.values()
         ],
-        "variants": {
-            name: {"entries": group.entries, "converted": group.converted}
-            for name, group in journey.variants.items()
-        },
+        "variants": variants_json(journey),
+        "variants_unrecorded": journey.variants_unrecorded,
         "steps": [
             {
                 "id": step.id,
@@ -130,7 +137,7 @@ def to_json_data(
 ) -> dict[str, Any]:
     return {
         "journeys": [
-            _journey_json(journey, names.get(journey.id, ""))
+            _journey_json(journey, names.get(journey.id, ""), totals.span_us)
             for journey in totals.journeys.values()
         ],
         "log": dict(log),
@@ -168,21 +175,33 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
-def _headline(journey: JourneyTotals) -> Text:
+def _headline(journey: JourneyTotals, span_us: int) -> Text:
     # Exit reasons are a journey's exit events: workspace text.
+    treated, holdout = journey.treated, journey.holdout
     text = Text()
-    text.append(f"entered {journey.treated.entered:,}")
-    text.append(f", converted {journey.treated.converted:,} ({_percent(journey.treated.rate)})")
-    if journey.treated.entries != journey.treated.entered:
-        text.append(f", {journey.treated.entries:,} entries")
-    if journey.holdout.entered:
+    if journey.recorded:
+        text.append(f"entered {treated.entered:,}")
+        if holdout.entered:
+            text.append(f" + {holdout.entered:,} holdout")
+        text.append(f", converted {treated.converted:,} ({_percent(treated.rate)})")
+    else:
+        text.append(f"would enter {treated.entered + holdout.entered:,}")
+        if holdout.entered:
+            text.append(f" ({holdout.entered:,} held out)")
         text.append(
-            f"\nholdout: entered {journey.holdout.entered:,}, converted "
-            f"{journey.holdout.converted:,} ({_percent(journey.holdout.rate)})"
+            f"; converted {treated.converted:,} of {treated.entered:,} treated "
+            f"({_percent(treated.rate)}) without this journey"
         )
-        found = journey.lift
-        if found is not None:
-            text.append(f"; {lift_text(found)}")
+    if treated.entries != treated.entered:
+        text.append(f", {treated.entries:,} entries")
+    effect = journey.effect()
+    plan = journey.holdout_plan(span_us)
+    if effect is not None:
+        text.append(f"\n{effect_line(effect)}")
+    elif plan is not None:
+        text.append(f"\n{plan_line(plan, span_us)}")
+    else:
+        text.append("\nno holdout: add `holdout: 10%` to measure the journey once it runs")
     exits = ", ".join(f"{visible(reason)} {count:,}" for reason, count in journey.exits.items())
     text.append(f"\nexits: {exits}")
     return text
@@ -200,7 +219,9 @@ def print_summary(
     for journey in totals.journeys.values():
         name = names.get(journey.id, "")
         console.print(rich_text(journey.id, "bold") + "  " + rich_text(name), highlight=False)
-        console.print(_headline(journey), highlight=False)
+        console.print(_headline(journey, totals.span_us), highlight=False)
+        for warning in journey.warnings():
+            console.print(rich_text(f"warning: {warning}", "yellow"), highlight=False)
         steps = plain_table(("Step", "Unique", "Total", "Goal", "Drop-off", "Censored"))
         for step in journey.steps.values():
             steps.add_row(
@@ -244,15 +265,7 @@ def print_summary(
                 )
             console.print(sends)
         if journey.variants:
-            console.print(
-                rich_text(
-                    "variants: "
-                    + ", ".join(
-                        f"{name} {group.converted:,}/{group.entries:,} entries converted"
-                        for name, group in journey.variants.items()
-                    )
-                )
-            )
+            console.print(rich_text(variants_line(journey)), highlight=False)
         console.print()
     console.print("[bold]Assumptions[/]")
     for note in notes:
@@ -300,31 +313,21 @@ def explain_json(replay: CustomerReplay) -> str:
 
 
 def overview_table(totals: ReplayTotals) -> Table:
-    """One line per journey: entered, converted, the holdout and the measured effect."""
+    """One line per journey: entered, converted, the holdout, and the effect: measured
+    from a recorded run, else what the holdout could detect once the journey runs."""
     table = numbers_table(
-        ("Journey", "Entered", "Converted", "Holdout", "Effect, 95% CI", "Sent"),
+        ("Journey", "Entered", "Converted", "Holdout", "Effect", "Sent"),
         title="Journeys (replayed)",
         title_justify="left",
     )
     table.columns[0].ratio = 1
     for journey in totals.journeys.values():
-        found = journey.lift
-        effect = (
-            "–"
-            if found is None
-            else f"{found.difference * 100:+.1f} pt, {found.low * 100:+.1f}…{found.high * 100:+.1f}"
-        )
-        holdout = (
-            f"{_percent(journey.holdout.rate)} of {journey.holdout.entered:,}"
-            if journey.holdout.entered
-            else "–"
-        )
         table.add_row(
             rich_text(journey.id),
             f"{journey.treated.entered:,}",
             f"{journey.treated.converted:,} ({_percent(journey.treated.rate)})",
-            holdout,
-            effect,
+            f"{journey.holdout.entered:,}" if journey.holdout.entered else "–",
+            overview_cell(journey, totals.span_us),
             f"{sum(send.sent for send in journey.sends.values()):,}",
         )
     return table

@@ -76,7 +76,8 @@ def simulate(
     """Replay `journey_ids` over the log on Spark; totals as `engine.simulate.simulate`."""
     plan = build_plan(ws, [ws.journeys[j] for j in journey_ids])
     start, end = log.span()
-    result = SparkSimulation(ReplayTotals(plan), start, end)
+    span = end - start if start is not None and end is not None else 0
+    result = SparkSimulation(ReplayTotals(plan, span), start, end)
     if end is None or not plan.filters:
         return result
     ids = list(journey_ids)

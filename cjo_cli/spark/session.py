@@ -8,12 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cjo_cli import DISTRIBUTION
 from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-INSTALL_HINT = "pip install 'cjo[spark]' (pyspark and a Java 17+ runtime)"
+INSTALL_HINT = f"pip install '{DISTRIBUTION}[spark]' (pyspark and a Java 17+ runtime)"
 
 # Settings every cjo session has: the results must not depend on the cluster's defaults.
 PINNED = {

@@ -206,6 +206,7 @@ class Builder:
                     for name, spec in variants.items()
                 ),
                 seed=self.label(ab, "seed"),
+                variant_from=ab["variant_from"]["property"] if "variant_from" in ab else None,
                 **base,
             )
         return j.ExitStep(**base)
@@ -253,6 +254,12 @@ class Builder:
             ),
             quiet_hours=self.quiet_hours(limits.get("quiet_hours")),
             holdout_percent=parse_percent(holdout) if holdout is not None else 0.0,
+            holdout_text=self.label(node, "holdout"),
+            assignment=(
+                j.Assignment(assignment["property"], self.label(assignment, "holdout"))
+                if (assignment := node.get("assignment")) is not None
+                else None
+            ),
             **self.header(node),
         )
 

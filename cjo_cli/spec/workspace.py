@@ -10,10 +10,9 @@ How the workspace of a path is found (documented in the README):
 
 The search starts from the path as written, links not followed (so that
 `journeys/creds.yaml -> ../.git-credentials` belongs to `journeys/`), then
-from where the path really is.
-
-References resolve against the whole workspace; findings are reported only
-for the paths given (a directory stands for every YAML file under it).
+from where the path really is. References resolve against the whole workspace;
+findings are reported only for the paths given (a directory stands for every
+YAML file under it).
 
 A file reached through a symbolic link whose target is outside the workspace is
 refused unread: in CI a link to `~/.git-credentials` would otherwise print the
@@ -36,8 +35,9 @@ from cjo_cli.errors import InputError, WorkspaceInvalid
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Document, Loc, Workspace
 from cjo_cli.spec.build import Builder
+from cjo_cli.spec.partial_documents import build_partial, partial_findings
 from cjo_cli.spec.rules import Declared, Reference, WorkspaceIndex, run_rules
-from cjo_cli.spec.rules.references import collect_references, provided_names
+from cjo_cli.spec.rules.references import collect_references, explain_alone, provided_names
 from cjo_cli.spec.schema_check import check_document
 from cjo_cli.spec.yaml_loader import Limits, load_file
 
@@ -49,10 +49,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 @dataclass(frozen=True)
 class FileResult:
     """What one file contributes: findings, and the compact facts workspace rules read.
-
-    `documents` (the model) is kept only when asked for: handing it back from
-    another process would cost as much as checking the file again.
-    """
+    `documents` (the model) is kept only when asked for: handing it back from another
+    process would cost as much as checking the file again."""
 
     display: str
     findings: tuple[Finding, ...]
@@ -134,12 +132,10 @@ def yaml_files(directory: Path) -> list[Path]:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while one file is checked.
-
-    Loading allocates hundreds of thousands of objects that all stay alive; the
-    collector would walk them again and again as they pile up (a third of the time of
-    a 2 MB file). One file's objects are bounded by --max-bytes, and the collector runs
-    once, over all of them, when it is back on."""
+    """Pause Python's cycle collector while one file is checked. Loading allocates
+    hundreds of thousands of objects that all stay alive; the collector would walk them
+    again and again as they pile up (a third of the time of a 2 MB file). One file's
+    objects are bounded by --max-bytes; the collector runs once when it is back on."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -168,6 +164,7 @@ def _check_file(path: Path, display: str, limits: Limits, keep_model: bool) -> F
     findings = list(loaded.findings)
     declared: list[Declared] = []
     documents: list[tuple[str, Document]] = []
+    partial: list[tuple[str, Document]] = []  # built despite a schema error
     builder = Builder(display)
     roots = [doc for doc in loaded.documents if doc.root is not None]
     if not roots and not findings:
@@ -183,13 +180,17 @@ def _check_file(path: Path, display: str, limits: Limits, keep_model: bool) -> F
             declared.append(Declared(kind, root["id"], Loc(display, line, col), valid))
         if kind is not None and not schema_findings:
             documents.append((kind, builder.build(root)))
+        elif kind is not None and (built := build_partial(builder, root)) is not None:
+            partial.append((kind, built))
     local = _workspace_of(documents)
     findings.extend(run_rules(WorkspaceIndex(local), "document"))
+    more, partial_refs = partial_findings(partial, findings, _workspace_of)
+    findings.extend(more)
     return FileResult(
         display,
         tuple(findings),
         tuple(declared),
-        tuple(collect_references(local)),
+        tuple(collect_references(local)) + tuple(partial_refs),
         tuple(provided_names(local)),
         tuple(documents) if keep_model else (),
         loaded.unreadable,
@@ -279,6 +280,8 @@ class _Group:
     reported: set[Path]
     root: Path | None = None
     """The workspace's real directory; None for a file alone, whose links are followed."""
+    alone: bool = False
+    """No workspace was found for this file: references elsewhere cannot resolve."""
 
 
 def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group], list[Path]]:
@@ -303,7 +306,7 @@ def _groups(paths: Sequence[Path], workspace: Path | None) -> tuple[list[_Group]
         if root is None and is_dir:
             root = real
         if root is None:
-            standalone.append(_Group([_named(path)], {_named(path)}))
+            standalone.append(_Group([_named(path)], {_named(path)}, alone=True))
             continue
         if root not in groups:
             groups[root] = _Group(yaml_files(root), set(), root)
@@ -388,9 +391,11 @@ def _validate_groups(
     findings: list[Finding] = []
     unreadable = False
     model = Workspace()
-    for results in members:
+    for group, results in zip(groups, members, strict=True):
         group_findings = [f for r in results for f in r.findings]
         group_findings.extend(run_rules(workspace_index(results), "workspace"))
+        if group.alone:
+            group_findings = explain_alone(group_findings)
         findings.extend(f for f in group_findings if f.path in reported_names)
         unreadable = unreadable or any(
             r.unreadable and r.display in reported_names for r in results

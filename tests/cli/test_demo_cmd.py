@@ -62,6 +62,7 @@ def test_the_overlay_says_what_report_and_simulate_say(run_cjo: RunCjo) -> None:
 @pytest.mark.parametrize(
     ("args", "golden"),
     [
+        (["--width", "80"], "lisa_map_measured_80.txt"),
         (["--width", "160"], "lisa_map_measured_160.txt"),
         (["--format", "markdown"], "lisa_map_measured.md"),
     ],

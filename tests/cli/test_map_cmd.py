@@ -1,4 +1,4 @@
-"""`cjo map`: golden outputs of Lisa's map (terminal at 80 and 160 columns, Markdown,
+"""`cjo map`: golden outputs of Lisa's map (terminal at 80, 120 and 160 columns, Markdown,
 Mermaid), with Japanese labels. Regenerate with UPDATE_GOLDEN=1 and read the diff."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def check_golden(name: str, text: str) -> None:
     ("args", "golden"),
     [
         (["--width", "80"], "lisa_map_80.txt"),
+        (["--width", "120"], "lisa_map_120.txt"),
         (["--width", "160"], "lisa_map_160.txt"),
         (["--format", "markdown"], "lisa_map.md"),
         (["--format", "mermaid"], "lisa_map.mmd"),
@@ -44,9 +45,10 @@ def test_terminal_lines_fit_the_width(run_cjo: RunCjo) -> None:
         assert "\x1b[" not in result.stdout  # piped: no colour codes
 
 
-def test_every_phase_is_a_column_in_order(run_cjo: RunCjo) -> None:
+def test_every_phase_is_a_band_of_the_curve_in_order(run_cjo: RunCjo) -> None:
     text = run_cjo("map", "lisa_map", "--width", "220").stdout
-    (header,) = [line for line in text.splitlines() if "認知 (awareness)" in line]
+    # The curve's header, first: the details repeat the names further down.
+    header = next(line for line in text.splitlines() if "認知 (awareness)" in line)
     names = ("認知", "獲得", "オンボーディング", "エンゲージメント", "維持", "推奨")
     positions = [header.index(name) for name in names]
     assert positions == sorted(positions)

@@ -94,8 +94,8 @@ def test_help_shows_the_spark_extra_literally(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.replace("│", " ").split())
-    assert "pip install 'cjo[spark]'" in text
-    assert "cjo\\[spark]" not in text
+    assert "pip install 'cjo-cli[spark]'" in text
+    assert "cjo-cli\\[spark]" not in text
     for flag in ("--log", "--workspace", "--log-format", "--map", "--max-rejects", "--engine"):
         assert flag in text
     assert "[default: duckdb]" in text or "default: duckdb" in text

@@ -27,7 +27,7 @@ def test_parts_add_up_to_the_whole(rows: list[dict[str, Any]], cut: int) -> None
         ws = validate_paths([Path(folder) / "ws"], keep_model=True).workspace
     plan = build_plan(ws, list(ws.journeys.values()))
     replays = [found[customer] for customer in sorted(found)]
-    first, second = ReplayTotals(plan), ReplayTotals(plan)
+    first, second = ReplayTotals(plan, whole.span_us), ReplayTotals(plan)
     for index, replay in enumerate(replays):
         (first if index < cut else second).add(replay)
     first.merge(second)

@@ -124,7 +124,9 @@ def make_workspace() -> m.Workspace:
 
 def replay_totals() -> ReplayTotals:
     totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}))  # type: ignore[arg-type]
-    cart = JourneyTotals("cart", GroupTotals(100, 30, 110), GroupTotals(10, 2, 10))
+    cart = JourneyTotals(
+        "cart", GroupTotals(100, 30, 110), GroupTotals(10, 2, 10), holdout_percent=10.0
+    )
     cart.steps = {step: StepTotals(step, 5, 6) for step in ("wait", "send", "done")}
     cart.sends = {"mail": SendTotals("mail", "email", sent=7, capped=1, deferred=2)}
     totals.journeys["cart"] = cart
@@ -235,7 +237,7 @@ def test_sections_and_table_of_contents() -> None:
     page = full_page()
     for anchor, title in (
         ("funnels", "Funnels"),
-        ("holdout", "Holdout comparison"),
+        ("effects", "Effects: measured and planned"),
         ("journeys", "Journeys"),
         ("maps", "Journey maps"),
     ):
@@ -250,7 +252,7 @@ def test_funnels_only() -> None:
     page = render_report(make_workspace(), log_facts(), [funnel_result()], None, {})
     assert "<title>cjo report</title>" in page
     assert 'href="#funnels"' in page
-    for absent in ("#holdout", "#journeys", "#maps", "Assumptions"):
+    for absent in ("#effects", "#journeys", "#maps", "Assumptions"):
         assert absent not in page
 
 
@@ -276,26 +278,31 @@ def test_funnel_kpi_verdict(target: float | None, kpi_line: str) -> None:
     assert '<p class="meta">ordered, window 7d; 3 removed by exclusions</p>' in page
 
 
-def test_holdout_table_and_journey_sections() -> None:
+def test_effects_table_and_journey_sections() -> None:
+    """A simulated journey gets a holdout plan, never a treated-minus-holdout effect."""
     page = full_page()
-    assert (
-        f"<tr><td>{shown('journey')}</td><td>100</td><td>30.0%</td><td>10</td><td>20.0%</td>"
-        "<td>treated − holdout +10.0 pt (95% CI -22.0 … +27.2)</td></tr>"
-    ) in page
-    assert shown("no holdout") + "</td>" not in page  # no holdout, no row
+    row = f"<tr><td>{shown('journey')}</td><td>simulated</td><td>100</td><td>10</td><td>"
+    assert row + "holdout plan (a prediction, not a measured effect): 10% held out" in page
+    assert f"<tr><td>{shown('no holdout')}</td><td>simulated</td>" in page
+    assert "no holdout: the journey&#x27;s effect cannot be measured once it runs" in page
+    assert "treated − holdout" not in page and "95% CI" not in page
     assert '<p class="kpi">100 entered, 30 converted (30.0%), 110 entries</p>' in page
     assert '<p class="kpi">4 entered, 1 converted (25.0%)</p>' in page
-    assert page.count('class="holdout-chart"') == 1
+    assert page.count('class="holdout-chart"') == 0  # drawn only for a measured effect
     assert page.count('class="flow-chart"') == 2
     assert "<tr><td>mail</td><td>email</td><td>7</td><td>1</td><td>2</td>" in page
     assert "<td>–</td><td>–</td><td>–</td></tr>" in page
 
 
-def test_no_journey_with_a_holdout() -> None:
+def test_a_recorded_run_gets_its_measured_effect() -> None:
     totals = replay_totals()
-    del totals.journeys["cart"]
+    cart = totals.journeys["cart"]
+    cart.recorded = True
+    cart.treated, cart.holdout = GroupTotals(400, 240, 400), GroupTotals(400, 120, 400)
     page = render_report(make_workspace(), log_facts(), [], totals, {})
-    assert "<p>No journey has a holdout.</p>" in page
+    assert page.count('class="holdout-chart"') == 1
+    assert "<td>recorded</td>" in page
+    assert "measured effect (recorded run): treated 60.0% of 400, holdout 30.0% of 400" in page
 
 
 def measured(start: int | None, end: int | None, reads_traits: bool) -> Measured:

@@ -10,6 +10,7 @@ from datetime import time
 import pytest
 from rich.cells import cell_len
 
+from cjo_cli.engine.effects import Arm, measured_effect
 from cjo_cli.engine.funnel_result import FunnelGroup, FunnelResult, StepStats
 from cjo_cli.engine.replay_stats import GroupTotals, JourneyTotals, StepTotals
 from cjo_cli.model import (
@@ -265,31 +266,20 @@ def test_describe(step: Step, text: str) -> None:
 @pytest.mark.parametrize(
     ("treated", "holdout", "widths", "texts"),
     [
+        (Arm(100, 30), Arm(10, 2), ["420.0", "280.0"], ["30.0% (30 of 100)", "20.0% (2 of 10)"]),
         (
-            GroupTotals(100, 30, 100),
-            GroupTotals(10, 2, 10),
-            ["420.0", "280.0"],
-            ["30.0% (30 of 100)", "20.0% (2 of 10)"],
-        ),
-        (
-            GroupTotals(1000, 10, 1000),
-            GroupTotals(100, 5, 100),
+            Arm(1000, 10),
+            Arm(100, 5),
             ["84.0", "420.0"],
             ["1.0% (10 of 1,000)", "5.0% (5 of 100)"],
         ),
-        (GroupTotals(), GroupTotals(), ["0.0", "0.0"], ["– (0 of 0)", "– (0 of 0)"]),
-        (
-            GroupTotals(1000, 1, 1000),
-            GroupTotals(0, 0, 0),
-            ["42.0", "0.0"],
-            ["0.1% (1 of 1,000)", "– (0 of 0)"],
-        ),
+        (Arm(0, 0), Arm(0, 0), ["0.0", "0.0"], ["– (0 of 0)", "– (0 of 0)"]),
+        (Arm(1000, 1), Arm(0, 0), ["42.0", "0.0"], ["0.1% (1 of 1,000)", "– (0 of 0)"]),
     ],
 )
-def test_holdout_bars(
-    treated: GroupTotals, holdout: GroupTotals, widths: list[str], texts: list[str]
-) -> None:
-    svg = holdout_svg(JourneyTotals("j", treated, holdout))
+def test_holdout_bars(treated: Arm, holdout: Arm, widths: list[str], texts: list[str]) -> None:
+    """Drawn only for a measured effect: the recorded arms."""
+    svg = holdout_svg(measured_effect(treated, holdout))
     assert re.findall(r'<rect x="90" y="[0-9.]+" width="([0-9.]+)"', svg) == widths
     assert re.findall(r'font-size="13">([^<]*)</text>', svg) == texts
     assert ">treated</text>" in svg and ">holdout</text>" in svg

@@ -1,15 +1,13 @@
 """A journey map as columns (the phases document's order, empty columns for phases with
-no stage), Markdown, Mermaid, JSON and the terminal grid, with and without an overlay
-of measured numbers. The sample map's goldens are checked by tests/cli/test_map_cmd.py;
-these are small hand-made maps."""
+no stage), Markdown, Mermaid and JSON, with and without an overlay of measured numbers
+(the terminal layout is test_journey_map_terminal.py's). The sample map's goldens are
+checked by tests/cli/test_map_cmd.py; these are small hand-made maps."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from rich.console import Console
 
 from cjo_cli import model as m
 from cjo_cli.engine.map_overlay import (
@@ -19,7 +17,6 @@ from cjo_cli.engine.map_overlay import (
     MapOverlay,
     PhaseMeasure,
 )
-from cjo_cli.engine.replay_stats import Lift
 from cjo_cli.output.journey_map import (
     FACES,
     MEASURED_ROWS,
@@ -30,7 +27,6 @@ from cjo_cli.output.journey_map import (
     render_json,
     render_markdown,
     render_mermaid,
-    render_terminal,
     rows,
     stage_items,
     where_lost,
@@ -103,9 +99,7 @@ def make_overlay() -> MapOverlay:
                     KpiMeasure("buy", "Purchase rate", 50, 5, 5.0),
                     KpiMeasure("buy", "No target", 0, 0, None),
                 ),
-                journeys=(
-                    JourneyMeasure("cart", "カゴ落ち", 40, 10, 10, 1, Lift(0.15, -0.1, 0.3)),
-                ),
+                journeys=(JourneyMeasure("cart", "カゴ落ち", 40, 10, 10, 1, None),),
                 biggest_exit=ExitPoint("Buy: view → buy", 45, 50),
             ),
             "retention": PhaseMeasure(
@@ -224,8 +218,9 @@ def test_measured_items() -> None:
         "Purchase rate: 10.0% (5/50), meets target 5%",
         "No target: – (0/0)",
     ]
+    # Entered and converted only: no holdout rate, no treated − holdout difference.
     assert stage_items(awareness, "journeys", ws, 200) == [
-        "カゴ落ち: 40 entered, 10 converted (25.0%); holdout 10.0%, lift +15.0 pt"
+        "カゴ落ち: 40 entered, 10 converted (25.0%)"
     ]
     # Unmeasured rows of a measured column still come from the stage.
     assert stage_items(awareness, "actions", ws, 200) == ["sees an ad", "reads reviews"]
@@ -432,7 +427,6 @@ def test_render_json_with_an_overlay() -> None:
             "conversion_rate": 0.25,
             "holdout_entered": 10,
             "holdout_converted": 1,
-            "lift": 0.15,
         }
     ]
     assert purchase == {"id": "purchase", "name": "Purchase", "emotion": None, "reached": None}
@@ -450,47 +444,3 @@ def test_render_json_rounds_rates_to_six_digits() -> None:
     data = json.loads(render_json(jmap, ws, overlay, "x"))
     assert data["phases"][0]["kpis"][0]["rate"] == 0.333333
     assert data["top_exit"] is None
-
-
-# ---- the terminal ---------------------------------------------------------------------
-
-
-def terminal(
-    jmap: m.JourneyMap, ws: m.Workspace, width: int, overlay: MapOverlay | None = None
-) -> str:
-    console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
-    render_terminal(jmap, ws, overlay, "log.jsonl", console=console)
-    return console.export_text()
-
-
-def test_render_terminal_pages_the_phases_on_a_narrow_terminal() -> None:
-    jmap, ws = make_workspace()
-    wide = terminal(jmap, ws, 160)
-    assert "phases 1/" not in wide
-    narrow = terminal(jmap, ws, 60)
-    assert "phases 1/2" in narrow and "phases 2/2" in narrow
-    for text in (wide, narrow):
-        assert all(len(line) <= (160 if text is wide else 60) for line in text.splitlines())
-        for title in ("認知", "Purchase", "Retention", "Advocacy"):
-            assert title in text
-        assert "● ◎ excited" in text and "● × bored" in text
-
-
-def test_render_terminal_with_an_overlay() -> None:
-    jmap, ws = make_workspace()
-    text = terminal(jmap, ws, 200, make_overlay())
-    assert "Measured on log.jsonl: 200 customers" in text
-    assert "Reached" in text and "Top exit" in text
-    assert text.rstrip().endswith("did not go on.")
-
-
-def test_render_terminal_shows_brackets_as_written() -> None:
-    stages = {"awareness": m.Stage("awareness", actions=("browse [new] items",))}
-    jmap, ws = make_workspace(stages)
-    ws = m.Workspace(
-        phases={"life": m.Phases("life", "L", (m.Phase("awareness", "Aware [beta]"),))},
-        personas=ws.personas,
-    )
-    text = terminal(jmap, ws, 120)
-    assert "browse [new] items" in text
-    assert "Aware [beta]" in text

@@ -9,7 +9,13 @@ from html import escape
 import pytest
 
 from cjo_cli import model as m
-from cjo_cli.engine.map_overlay import ExitPoint, KpiMeasure, MapOverlay, PhaseMeasure
+from cjo_cli.engine.map_overlay import (
+    ExitPoint,
+    JourneyMeasure,
+    KpiMeasure,
+    MapOverlay,
+    PhaseMeasure,
+)
 from cjo_cli.output.journey_map import ROWS, Column
 from cjo_cli.output.journey_map_html import (
     emotion_svg,
@@ -182,6 +188,18 @@ def test_map_table_html_with_an_overlay_marks_the_measured_rows() -> None:
         f'<p class="lost">Where we lose {escape(H)} persona: {escape(H)} phase, '
         f"{escape(H)} exit: 5 of 10 (50.0%) did not go on.</p>"
     )
+
+
+def test_a_measured_journey_shows_entered_and_converted_only() -> None:
+    # A replay compares treated and holdout customers who were never sent anything:
+    # the map shows no holdout rate and no difference next to a journey.
+    jmap, ws = hostile_map()
+    measure = PhaseMeasure(
+        "aware", reached=50, journeys=(JourneyMeasure("j", "Cart", 40, 10, 10, 5, None),)
+    )
+    table = map_table_html(jmap, ws, MapOverlay("m", 60, {"aware": measure}))
+    assert "<li>Cart: 40 entered, 10 converted (25.0%)</li>" in table
+    assert "holdout" not in table and "lift" not in table
 
 
 def test_map_intro_html() -> None:

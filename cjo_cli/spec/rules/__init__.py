@@ -124,7 +124,13 @@ def rule(
 INPUT_RULES: dict[str, tuple[Level, str]] = {
     "event-not-in-log": (
         Level.WARNING,
-        "A funnel step, journey entry or goal event that the given --log never contains.",
+        "An event the workspace names (funnel step or exclusion, journey entry, goal, "
+        "exit_on, wait_for, touchpoint event, condition) that the given --log never contains.",
+    ),
+    "property-not-in-log": (
+        Level.WARNING,
+        "An event property read in a where, a condition or a breakdown that no such event "
+        "in the given --log carries.",
     ),
 }
 

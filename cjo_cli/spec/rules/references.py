@@ -8,8 +8,9 @@ records and checked once against what every file declares and provides.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
-from cjo_cli.findings import Level
+from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Loc, SendStep, Workspace
 from cjo_cli.spec.rules import Declared, Reference, RuleResult, WorkspaceIndex, rule
 from cjo_cli.spec.suggest import did_you_mean
@@ -206,3 +207,28 @@ def bad_step_numbers(index: WorkspaceIndex) -> RuleResult:
                     f"[{first}, {last}], but funnel {funnel.id!r} has steps 1 to {count} "
                     "(and the first must be before the second)",
                 )
+
+
+ALONE_HINT = (
+    " (this file was checked alone: no folder above it is named `journeys` or holds a "
+    "`.cjo-workspace` file; pass --workspace DIR, or add an empty .cjo-workspace file at "
+    "the workspace's root, to check it with the rest of its workspace)"
+)
+
+
+def explain_alone(findings: list[Finding]) -> list[Finding]:
+    """A file checked alone cannot see the documents it names: say why a reference is
+    unknown, and (once per file) how to check it within its workspace."""
+    hinted: set[str] = set()
+    found = []
+    for f in findings:
+        if (
+            f.rule == "unknown-reference"
+            and "unknown" in f.message
+            and "unknown step" not in f.message
+        ):
+            hint = ALONE_HINT if f.path not in hinted else " (this file was checked alone)"
+            hinted.add(f.path)
+            f = replace(f, message=f.message + hint)
+        found.append(f)
+    return found

@@ -211,6 +211,25 @@ def holdout_range(index: WorkspaceIndex) -> RuleResult:
             )
 
 
+@rule(
+    "holdout-fraction",
+    Level.ERROR,
+    "A holdout written as a fraction (`0.1`) where a percentage is meant (`10%`).",
+)
+def holdout_fraction(index: WorkspaceIndex) -> RuleResult:
+    for journey in index.workspace.journeys.values():
+        written = journey.holdout_text
+        if "%" in written or not 0 < journey.holdout_percent < 1:
+            continue
+        yield (
+            journey.locs["holdout"],
+            f"holdout: {written} is {journey.holdout_percent:g}% of customers, not "
+            f"{journey.holdout_percent * 100:g}%: write `holdout: "
+            f"{journey.holdout_percent * 100:g}%` (or `{written}%` if you mean "
+            f"{journey.holdout_percent:g}%)",
+        )
+
+
 @rule("holdout-large", Level.WARNING, "A holdout of half the customers or more.")
 def holdout_large(index: WorkspaceIndex) -> RuleResult:
     for journey in index.workspace.journeys.values():
