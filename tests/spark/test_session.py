@@ -102,7 +102,8 @@ def test_require_pyspark_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(UsageError) as caught:
         require_pyspark()
     assert str(caught.value) == (
-        "--engine spark needs pyspark: pip install 'cjo[spark]' (pyspark and a Java 17+ runtime)"
+        "--engine spark needs pyspark: "
+        "pip install 'cjo-cli[spark]' (pyspark and a Java 17+ runtime)"
     )
     assert INSTALL_HINT in str(caught.value)
 

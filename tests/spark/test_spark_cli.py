@@ -35,7 +35,7 @@ def test_without_pyspark_it_says_how_to_install(run_cjo: RunCjo, tmp_path: Path)
     (blocker / "__init__.py").write_text("raise ImportError('no pyspark here')\n")
     result = run_cjo("report", "--log", LOG, *SPARK, env={"PYTHONPATH": f"{tmp_path}:{REPO}"})
     assert result.returncode == 2
-    assert "pip install 'cjo[spark]'" in result.stderr
+    assert "pip install 'cjo-cli[spark]'" in result.stderr
 
 
 def test_options_spark_cannot_honour(run_cjo: RunCjo, tmp_path: Path) -> None:
