@@ -1,4 +1,4 @@
-"""The condition language (SPEC §2): one meaning (`semantics`), three compilers.
+"""The condition language (docs/language.md): one meaning (`semantics`), three compilers.
 
 - `semantics`: what missing, null and each comparison mean, as primitive tests;
 - `sql`: parameterised DuckDB SQL over JSON columns (funnels, entry filters, masks);

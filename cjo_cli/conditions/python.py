@@ -1,4 +1,4 @@
-"""The condition language evaluated in Python, on parsed JSON values (SPEC §2).
+"""The condition language evaluated in Python, on parsed JSON values (docs/language.md).
 
 Comparisons mean what `semantics` says; this module only evaluates its
 primitive tests. An event condition counts the customer's events of that name

@@ -1,4 +1,4 @@
-"""What a comparison in the condition language means, defined once (SPEC §2).
+"""What a comparison in the condition language means, defined once (docs/language.md).
 
 A `where` entry, a `property` condition and an `attribute` condition all compare
 one value (an event property or a customer trait) with `op wanted`. `lower`

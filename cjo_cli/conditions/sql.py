@@ -1,4 +1,4 @@
-"""The condition language as parameterised DuckDB SQL over JSON columns (SPEC §2).
+"""The condition language as parameterised DuckDB SQL over JSON columns (docs/language.md).
 
 Comparisons mean what `semantics` says; this module only writes its primitive
 tests as SQL. SQL never contains a value: values, keys and event names are

@@ -1,4 +1,4 @@
-"""When a replayed send may go out: quiet hours and frequency caps (SPEC §4).
+"""When a replayed send may go out: quiet hours and frequency caps (docs/replay.md).
 
 - Message channels (email, sms, web_push, app_push) reach a customer who is not
   looking at us: quiet hours defer them and `channel: any` caps count them.

@@ -1,4 +1,4 @@
-"""One customer's counted funnel attempt from their raw events, in Python (SPEC §5).
+"""One customer's counted funnel attempt from their raw events, in Python (docs/funnels.md).
 
 The DuckDB engine (`funnels.py`) matches steps in SQL and hands the exact path
 (`funnel_exact`) the matched instants. An executor that has the customer's rows

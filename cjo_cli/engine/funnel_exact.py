@@ -10,7 +10,7 @@ step masks of its events (bit i set: the event matches step i+1) and, for
 strict funnels, the instant's rank among all of the customer's events (dense,
 so that two instants are adjacent when no other event lies between them).
 
-Definitions are those of SPEC §5 as written out in the tests' reference
+Definitions are those of docs/funnels.md as written out in the tests' reference
 (`tests/engine/funnel_reference.py`); this module reaches the same answers in
 polynomial time:
 

@@ -1,4 +1,4 @@
-"""What a funnel run asks for and what it finds (SPEC §5), for every executor.
+"""What a funnel run asks for and what it finds (docs/funnels.md), for every executor.
 
 The DuckDB engine (`funnels`) and the Spark engine (`spark.funnels`) take the
 same `FunnelOptions` and return the same `FunnelResult`; the breakdown is parsed,

@@ -1,4 +1,4 @@
-"""The SQL stages of a funnel (SPEC §5) over the canonical `events` relation, in DuckDB.
+"""The SQL stages of a funnel (docs/funnels.md) over the canonical `events` relation, in DuckDB.
 
 1. `cjo_fs`: the customer's rows that match some step, reduced to a key, the time
    in microseconds and which steps they match (persona filter on step 1, as of
@@ -8,7 +8,7 @@
    Ordered funnels whose steps no single event can match twice are done in SQL
    (`_ordered_sql`); every other funnel goes through the exact per-customer code
    of `funnel_exact`, fed in Arrow batches.
-3. Exclusions mark customers (SPEC §5: an excluded event between the given steps
+3. Exclusions mark customers (docs/funnels.md: an excluded event between the given steps
    of the counted attempt, or before the window closes when the later step was
    not reached).
 

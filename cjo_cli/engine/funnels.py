@@ -1,4 +1,4 @@
-"""Funnel conversion (SPEC §5) over the canonical `events` relation, in DuckDB.
+"""Funnel conversion (docs/funnels.md) over the canonical `events` relation, in DuckDB.
 
 `funnel_sql` finds each customer's counted attempt (`cjo_att`: level, the time of
 each step, excluded or not); this module counts them per step, with the times

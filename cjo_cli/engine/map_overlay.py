@@ -64,7 +64,8 @@ class JourneyMeasure:
     entered: int
     converted: int
     holdout_entered: int
-    holdout_converted: int
+    holdout_converted: int | None
+    """None unless the log records the journey's run: a simulated holdout measures nothing."""
     effect: Effect | None
     """Measured only when the log records the journey's run (`assignment`)."""
 
@@ -74,7 +75,9 @@ class JourneyMeasure:
 
     @property
     def holdout_rate(self) -> float | None:
-        return self.holdout_converted / self.holdout_entered if self.holdout_entered else None
+        if self.holdout_converted is None or not self.holdout_entered:
+            return None
+        return self.holdout_converted / self.holdout_entered
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,7 @@ def measure_map(
                     treated.entered,
                     treated.converted,
                     holdout.entered,
-                    holdout.converted,
+                    holdout.converted if journey_totals.recorded else None,
                     journey_totals.effect(),
                 )
             )

@@ -1,4 +1,4 @@
-"""Journeys compiled for replay (SPEC §4): event filters become bits, steps become indices.
+"""Journeys compiled for replay (docs/replay.md): event filters become bits, steps become indices.
 
 Every event filter the replay looks at (entries, goals, exit_on, wait_for,
 the events that segments, entry conditions and splits count, and the message

@@ -28,6 +28,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("holdout", pa.bool_()),
             ("variant", pa.string()),
             ("converted_ts", _TS),
+            ("assignment", pa.string()),
         ]
     ),
     "visits": pa.schema(
@@ -87,7 +88,17 @@ class ReplayTables:
         who = replay.customer
         for e in replay.entries:
             self.buffers["entries"].append(
-                (who, e.journey, e.entry, e.ts, e.holdout, e.variant, e.converted_ts)
+                (
+                    who,
+                    e.journey,
+                    e.entry,
+                    e.ts,
+                    e.holdout,
+                    e.variant,
+                    e.converted_ts,
+                    # recorded group, else simulated; variants say which via variant_recorded
+                    e.group or "simulated",
+                )
             )
             self.buffers["exits"].append(
                 (

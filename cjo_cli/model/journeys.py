@@ -1,4 +1,4 @@
-"""Journeys in the model (SPEC §3): entry, re-entry, goal, exits, limits, holdout and
+"""Journeys in the model (docs/language.md): entry, re-entry, goal, exits, limits, holdout and
 the steps, each step a frozen dataclass that knows its successors."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`cjo report` output: funnel results as rich tables with bars, JSON, CSV or Markdown.
 
-The JSON shape is the contract of SPEC §5, one object per funnel, wrapped as
+The JSON shape is the contract of docs/funnels.md, one object per funnel, wrapped as
 `{"funnels": [...], "log": {"read": N, "rejected": M}}`:
 
     {"funnel": id, "name": ..., "order": ..., "window_seconds": ..., "engine": ...,

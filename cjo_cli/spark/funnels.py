@@ -1,4 +1,4 @@
-"""Funnels (SPEC §5) on Spark.
+"""Funnels (docs/funnels.md) on Spark.
 
 Spark filters the log to the funnel's events, brings each customer's rows
 together (`repartition` by customer, sorted within the partition), and a Python

@@ -137,7 +137,7 @@ def test_report_html_holds_every_part(run_cjo: RunCjo, tmp_path: Path) -> None:
         for step in funnel["steps"]:
             assert step["name"] in page
             assert f"{step['customers']:,} · " in page
-    for part in ('class="funnel-chart"', 'class="flow-chart"', 'class="holdout-chart"'):
+    for part in ('class="funnel-chart"', 'class="flow-chart"', "Effects: measured and planned"):
         assert part in page
     assert "<polyline" in page  # the emotion curve
     assert "Where we lose" in page

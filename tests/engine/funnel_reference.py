@@ -1,4 +1,4 @@
-"""The funnel semantics of SPEC §5, written as plainly as possible: the reference that the
+"""The funnel semantics of docs/funnels.md, written as plainly as possible: the reference that the
 DuckDB engine (and later the Spark one) must equal. Used only by the tests: it
 enumerates every chain, so it is exponential and meant for small generated logs.
 

@@ -1,4 +1,4 @@
-"""Worked replay scenarios (SPEC §4): each customer's expected path is written out
+"""Worked replay scenarios (docs/replay.md): each customer's expected path is written out
 by hand, with the times worked out in the comments (Tokyo is UTC+9, no DST)."""
 
 from __future__ import annotations

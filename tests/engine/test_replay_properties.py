@@ -1,4 +1,4 @@
-"""Properties of the replay engine under hypothesis (SPEC §4): deterministic output,
+"""Properties of the replay engine under hypothesis (docs/replay.md): deterministic output,
 row order irrelevant when times differ, one exit per entry, unique <= total, holdout
 customers never sent anything, and stable ab proportions."""
 

@@ -78,8 +78,9 @@ def expected(found: dict[str, CustomerReplay]) -> dict[str, list[tuple[Any, ...]
     rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in SCHEMAS}
     for who, r in found.items():
         for e in r.entries:
+            group = e.group or "simulated"
             rows["entries"].append(
-                (who, e.journey, e.entry, e.ts, e.holdout, e.variant, e.converted_ts)
+                (who, e.journey, e.entry, e.ts, e.holdout, e.variant, e.converted_ts, group)
             )
             rows["exits"].append(
                 (

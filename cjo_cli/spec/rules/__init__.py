@@ -1,4 +1,4 @@
-"""Semantic rules (SPEC §6): each a small function with an id, a level and a summary.
+"""Semantic rules (docs/rules.md): each a small function with an id, a level and a summary.
 
 Rules come in two scopes, so that files can be checked on several cores:
 
