@@ -135,6 +135,23 @@ stages:
     journeys: [welcome]
 """
 
+TEST = """\
+kind: test
+id: welcome_then_buy
+name: Signs up, opens the welcome email, buys two days later
+journey: welcome
+events:
+  - {at: "2026-06-01T10:00:00Z", event: account_signup}
+  - {at: "+3h", event: email_open}
+  - {at: "+2d", event: purchase}
+expect:
+  entered: true
+  path: [wait_1h, welcome, wait_open, done]
+  sends: [welcome_email]
+  converted: true
+  exit: end             # left by the exit step, and converted within goal.within
+"""
+
 POLICY = """\
 kind: policy
 id: default
@@ -146,7 +163,7 @@ priority: [welcome]
 """
 
 PRE_COMMIT = """\
-# Validate journeys before each commit: pre-commit install
+# Validate and test journeys before each commit: pre-commit install
 repos:
   - repo: https://github.com/cjo-dev/cjo
     rev: v{version}
@@ -154,10 +171,13 @@ repos:
       - id: cjo-validate
         files: {files}
         exclude: {exclude}   # hidden files and folders, as `cjo validate DIR` skips them
+      - id: cjo-test
+        args: [{test_target}]
+        files: {files}
 """
 
 WORKFLOW = """\
-# Validate journeys on every push and pull request; findings appear on the changed lines.
+# Validate and test journeys on every push and pull request; findings appear on the changed lines.
 name: journeys
 on: [push, pull_request]
 jobs:
@@ -170,6 +190,7 @@ jobs:
           python-version: "3.12"
       - run: pip install {distribution}
       - run: {validate}
+      - run: {test}
 """
 
 DEFAULT_WORKSPACE = Path(WORKSPACE_DIR_NAME)
@@ -187,6 +208,7 @@ DOCUMENTS = {
     "funnels.yaml": ("funnel", FUNNEL),
     "maps/first_timer.yaml": ("map", MAP),
     "policy.yaml": ("policy", POLICY),
+    "tests/welcome.yaml": ("test", TEST),
 }
 
 
@@ -241,7 +263,13 @@ def layout(workspace: Path) -> Layout:
 def pre_commit_config(where: Layout) -> str:
     prefix = "" if where.inside == "." else re.escape(where.inside) + "/"
     files, exclude = f"^{prefix}.*\\.ya?ml$", f"^{prefix}(.*/)?\\."
-    return PRE_COMMIT.format(version=__version__, files=_quoted(files), exclude=_quoted(exclude))
+    target = "." if where.inside == "." else where.inside
+    return PRE_COMMIT.format(
+        version=__version__,
+        files=_quoted(files),
+        exclude=_quoted(exclude),
+        test_target=_quoted(target),
+    )
 
 
 def _quoted(text: str) -> str:
@@ -251,10 +279,17 @@ def _quoted(text: str) -> str:
 
 def workflow(where: Layout) -> str:
     target = "." if where.inside == "." else where.inside + "/"
-    command = f"cjo validate {shlex.quote(target)}"
+    return WORKFLOW.format(
+        distribution=DISTRIBUTION,
+        validate=_run_line(f"cjo validate {shlex.quote(target)}"),
+        test=_run_line(f"cjo test {shlex.quote(target)}"),
+    )
+
+
+def _run_line(command: str) -> str:
     if not re.fullmatch(r"[\w./ -]+", command):
-        command = json.dumps(command)  # a JSON string is a YAML scalar, quotes and all
-    return WORKFLOW.format(distribution=DISTRIBUTION, validate=command)
+        return json.dumps(command)  # a JSON string is a YAML scalar, quotes and all
+    return command
 
 
 def plan(where: Layout) -> list[Planned]:

@@ -867,6 +867,96 @@ def policy_schema() -> Schema:
     )
 
 
+def test_schema() -> Schema:
+    instant = {
+        "type": "string",
+        "minLength": 1,
+        "description": 'An ISO 8601 time with a zone ("2026-06-01T10:00:00Z"), or "+1h30m": '
+        "that long after the previous event.",
+    }
+    event = obj(
+        {
+            "at": prop("At", "When the event happens.", instant),
+            "event": prop("Event", "The event name.", ref("event_name")),
+            "properties": prop("Properties", "The event's properties.", {"type": "object"}),
+        },
+        ["at", "event"],
+    )
+    touchpoints = {
+        "type": "array",
+        "items": {
+            "anyOf": [
+                ref("id"),
+                obj(
+                    {
+                        "touchpoint": prop("Touchpoint", "The touchpoint id.", ref("id")),
+                        "at": prop("At", "When it is sent.", instant),
+                    },
+                    ["touchpoint"],
+                ),
+            ]
+        },
+    }
+    expect = obj(
+        {
+            "entered": prop("Entered", "Whether the customer enters.", {"type": "boolean"}),
+            "path": ids("Path", "The steps visited, in order (every entry)."),
+            "sends": prop("Sends", "The touchpoints sent, in order.", touchpoints),
+            "capped": prop("Capped", "The sends skipped by a frequency cap.", touchpoints),
+            "deferred": prop("Deferred", "The sends held by quiet hours first.", touchpoints),
+            "not_sent": prop(
+                "Not sent", "The sends held by quiet hours until the entry ended.", touchpoints
+            ),
+            "converted": prop("Converted", "Whether the customer converts.", {"type": "boolean"}),
+            "exit": prop(
+                "Exit",
+                "How the last entry ends: goal, exit_event, end (its exit step; `exit_step` "
+                "says the same) or censored.",
+                {"enum": ["goal", "exit_event", "end", "exit_step", "censored"]},
+            ),
+        },
+        [],
+        minProperties=1,
+    )
+    return document(
+        "test",
+        "cjo test",
+        "One customer's story through a journey and what must happen: run by `cjo test`.",
+        {
+            "journey": prop("Journey", "The journey under test.", ref("id")),
+            "journeys": prop(
+                "Journeys",
+                "`all` replays every journey of the workspace too (caps and priorities).",
+                {"const": "all"},
+            ),
+            "customer": prop(
+                "Customer",
+                "The customer's traits, as a --customers file gives them.",
+                {"type": "object"},
+            ),
+            "group": prop(
+                "Group", "treated (default) or holdout.", {"enum": ["treated", "holdout"]}
+            ),
+            "variant": prop("Variant", "Pins the journey's ab steps to this variant.", ref("id")),
+            "until": prop(
+                "Until",
+                "When the story's log ends (default: its last event); timers due by then fire.",
+                instant,
+            ),
+            "events": prop(
+                "Events",
+                "The customer's events, in time order.",
+                {"type": "array", "items": event, "minItems": 1},
+            ),
+            "expect": prop(
+                "Expect", "What must happen; unset expectations are not checked.", expect
+            ),
+        },
+        ["journey", "events", "expect"],
+        {},
+    )
+
+
 def build() -> dict[str, Schema]:
     return {
         "phases": phases_schema(),
@@ -876,6 +966,7 @@ def build() -> dict[str, Schema]:
         "funnel": funnel_schema(),
         "map": map_schema(),
         "policy": policy_schema(),
+        "test": test_schema(),
     }
 
 

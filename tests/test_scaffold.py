@@ -25,6 +25,7 @@ DOCUMENTS = [
     "funnels.yaml",
     "maps/first_timer.yaml",
     "policy.yaml",
+    "tests/welcome.yaml",
 ]
 SCHEMAS = [f"schemas/{kind}.json" for kind in KINDS]
 CI = [".pre-commit-config.yaml", ".github/workflows/journeys.yml"]
@@ -199,7 +200,8 @@ def test_an_absolute_workspace_gets_an_absolute_root(
 
 def ci_files(where: scaffold.Layout) -> tuple[dict[str, str], list[str]]:
     yaml = YAML(typ="safe")
-    (hook,) = yaml.load(scaffold.pre_commit_config(where))["repos"][0]["hooks"]
+    hook, test_hook = yaml.load(scaffold.pre_commit_config(where))["repos"][0]["hooks"]
+    assert test_hook["id"] == "cjo-test"
     steps = yaml.load(scaffold.workflow(where))["jobs"]["validate"]["steps"]
     return hook, [step["run"] for step in steps if "run" in step]
 
@@ -207,7 +209,11 @@ def ci_files(where: scaffold.Layout) -> tuple[dict[str, str], list[str]]:
 def test_the_ci_files_name_the_workspace_from_the_root(here: Path) -> None:
     where = scaffold.Layout(Path("ws"), Path("."), True, "services/my shop/journeys")
     hook, runs = ci_files(where)
-    assert runs == [f"pip install {DISTRIBUTION}", "cjo validate 'services/my shop/journeys/'"]
+    assert runs == [
+        f"pip install {DISTRIBUTION}",
+        "cjo validate 'services/my shop/journeys/'",
+        "cjo test 'services/my shop/journeys/'",
+    ]
     assert shlex.split(runs[1]) == ["cjo", "validate", "services/my shop/journeys/"]
     files, exclude = re.compile(hook["files"]), re.compile(hook["exclude"])
     for path in ("services/my shop/journeys/a.yaml", "services/my shop/journeys/maps/b.yml"):

@@ -13,6 +13,7 @@ from cjo_cli.cli import (
     demo_cmd,
     diff_cmd,
     init_cmd,
+    journey_test_cmd,
     map_cmd,
     report_cmd,
     sample_log_cmd,
@@ -58,6 +59,7 @@ app.command("map", cls=ReadableCommand)(map_cmd.map_command)
 app.command("report", cls=ReadableCommand)(report_cmd.report)
 app.command("simulate", cls=ReadableCommand)(simulate_cmd.simulate_command)
 app.command("diff", cls=ReadableCommand)(diff_cmd.diff_command)
+app.command("test", cls=ReadableCommand)(journey_test_cmd.run_tests)
 
 
 def main() -> None:

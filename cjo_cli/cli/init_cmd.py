@@ -63,7 +63,10 @@ def init(
     if pre_commit in todo.existing and not _mentions_the_hook(pre_commit):
         typer.echo(f"to check on commit, add this to the repos of {pre_commit}:")
         typer.echo(scaffold.pre_commit_config(where).split("repos:\n", 1)[1].rstrip())
-    typer.echo(f"next: cjo validate {workspace}   (and `pre-commit install` to check on commit)")
+    typer.echo(
+        f"next: cjo validate {workspace} && cjo test {workspace}   "
+        "(and `pre-commit install` to check on commit)"
+    )
 
 
 def _where_ci_went(where: Layout) -> str:

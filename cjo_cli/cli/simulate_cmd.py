@@ -13,6 +13,7 @@ from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from cjo_cli.engine.replay_plan import Plan
+    from cjo_cli.engine.replay_records import CustomerReplay
     from cjo_cli.engine.replay_stats import ReplayTotals
     from cjo_cli.model import Workspace
     from cjo_cli.output.simulate_report import LogInfo
@@ -48,6 +49,13 @@ def simulate_command(
         metavar="CUSTOMER_ID",
         help="Print this customer's path through each journey, with reasons.",
     ),
+    save_test: Path | None = typer.Option(
+        None,
+        "--save-test",
+        metavar="FILE",
+        help="With --explain and one journey: write a `cjo test` of this customer's story "
+        "and the path the replay took.",
+    ),
     db: Path | None = typer.Option(
         None,
         "--db",
@@ -69,6 +77,10 @@ def simulate_command(
 
     ws = inputs.workspace(workspace)
     journeys = inputs.pick_documents("journey", ws.journeys, journey_ids or [])
+    if save_test is not None:
+        if explain is None or len(journeys) != 1:
+            raise UsageError("--save-test needs --explain CUSTOMER_ID and one journey id")
+        inputs.check_output_file(save_test, "--save-test")
     plan = build_plan(ws, journeys)
     names = {journey.id: journey.name for journey in journeys}
     given = inputs.log_input(
@@ -90,7 +102,7 @@ def simulate_command(
             given, ws, [j.id for j in journeys], spark_master, spark_conf
         )
     elif explain is not None:
-        _explain(given, plan, explain, output_format, memory_limit, threads)
+        _explain(given, plan, explain, output_format, memory_limit, threads, save_test)
         return
     else:
         totals, info = _replay_on_duckdb(
@@ -142,14 +154,28 @@ def _explain(
     output_format: SimulateFormat,
     memory_limit: str | None,
     threads: int | None,
+    save_test: Path | None = None,
 ) -> None:
-    """Print one customer's path through the journeys, with the reason for every move."""
-    from cjo_cli.engine.simulate import explain
+    """Print one customer's path through the journeys, with the reason for every move;
+    with `save_test`, write it as a journey test too."""
+    from cjo_cli.engine.replay_feed import load_traits
+    from cjo_cli.engine.simulate import customer_events, explain
+    from cjo_cli.events.tables import log_span
     from cjo_cli.output import simulate_report
 
     with inputs.database(None, threads, memory_limit) as con:
         inputs.open_log(con, given, copy=False)
         replay = explain(con, plan, customer)
+        if replay is not None and save_test is not None:
+            _write_test(
+                save_test,
+                plan.journeys[0].id,
+                customer,
+                customer_events(con, plan, customer),
+                load_traits(con, plan).get(customer),
+                replay,
+                log_span(con)[1] or 0,
+            )
     if replay is None:
         raise UsageError(f"--explain {customer}: no event of this customer is in the log")
     if output_format is SimulateFormat.json:
@@ -174,3 +200,27 @@ def _replay_on_spark(
         summary = spark.log.summary
     info = LogInfo(summary, found.totals.customers, found.log_start, found.log_end)
     return found.totals, info
+
+
+def _write_test(
+    path: Path,
+    journey: str,
+    customer: str,
+    events: list[tuple[int, str, str]],
+    traits: dict[str, object] | None,
+    replay: CustomerReplay,
+    log_end: int,
+) -> None:
+    import re
+
+    from cjo_cli.output import progress
+    from cjo_cli.output.files import write_text_atomically
+    from cjo_cli.output.story_yaml import story_yaml
+
+    test_id = re.sub(r"[^a-z0-9_]+", "_", f"{journey}_{customer}".lower()).strip("_")
+    if not test_id[:1].isalpha():
+        test_id = f"t_{test_id}"
+    write_text_atomically(
+        path, story_yaml(test_id, journey, customer, events, traits, replay, log_end)
+    )
+    progress.note(f"wrote {path} (run it with `cjo test {path}`)")

@@ -73,15 +73,19 @@ def simulate(
     return result
 
 
-def explain(con: duckdb.DuckDBPyConnection, plan: Plan, customer: str) -> CustomerReplay | None:
-    """One customer's replay with the reason for every move; None if the log lacks them."""
+def explain(
+    con: duckdb.DuckDBPyConnection, plan: Plan, customer: str, until: int | None = None
+) -> CustomerReplay | None:
+    """One customer's replay with the reason for every move; None if the log lacks them.
+    The log ends at its last event, or at `until` (a test's story may run on)."""
     ((found,),) = con.execute(
         "SELECT count(*) FROM events WHERE customer_id = ?", [customer]
     ).fetchall()
     if not found:
         return None
-    _, end = log_span(con)
-    assert end is not None
+    _, last = log_span(con)
+    assert last is not None
+    end = max(last, until) if until is not None else last
     traits = load_traits(con, plan).get(customer)
     for rows in customer_rows(con, plan, customer):
         return replay_customer(
@@ -99,3 +103,20 @@ def relevant_events(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
         f"SELECT count(*) FROM events WHERE event IN ({', '.join('?' for _ in names)})", names
     ).fetchall()[0]
     return int(row[0]) if row else 0
+
+
+def customer_events(
+    con: duckdb.DuckDBPyConnection, plan: Plan, customer: str
+) -> list[tuple[int, str, str]]:
+    """(ts µs, event, properties JSON) of the customer's events the plan reads, in the
+    replay's order: what a test needs to replay this customer."""
+    names = plan.event_names()
+    if not names:
+        return []
+    rows = con.execute(
+        "SELECT epoch_us(ts), event, CAST(properties AS VARCHAR) FROM events "
+        f"WHERE customer_id = ? AND event IN ({', '.join('?' for _ in names)}) "
+        'ORDER BY ts, file, "row"',
+        [customer, *names],
+    ).fetchall()
+    return [(int(ts), str(event), str(props)) for ts, event, props in rows]

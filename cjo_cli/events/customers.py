@@ -1,4 +1,4 @@
-"""The customers file (`--customers`): profile traits for `attribute` conditions (docs/language.md, §7).
+"""The customers file (`--customers`): profile traits for `attribute` conditions.
 
     customers(customer_id VARCHAR PRIMARY KEY, traits JSON object)
 

@@ -1,4 +1,4 @@
-"""The condition language (docs/language.md) as data: segments, entry filters, splits, funnel filters.
+"""The condition language (docs/language.md) as data: segments, filters, splits, funnels.
 
 These are plain values; turning them into SQL or into a Python predicate is
 the engines' job, so that both read the same model.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cjo_cli.model.conditions import Condition, EventFilter
+from cjo_cli.model.journey_tests import JourneyTest
 from cjo_cli.model.journeys import Journey, QuietHours
 from cjo_cli.model.loc import Loc, loc_field, locs_field
 from cjo_cli.model.timing import Duration
@@ -212,7 +213,7 @@ class Policy:
     priority_locs: tuple[Loc, ...] = field(default=(), compare=False, repr=False)
 
 
-Document = Phases | Touchpoint | Persona | Journey | Funnel | JourneyMap | Policy
+Document = Phases | Touchpoint | Persona | Journey | Funnel | JourneyMap | Policy | JourneyTest
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class Workspace:
     funnels: Mapping[str, Funnel] = field(default_factory=dict)
     maps: Mapping[str, JourneyMap] = field(default_factory=dict)
     policies: Mapping[str, Policy] = field(default_factory=dict)
+    tests: Mapping[str, JourneyTest] = field(default_factory=dict)
 
     def policy(self) -> Policy | None:
         """The workspace policy: the one named `default`, else the first one."""

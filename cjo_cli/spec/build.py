@@ -11,8 +11,10 @@ from typing import Any, cast
 from cjo_cli.model import conditions as c
 from cjo_cli.model import documents as d
 from cjo_cli.model import journeys as j
+from cjo_cli.model.journey_tests import JourneyTest
 from cjo_cli.model.loc import Loc
 from cjo_cli.model.timing import parse_duration, parse_percent, parse_time_of_day
+from cjo_cli.spec.build_tests import build_test
 from cjo_cli.spec.located import LMap, LSeq, source_text
 
 
@@ -106,6 +108,9 @@ class Builder:
     def build(self, node: LMap) -> d.Document:
         kind = node["kind"]
         return cast(d.Document, getattr(self, f"build_{kind}")(node))
+
+    def build_test(self, node: LMap) -> JourneyTest:
+        return build_test(self, node)
 
     def header(self, node: LMap) -> dict[str, Any]:
         return {

@@ -23,7 +23,7 @@ from cjo_cli.spec.suggest import did_you_mean
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-KINDS = ("phases", "touchpoint", "persona", "journey", "funnel", "map", "policy")
+KINDS = ("phases", "touchpoint", "persona", "journey", "funnel", "map", "policy", "test")
 
 _RULE_MESSAGES = {
     "bad-id": (

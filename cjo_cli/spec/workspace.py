@@ -197,15 +197,8 @@ def _check_file(path: Path, display: str, limits: Limits, keep_model: bool) -> F
     )
 
 
-_KIND_TABLE = {
-    "phases": "phases",
-    "touchpoint": "touchpoints",
-    "persona": "personas",
-    "journey": "journeys",
-    "funnel": "funnels",
-    "map": "maps",
-    "policy": "policies",
-}
+_KIND_TABLE = {"phases": "phases", "map": "maps", "policy": "policies", "test": "tests"}
+_KIND_TABLE.update({kind: kind + "s" for kind in ("touchpoint", "persona", "journey", "funnel")})
 
 
 def _workspace_of(documents: Iterable[tuple[str, Document]]) -> Workspace:

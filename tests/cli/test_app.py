@@ -184,7 +184,7 @@ def test_the_real_app_unknown_schema_kind(
     assert run_main(monkeypatch, ["schema", "journy"]) == 2
     assert capsys.readouterr().err == (
         "cjo: error: unknown kind 'journy'; one of: phases, touchpoint, persona, journey, "
-        "funnel, map, policy; did you mean 'journey'?\n"
+        "funnel, map, policy, test; did you mean 'journey'?\n"
     )
 
 

@@ -40,7 +40,8 @@ def validate_command(root: Path) -> str:
 
 
 def hook(root: Path) -> dict[str, str]:
-    (found,) = load(root / PRE_COMMIT)["repos"][0]["hooks"]
+    found, test_hook = load(root / PRE_COMMIT)["repos"][0]["hooks"]
+    assert test_hook["id"] == "cjo-test"
     return dict(found)
 
 
@@ -49,13 +50,16 @@ def test_init_creates_a_workspace_that_validates_clean(run_cjo: RunCjo, here: Pa
     assert result.returncode == 0, result.stderr
     check = run_cjo("validate", "--strict", str(here / "shop"))
     assert check.returncode == 0, check.stdout
-    assert "no problems in 7 files" in check.stderr
+    assert "no problems in 8 files" in check.stderr
+    tested = run_cjo("test", str(here / "shop"))
+    assert tested.returncode == 0, tested.stdout + tested.stderr  # the scaffolded test passes
+    assert "PASS welcome_then_buy" in tested.stdout
 
 
 def test_every_document_names_a_schema_that_accepts_it(run_cjo: RunCjo, here: Path) -> None:
     run_cjo("init", cwd=here)
     files = sorted((here / "journeys").rglob("*.yaml"))
-    assert len(files) == 7
+    assert len(files) == 8
     yaml = YAML(typ="safe")
     for path in files:
         first = path.read_text(encoding="utf-8").splitlines()[0]
@@ -83,7 +87,8 @@ def test_by_default_outside_a_repository_everything_goes_here(run_cjo: RunCjo, h
     )
     assert "`git init` there" in result.stdout
     assert result.stdout.rstrip().endswith(
-        "next: cjo validate journeys   (and `pre-commit install` to check on commit)"
+        "next: cjo validate journeys && cjo test journeys   "
+        "(and `pre-commit install` to check on commit)"
     )
 
 

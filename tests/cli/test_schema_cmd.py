@@ -41,11 +41,27 @@ VALID = {
         "stages": {"a": {"actions": ["browse"]}},
     },
     "policy": {"kind": "policy", "id": "default"},
+    "test": {
+        "kind": "test",
+        "id": "t",
+        "journey": "welcome",
+        "events": [{"at": "2026-06-01T10:00:00Z", "event": "signup"}],
+        "expect": {"entered": True},
+    },
 }
 
 
 def test_kinds() -> None:
-    assert KINDS == ("phases", "touchpoint", "persona", "journey", "funnel", "map", "policy")
+    assert KINDS == (
+        "phases",
+        "touchpoint",
+        "persona",
+        "journey",
+        "funnel",
+        "map",
+        "policy",
+        "test",
+    )
     assert sorted(VALID) == sorted(KINDS)
 
 
@@ -76,21 +92,22 @@ def test_the_schema_accepts_a_valid_document_and_refuses_a_wrong_kind(kind: str)
         (
             "journy",
             "unknown kind 'journy'; one of: phases, touchpoint, persona, journey, funnel, map, "
-            "policy; did you mean 'journey'?",
+            "policy, test; did you mean 'journey'?",
         ),
         (
             "phase",
             "unknown kind 'phase'; one of: phases, touchpoint, persona, journey, funnel, map, "
-            "policy; did you mean 'phases'?",
+            "policy, test; did you mean 'phases'?",
         ),
         (
             "xyz",
-            "unknown kind 'xyz'; one of: phases, touchpoint, persona, journey, funnel, map, policy",
+            "unknown kind 'xyz'; one of: phases, touchpoint, persona, journey, funnel, map, "
+            "policy, test",
         ),
         (
             "Journey",
             "unknown kind 'Journey'; one of: phases, touchpoint, persona, journey, funnel, map, "
-            "policy; did you mean 'journey'?",
+            "policy, test; did you mean 'journey'?",
         ),
     ],
 )
@@ -112,7 +129,7 @@ def test_an_unknown_kind_exits_2_with_one_line(
     assert captured.out == ""
     assert captured.err == (
         "cjo: error: unknown kind 'funel'; one of: phases, touchpoint, persona, journey, funnel, "
-        "map, policy; did you mean 'funnel'?\n"
+        "map, policy, test; did you mean 'funnel'?\n"
     )
 
 

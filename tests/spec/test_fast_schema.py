@@ -249,6 +249,39 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"kind": "policy", "id": "none"},
     ],
+    "test": [
+        {
+            "kind": "test",
+            "id": "cart_push",
+            "journey": "cart_abandonment",
+            "journeys": "all",
+            "customer": {"tier": "gold"},
+            "group": "holdout",
+            "variant": "a",
+            "until": "+7d",
+            "events": [
+                {"at": "2026-06-01T10:00:00Z", "event": "cart", "properties": {"v": 1}},
+                {"at": "+1h30m", "event": "push_click"},
+            ],
+            "expect": {
+                "entered": True,
+                "path": ["wait_1h", "push"],
+                "sends": ["cart_push", {"touchpoint": "mail", "at": "2026-06-01T11:00:00Z"}],
+                "capped": [],
+                "deferred": [],
+                "not_sent": [],
+                "converted": False,
+                "exit": "exit_step",
+            },
+        },
+        {
+            "kind": "test",
+            "id": "t",
+            "journey": "j",
+            "events": [{"at": "x", "event": "e"}],
+            "expect": {"exit": "goal"},
+        },
+    ],
 }
 
 

@@ -162,4 +162,4 @@ def run_rules(index: WorkspaceIndex, scope: Scope) -> list[Finding]:
     return findings
 
 
-from cjo_cli.spec.rules import graph, references, settings  # noqa: E402, F401
+from cjo_cli.spec.rules import graph, journey_tests, references, settings  # noqa: E402, F401

@@ -12,6 +12,8 @@ from dataclasses import replace
 
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Loc, SendStep, Workspace
+from cjo_cli.model.journey_tests import JourneyTest
+from cjo_cli.spec.build_tests import SEND_LISTS
 from cjo_cli.spec.rules import Declared, Reference, RuleResult, WorkspaceIndex, rule
 from cjo_cli.spec.suggest import did_you_mean
 
@@ -77,6 +79,22 @@ def collect_references(ws: Workspace) -> Iterator[Reference]:
     for policy in ws.policies.values():
         for journey_id, loc in zip(policy.priority, policy.priority_locs, strict=True):
             yield Reference("journey", journey_id, loc, f"policy {policy.id!r} priority")
+    for test in ws.tests.values():
+        yield from _test_references(test)
+
+
+def _test_references(test: JourneyTest) -> Iterator[Reference]:
+    """A test's journey, and the steps, variant and touchpoints it names."""
+    where = f"test {test.id!r}"
+    journey, expect = test.journey, test.expect
+    yield Reference("journey", journey, test.locs["journey"], where)
+    if test.variant is not None:
+        yield Reference(f"variant_of:{journey}", test.variant, test.locs["variant"], where)
+    for step, loc in zip(expect.path or (), expect.path_locs, strict=False):
+        yield Reference(f"step_of:{journey}", step, loc, f"{where} path")
+    for key in SEND_LISTS:
+        for send in getattr(expect, key) or ():
+            yield Reference("touchpoint", send.touchpoint, send.loc, f"{where} {key}")
 
 
 def provided_names(ws: Workspace) -> Iterator[tuple[str, str]]:
@@ -88,6 +106,11 @@ def provided_names(ws: Workspace) -> Iterator[tuple[str, str]]:
     for journey in ws.journeys.values():
         if any(True for _ in journey.ab_steps()):
             yield "journey_with_ab", journey.id
+        for step in journey.steps.values():
+            yield f"step_of:{journey.id}", step.id
+        for ab in journey.ab_steps():
+            for variant in ab.variants:
+                yield f"variant_of:{journey.id}", variant.name
 
 
 def _invalid(declared: tuple[Declared, ...], kind: str) -> set[str]:
@@ -156,6 +179,14 @@ def unknown_references(index: WorkspaceIndex) -> RuleResult:
             yield ref.loc, f"{ref.where}: stage {ref.ident!r} is not a phase of {phases_id!r}{hint}"
             continue
         if ref.namespace == "phase" and invalid_phases:
+            continue
+        if ref.namespace.startswith(("step_of:", "variant_of:")):
+            kind, journey_id = ref.namespace.split(":", 1)
+            if journey_id in invalid_journeys or journey_id not in known_journeys:
+                continue  # the unknown or broken journey is reported on its own
+            hint = did_you_mean(ref.ident, names)
+            what = "step" if kind == "step_of" else "A/B variant"
+            yield ref.loc, f"{ref.where}: journey {journey_id!r} has no {what} {ref.ident!r}{hint}"
             continue
         hint = did_you_mean(ref.ident, names)
         word = _WORDS[ref.namespace]

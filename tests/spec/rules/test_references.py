@@ -234,4 +234,54 @@ def test_collect_references_and_provided_names(tmp_path: Path) -> None:
         ("phase", "purchase"),
         ("phase_of:lifecycle", "awareness"),
         ("phase_of:lifecycle", "purchase"),
+        ("step_of:j", "done"),
+        ("step_of:j", "s"),
+        ("step_of:tested", "ab"),
+        ("step_of:tested", "done"),
+        ("variant_of:tested", "a"),
+        ("variant_of:tested", "b"),
+    ]
+
+
+STORY = """\
+kind: test
+id: story
+journey: tested
+variant: c
+events: [{at: "2026-06-01T10:00:00Z", event: e}]
+expect:
+  path: [ab, dne]
+  sends: [mail, {touchpoint: mial}]
+---
+kind: test
+id: lost
+journey: nowhere
+events: [{at: "2026-06-01T10:00:00Z", event: e}]
+expect: {path: [a]}
+"""
+
+
+def test_a_test_names_its_journey_steps_variant_and_touchpoints(tmp_path: Path) -> None:
+    touchpoint = "kind: touchpoint\nid: mail\nchannel: email\n"
+    found = validate(tmp_path, TESTED, touchpoint, STORY).findings
+    assert [(f.rule, f.line, f.col, f.message) for f in found] == [
+        (
+            "unknown-reference",
+            4,
+            10,
+            "test 'story': journey 'tested' has no A/B variant 'c'",
+        ),
+        (
+            "unknown-reference",
+            7,
+            14,
+            "test 'story' path: journey 'tested' has no step 'dne'; did you mean 'done'?",
+        ),
+        (
+            "unknown-reference",
+            8,
+            17,
+            "test 'story' sends refers to unknown touchpoint 'mial'; did you mean 'mail'?",
+        ),
+        ("unknown-reference", 12, 10, "test 'lost' refers to unknown journey 'nowhere'"),
     ]
