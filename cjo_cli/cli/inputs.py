@@ -305,11 +305,12 @@ def _write_rejects(path: Path, rows: list[tuple[str, int, str, str]]) -> None:
 
 def _log_line(summary: LoadSummary) -> str:
     line = f"log: read {summary.read:,}, rejected {summary.rejected:,}"
+    notes = []
     if summary.duplicates:
-        line += f" ({summary.duplicates:,} duplicate deliveries of a message)"
+        notes.append(f"{summary.duplicates:,} of them duplicate deliveries of a message")
     if summary.rejected:
-        line += " (--rejects FILE.csv lists them; --db keeps a rejects table)"
-    return line
+        notes.append("--rejects FILE.csv lists them; --db keeps a rejects table")
+    return line + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _identities_line(merged: int, conflicts: int) -> str:

@@ -34,7 +34,7 @@ class TooManyRejects(EventLogError):
         super().__init__(
             f"could not read {unreadable:,} of {total:,} rows, more than the limit of "
             f"{limit.text}; the log is mostly unreadable or needs another format or column "
-            "mapping (see the rejects table)"
+            "mapping"
         )
 
 

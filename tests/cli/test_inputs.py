@@ -480,3 +480,28 @@ def test_source_tz_is_for_mixpanel_and_a_real_zone(tmp_path: Path) -> None:
     assert log_input([str(log)], "mixpanel", None, "1%", source_tz="Asia/Tokyo").source_tz == (
         "Asia/Tokyo"
     )
+
+
+@pytest.mark.parametrize(
+    ("rejected", "duplicates", "line"),
+    [
+        (0, 0, "log: read 10, rejected 0"),
+        (
+            3,
+            0,
+            "log: read 10, rejected 3 (--rejects FILE.csv lists them; --db keeps a rejects table)",
+        ),
+        (
+            3,
+            2,
+            "log: read 10, rejected 3 (2 of them duplicate deliveries of a message; --rejects "
+            "FILE.csv lists them; --db keeps a rejects table)",
+        ),
+    ],
+)
+def test_the_log_line_has_one_pair_of_brackets(rejected: int, duplicates: int, line: str) -> None:
+    from cjo_cli.cli.inputs import _log_line
+    from cjo_cli.events.tables import FileSummary, LoadSummary
+
+    summary = LoadSummary((FileSummary("a.jsonl", "jsonl", 10, rejected, 0, duplicates),))
+    assert _log_line(summary) == line

@@ -124,7 +124,7 @@ def test_too_many_rejects_carries_its_numbers() -> None:
     assert (error.unreadable, error.total, error.limit) == (1_200, 11_000, limit)
     assert str(error) == (
         "could not read 1,200 of 11,000 rows, more than the limit of 1%; the log is mostly "
-        "unreadable or needs another format or column mapping (see the rejects table)"
+        "unreadable or needs another format or column mapping"
     )
     assert isinstance(error, EventLogError)
     assert error.exit_code == 2
