@@ -29,6 +29,7 @@ if sys.platform != "win32":  # POSIX file locks: see `_gone`
 
 from cjo_cli.errors import OutputError, UsageError, cannot_write
 from cjo_cli.events.tables import prepare
+from cjo_cli.processes import pid_alive
 
 Connection = duckdb.DuckDBPyConnection
 """What the commands hold while they work (the CLI names DuckDB only through this)."""
@@ -173,7 +174,7 @@ def _gone(pid: int, lock: Path) -> bool:
     another host sharing the directory, whose PID means nothing here."""
     if sys.platform == "win32":
         return False  # os.kill(pid, 0) would send it a Ctrl-C: leave the files be
-    if _alive(pid):
+    if pid_alive(pid):
         return False
     try:
         fd = os.open(lock, os.O_RDWR)
@@ -187,15 +188,6 @@ def _gone(pid: int, lock: Path) -> bool:
         os.close(fd)  # which also lets go of the lock just taken
     return True
 
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this PID runs on this machine (signal 0 only asks)."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # gone, or a number no PID can be
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
     return True
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from pathlib import Path
 
 from cjo_cli.errors import cannot_write
+from cjo_cli.processes import pid_alive
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -47,18 +47,5 @@ def _remove_stale(directory: Path, name: str) -> None:
     with contextlib.suppress(OSError):  # best effort: writing says what is wrong
         for entry in directory.iterdir():
             found = pattern.fullmatch(entry.name)
-            if found is not None and _gone(int(found[1])):
+            if found is not None and not pid_alive(int(found[1])):
                 entry.unlink(missing_ok=True)
-
-
-def _gone(pid: int) -> bool:
-    """Whether no process with this PID runs on this machine (signal 0 only asks)."""
-    if sys.platform == "win32":
-        return False  # os.kill(pid, 0) would send it a Ctrl-C: leave the file be
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # gone, or a number no PID can be
-        return True
-    except PermissionError:  # another user's process: alive
-        return False
-    return False
