@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench install
+.PHONY: demo test docs lint bench install
 
 $(BIN)/cjo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ demo: $(BIN)/cjo
 
 test: $(BIN)/cjo
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(MAKE) docs
 	$(BIN)/python -m pytest
+
+# The user documentation, built strict (a broken link or anchor fails) into site/ (gitignored).
+docs: $(BIN)/cjo
+	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(BIN)/cjo
 	$(BIN)/ruff check cjo_cli tests scripts benchmarks

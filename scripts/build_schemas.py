@@ -890,7 +890,11 @@ def test_schema() -> Schema:
                 obj(
                     {
                         "touchpoint": prop("Touchpoint", "The touchpoint id.", ref("id")),
-                        "at": prop("At", "When it is sent.", instant),
+                        "at": prop(
+                            "At",
+                            'When it is sent: an instant, or "+1h30m" after the entry.',
+                            {"type": "string", "minLength": 1},
+                        ),
                     },
                     ["touchpoint"],
                 ),

@@ -20,8 +20,14 @@ from cjo_cli.engine.replay_records import CustomerReplay, EntryRecord
 from cjo_cli.engine.simulate import explain
 from cjo_cli.events.tables import CREATE_CUSTOMERS, connect
 from cjo_cli.model import Loc, Workspace
-from cjo_cli.model.clock import iso, to_datetime
-from cjo_cli.model.journey_tests import EXIT_NAMES, ExpectedSend, JourneyTest, story_times
+from cjo_cli.model.clock import SECOND, iso, parse_instant, to_datetime
+from cjo_cli.model.journey_tests import (
+    EXIT_NAMES,
+    ExpectedSend,
+    JourneyTest,
+    offset_seconds,
+    story_times,
+)
 
 STORY_FILE = "(test)"
 
@@ -132,7 +138,11 @@ def _send_text(sends: Sequence[tuple[str, int]], with_times: bool) -> str:
 
 
 def _check_sends(
-    expected: tuple[ExpectedSend, ...], got: list[tuple[str, int]], what: str, loc: Loc
+    expected: tuple[ExpectedSend, ...],
+    got: list[tuple[str, int]],
+    what: str,
+    loc: Loc,
+    entered: int | None,
 ) -> Failure | None:
     with_times = any(send.at is not None for send in expected)
     wanted = (
@@ -144,14 +154,16 @@ def _check_sends(
     if [s.touchpoint for s in expected] != [tp for tp, _ in got]:
         return Failure(loc, what, wanted, _send_text(got, with_times))
     for send, (_, ts) in zip(expected, got, strict=True):
-        if send.at is not None and _at(send.at, ts) is False:
+        if send.at is not None and not _at(send.at, ts, entered):
             return Failure(loc, what, wanted, _send_text(got, True))
     return None
 
 
-def _at(text: str, ts: int) -> bool:
-    from cjo_cli.model.clock import parse_instant
-
+def _at(text: str, ts: int, entered: int | None) -> bool:
+    """Whether a send at `ts` is at the time written: an instant, or `+1h` after entry."""
+    offset = offset_seconds(text)
+    if offset is not None:
+        return entered is not None and entered + offset * SECOND == ts
     try:
         return parse_instant(text) == ts
     except ValueError:
@@ -185,7 +197,11 @@ def check(test: JourneyTest, replay: CustomerReplay) -> tuple[Failure, ...]:
         else:
             status = {"sends": "sent"}.get(key, key)
             found = _check_sends(
-                getattr(expect, key), _sends(replay, journey, status), key, locs[key]
+                getattr(expect, key),
+                _sends(replay, journey, status),
+                key,
+                locs[key],
+                entries[0].ts if entries else None,
             )
             if found is not None:
                 failures.append(found)

@@ -142,6 +142,12 @@ def test_failures_come_in_the_order_written(tmp_path: Path) -> None:
 def test_a_send_at_its_time_passes(tmp_path: Path) -> None:
     expect = '  sends: [{touchpoint: push, at: "2026-06-01T11:00:00Z"}]\n'
     assert run(tmp_path, story(expect, CLICK))[0] == []
+    after_entry = "  sends: [{touchpoint: push, at: +1h}]\n"
+    assert run(tmp_path, story(after_entry, CLICK))[0] == []
+    late = "  sends: [{touchpoint: push, at: +2h}]\n"
+    assert run(tmp_path, story(late, CLICK))[0] == [
+        ("sends", 10, "push at +2h", "push at 2026-06-01T11:00:00+00:00")
+    ]
 
 
 def test_holdout_walks_the_steps_and_gets_nothing(tmp_path: Path) -> None:
