@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from cjo_cli.events.compressed import open_log
+from cjo_cli.events.compressed import open_log, plain_name
 from cjo_cli.events.tables import EventLogError
 
 CHUNK_BYTES = 32 * 1024 * 1024
@@ -140,15 +140,22 @@ class _CountingLines:
         return "".join(text for _, text in self.taken).rstrip("\r\n")
 
 
+def delimiter_of(path: Path) -> str:
+    """A tab for a `.tsv` file (compressed or not), else a comma."""
+    return "\t" if plain_name(path.name).lower().endswith(".tsv") else ","
+
+
 def csv_records(path: Path, rejects: Rejects) -> tuple[list[str], Iterator[pa.Table]]:
-    """The header and batches of CSV records (row = the record's first line), exactly.
+    """The header and batches of CSV (or, for `.tsv`, tab-separated) records (row = the
+    record's first line), exactly.
 
     Records with the wrong number of columns, a stray quote or bytes that are not
     UTF-8 become rejects; reading goes on with the next line.
     """
     text_lines = _text_lines(path, rejects)
     source = _CountingLines(text_lines)
-    reader = csv.reader(source, strict=True)
+    delimiter = delimiter_of(path)
+    reader = csv.reader(source, strict=True, delimiter=delimiter)
     try:
         header = next(reader)
         source.taken = []
@@ -168,7 +175,7 @@ def csv_records(path: Path, rejects: Rejects) -> tuple[list[str], Iterator[pa.Ta
                 break
             except csv.Error as exc:
                 rejects.add(source.record_start(), source.record_text(), f"bad CSV: {exc}")
-                reader = csv.reader(source, strict=True)
+                reader = csv.reader(source, strict=True, delimiter=delimiter)
                 continue
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line is not a row

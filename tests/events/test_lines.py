@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from cjo_cli.events import lines
-from cjo_cli.events.lines import Rejects, csv_records, numbered_lines
+from cjo_cli.events.lines import Rejects, csv_records, delimiter_of, numbered_lines
 
 
 def read_lines(path: Path, data: bytes) -> tuple[list[tuple[int, str]], Rejects]:
@@ -136,6 +136,17 @@ def test_csv_header_and_records(tmp_path: Path) -> None:
         {"row": 3, "c0": "c2", "c1": "buy", "c2": "2026-01-02"},
     ]
     assert listed(rejects) == []
+
+
+def test_tsv_is_split_on_tabs(tmp_path: Path) -> None:
+    """A `.tsv` (also gzipped: `.tsv.gz`) is tab-separated; a comma is then text."""
+    text = b"customer_id\tevent\tts\nc1\tview, again\t2026-01-01\n"
+    for name in ("log.tsv", "log.TSV"):
+        header, records, rejects = read_csv(tmp_path / name, text)
+        assert header == ["customer_id", "event", "ts"]
+        assert records == [{"row": 2, "c0": "c1", "c1": "view, again", "c2": "2026-01-01"}]
+        assert listed(rejects) == []
+    assert delimiter_of(Path("a.tsv.gz")) == "\t" and delimiter_of(Path("a.csv")) == ","
 
 
 def test_csv_quoted_newlines_keep_the_first_line_of_the_record(tmp_path: Path) -> None:
