@@ -453,6 +453,48 @@ def step_branches() -> list[Schema]:
             ["timeout", "next", "on_timeout"],
         ),
         branch(
+            "wait_any",
+            {
+                "wait_any": prop(
+                    "Wait for any",
+                    "An action path: wait for the first of several events, each with its own "
+                    "next step, and take `else` when none came within the window.",
+                    obj(
+                        {
+                            "within": prop("Within", "How long to wait.", ref("duration")),
+                            "paths": prop(
+                                "Paths",
+                                "Tried in order at each event; the first that matches is taken.",
+                                {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": obj(
+                                        {
+                                            "event": prop(
+                                                "Event", "The event name.", ref("event_name")
+                                            ),
+                                            "where": ref("where"),
+                                            "next": prop(
+                                                "Next", "The step after this event.", ref("id")
+                                            ),
+                                        },
+                                        ["event", "next"],
+                                    ),
+                                },
+                            ),
+                            "else": prop(
+                                "Else",
+                                "The step after the window, when no path matched.",
+                                ref("id"),
+                            ),
+                        },
+                        ["within", "paths", "else"],
+                    ),
+                )
+            },
+            [],
+        ),
+        branch(
             "send",
             {"send": prop("Send", "The touchpoint to send (its id).", ref("id")), "next": nxt},
             ["next"],

@@ -152,7 +152,7 @@ class _Customer:
                     step = journey.steps[state.step]
                     if self.explain:
                         self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
-                    self.advance(state, step.next, ts)
+                    self.advance(state, step.answered(mask), ts)
             if mask & journey.entry_bit and journey.id not in self.open:
                 self.try_enter(journey, ts, properties, name)
         if self.dirty:

@@ -36,6 +36,7 @@ from cjo_cli.model import (
     SendStep,
     SplitStep,
     Touchpoint,
+    WaitAnyStep,
     WaitForStep,
     WaitStep,
     WaitUntilStep,
@@ -69,6 +70,15 @@ class PlanStep:
     seed: str = ""
     variant_from: str = ""
     """ab: the property (or trait) recording the real variant; empty: a stable hash."""
+    paths: tuple[tuple[int, int], ...] = ()
+    """wait_any: (event bit, next step) in order; `bit` is their union, `on_timeout` else."""
+
+    def answered(self, mask: int) -> int:
+        """wait_for / wait_any: the step an awaited event with these bits leads to."""
+        for bit, target in self.paths:
+            if mask & bit:
+                return target
+        return self.next
 
     def branch(self, moment: BitMoment) -> tuple[int, bool, int]:
         """split: the first branch whose condition holds, as (its number from 1, whether
@@ -237,6 +247,23 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                         step.timeout.seconds * SECOND,
                         bit=bit,
                         on_timeout=index[step.on_timeout],
+                    )
+                )
+            elif isinstance(step, WaitAnyStep):
+                paths = tuple((bits.bit(path.event), index[path.next]) for path in step.paths)
+                union = 0
+                for bit, _ in paths:
+                    union |= bit
+                own_bits |= union
+                steps.append(
+                    PlanStep(
+                        step_id,
+                        WAIT_FOR,
+                        -1,
+                        step.within.seconds * SECOND,
+                        bit=union,
+                        on_timeout=index[step.else_step],
+                        paths=paths,
                     )
                 )
             elif isinstance(step, SendStep):

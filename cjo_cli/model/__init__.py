@@ -34,6 +34,7 @@ from cjo_cli.model.documents import (
 )
 from cjo_cli.model.journeys import (
     AbStep,
+    ActionPath,
     Entry,
     ExitStep,
     Goal,
@@ -46,6 +47,7 @@ from cjo_cli.model.journeys import (
     SplitStep,
     Step,
     Variant,
+    WaitAnyStep,
     WaitForStep,
     WaitStep,
     WaitUntilStep,
@@ -56,6 +58,7 @@ from cjo_cli.model.timing import Duration, parse_duration, parse_percent, parse_
 __all__ = [
     "OPS",
     "AbStep",
+    "ActionPath",
     "AllOf",
     "AnyOf",
     "AttributeCondition",
@@ -96,6 +99,7 @@ __all__ = [
     "Theme",
     "Touchpoint",
     "Variant",
+    "WaitAnyStep",
     "WaitForStep",
     "WaitStep",
     "WaitUntilStep",

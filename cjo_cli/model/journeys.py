@@ -76,6 +76,34 @@ class WaitForStep(StepBase):
 
 
 @dataclass(frozen=True)
+class ActionPath:
+    """One path of a `wait_any` step: this event (with `where`) leads to `next`."""
+
+    event: EventFilter
+    next: str
+    loc: Loc = loc_field()
+    next_loc: Loc = loc_field()
+
+
+@dataclass(frozen=True)
+class WaitAnyStep(StepBase):
+    """An action path: the first of `paths` whose event comes within `within` moves the
+    customer on by it; else, when the window ends, `else_step`."""
+
+    within: Duration = Duration(0)
+    paths: tuple[ActionPath, ...] = ()
+    else_step: str = ""
+    else_loc: Loc = loc_field()
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return (*((p.next, p.next_loc) for p in self.paths), (self.else_step, self.else_loc))
+
+    @property
+    def waits(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class SendStep(StepBase):
     touchpoint: str = ""
     next: str = ""
@@ -131,7 +159,9 @@ class ExitStep(StepBase):
     pass
 
 
-Step = WaitStep | WaitUntilStep | WaitForStep | SendStep | SplitStep | AbStep | ExitStep
+Step = (
+    WaitStep | WaitUntilStep | WaitForStep | WaitAnyStep | SendStep | SplitStep | AbStep | ExitStep
+)
 
 
 @dataclass(frozen=True)

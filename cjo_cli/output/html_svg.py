@@ -17,6 +17,7 @@ from cjo_cli.model import (
     SendStep,
     SplitStep,
     Step,
+    WaitAnyStep,
     WaitForStep,
     WaitStep,
     WaitUntilStep,
@@ -97,6 +98,9 @@ def _describe(step: Step, ws: Workspace) -> str:
     if isinstance(step, WaitForStep):
         timeout = step.timeout.text or f"{step.timeout.seconds}s"
         return f"wait for {step.event.event} (≤ {timeout})"
+    if isinstance(step, WaitAnyStep):
+        within = step.within.text or f"{step.within.seconds}s"
+        return f"wait for any of {len(step.paths)} (≤ {within})"
     if isinstance(step, SendStep):
         tp = ws.touchpoints.get(step.touchpoint)
         return f"send {tp.name} · {tp.channel}" if tp is not None else f"send {step.touchpoint}"
@@ -113,6 +117,8 @@ def _edges(step: Step) -> list[tuple[str, str]]:
     """(target, label) of each way out of a step."""
     if isinstance(step, WaitForStep):
         return [(step.next, step.event.event), (step.on_timeout, "timeout")]
+    if isinstance(step, WaitAnyStep):
+        return [(path.next, path.event.event) for path in step.paths] + [(step.else_step, "else")]
     if isinstance(step, SplitStep):
         return [
             (branch.next, "else" if branch.is_else else f"if #{number}")

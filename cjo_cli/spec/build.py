@@ -175,6 +175,23 @@ class Builder:
                 on_timeout=node["on_timeout"],
                 **base,
             )
+        if "wait_any" in node:
+            spec = node["wait_any"]
+            return j.WaitAnyStep(
+                within=parse_duration(spec["within"]),
+                paths=tuple(
+                    j.ActionPath(
+                        self.event_filter(path),
+                        path["next"],
+                        self.loc(path),
+                        self.val_loc(path, "next"),
+                    )
+                    for path in spec["paths"]
+                ),
+                else_step=spec["else"],
+                else_loc=self.val_loc(spec, "else"),
+                **base,
+            )
         if "send" in node:
             return j.SendStep(touchpoint=node["send"], next=node["next"], **base)
         if "split" in node:

@@ -57,8 +57,14 @@ WELCOME = journey(
     re_entry="always",
     goal="{event: purchase}",
     steps="""
-        hello: {send: mail, next: wait}
-        wait: {wait: 6h, next: check}
+        hello: {send: mail, next: listen}
+        listen:
+          wait_any:
+            within: 6h
+            paths:
+              - {event: push_click, next: done}
+              - {event: page_view, next: check}
+            else: check
         check:
           split:
             - {if: {event: page_view, count: {min: 2}, within: 1d}, next: tip}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cjo_cli.findings import Finding
 from cjo_cli.model import Loc, Workspace
 from cjo_cli.model import conditions as c
-from cjo_cli.model.journeys import Journey, SendStep, SplitStep, WaitForStep
+from cjo_cli.model.journeys import Journey, SendStep, SplitStep, WaitAnyStep, WaitForStep
 from cjo_cli.spec.rules import INPUT_RULES
 from cjo_cli.spec.suggest import did_you_mean
 
@@ -76,6 +76,18 @@ def _journey(journey: Journey) -> Iterator[Watched]:
                 keys += _property_keys(branch.condition)
                 in_steps += _condition_events(
                     owner, f"{name} split {step.id!r}", step.loc, branch.condition
+                )
+        elif isinstance(step, WaitAnyStep):
+            for number, path in enumerate(step.paths, start=1):
+                in_steps.append(
+                    Watched(
+                        owner,
+                        f"{name} step {step.id!r} wait_any path {number}",
+                        path.loc,
+                        path.event.event,
+                        _filter_keys(path.event.where),
+                        " (the path is never taken)",
+                    )
                 )
         elif isinstance(step, WaitForStep):
             in_steps.append(

@@ -10,7 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cjo_cli.findings import Level
-from cjo_cli.model import AbStep, Duration, Loc, SplitStep, WaitForStep, WaitStep, WaitUntilStep
+from cjo_cli.model import (
+    AbStep,
+    Duration,
+    Loc,
+    SplitStep,
+    WaitAnyStep,
+    WaitForStep,
+    WaitStep,
+    WaitUntilStep,
+)
 from cjo_cli.model.conditions import EventCondition
 from cjo_cli.model.timing import MAX_DURATION_SECONDS
 from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
@@ -19,7 +28,7 @@ from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
 @rule(
     "timeout-beyond-goal",
     Level.WARNING,
-    "A wait_for timeout longer than the journey's goal window.",
+    "A wait_for timeout or wait_any window longer than the journey's goal window.",
 )
 def timeout_beyond_goal(index: WorkspaceIndex) -> RuleResult:
     for journey in index.workspace.journeys.values():
@@ -27,15 +36,29 @@ def timeout_beyond_goal(index: WorkspaceIndex) -> RuleResult:
             continue
         within = journey.goal.within
         for step in journey.steps.values():
-            if isinstance(step, WaitForStep) and step.timeout > within:
+            timeout = _timeout(step)
+            if timeout is not None and timeout > within:
                 yield (
-                    step.locs.get("timeout", step.loc),
+                    step.locs.get(_timeout_key(step), step.loc),
                     (
-                        f"step {step.id!r} waits up to {step.timeout}, longer than the goal window "
+                        f"step {step.id!r} waits up to {timeout}, longer than the goal window "
                         f"{within} of journey {journey.id!r}: its timeout branch can only run "
                         "after a conversion could still count"
                     ),
                 )
+
+
+def _timeout(step: Any) -> Duration | None:
+    """How long a wait_for or wait_any step waits for its events."""
+    if isinstance(step, WaitForStep):
+        return step.timeout
+    if isinstance(step, WaitAnyStep):
+        return step.within
+    return None
+
+
+def _timeout_key(step: Any) -> str:
+    return "wait_any" if isinstance(step, WaitAnyStep) else "timeout"
 
 
 # How many distinct elapsed times per step `_timer_ends` follows before it gives up.
@@ -45,7 +68,7 @@ _MAX_PATH_TIMES = 64
 @rule(
     "timer-at-goal-window",
     Level.WARNING,
-    "A wait or wait_for timeout that ends exactly when the goal window does.",
+    "A wait, wait_for timeout or wait_any window that ends exactly when the goal window does.",
 )
 def timer_at_goal_window(index: WorkspaceIndex) -> RuleResult:
     for journey in index.workspace.journeys.values():
@@ -54,7 +77,7 @@ def timer_at_goal_window(index: WorkspaceIndex) -> RuleResult:
         within = journey.goal.within.seconds
         for step_id in sorted(_timer_ends(journey.steps, journey.start).get(within, set())):
             step = journey.steps[step_id]
-            key = "timeout" if isinstance(step, WaitForStep) else "wait"
+            key = _timeout_key(step) if _timeout(step) is not None else "wait"
             yield (
                 step.locs.get(key, step.loc),
                 f"step {step_id!r} can end exactly {journey.goal.within} after entry, when the "
@@ -78,12 +101,17 @@ def _timer_ends(steps: Mapping[str, Any], start: str) -> dict[int, set[str]]:
         known.add(elapsed)
         if isinstance(step, WaitUntilStep):
             continue
-        if isinstance(step, (WaitStep, WaitForStep)):
-            seconds = step.duration if isinstance(step, WaitStep) else step.timeout
+        timeout = _timeout(step)
+        if isinstance(step, WaitStep) or timeout is not None:
+            seconds = step.duration if isinstance(step, WaitStep) else timeout
+            assert seconds is not None
             elapsed += seconds.seconds
             ends.setdefault(elapsed, set()).add(step_id)
             if isinstance(step, WaitForStep):
                 todo.append((step.on_timeout, elapsed))
+                continue
+            if isinstance(step, WaitAnyStep):
+                todo.append((step.else_step, elapsed))
                 continue
         todo.extend((target, elapsed) for target, _ in step.successors())
     return ends
@@ -142,6 +170,8 @@ def _durations(index: WorkspaceIndex) -> Iterator[tuple[Duration, Loc, str]]:
                 yield step.duration, step.locs.get("wait", step.loc), f"step {step.id!r} wait"
             if isinstance(step, WaitForStep):
                 yield step.timeout, step.locs.get("timeout", step.loc), f"step {step.id!r} timeout"
+            if isinstance(step, WaitAnyStep):
+                yield step.within, step.locs.get("wait_any", step.loc), f"step {step.id!r} within"
         for step in journey.steps.values():
             for within in _condition_windows(step):
                 yield within, step.loc, f"a condition's within in step {step.id!r}"
