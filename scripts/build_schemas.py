@@ -345,9 +345,15 @@ def touchpoint_schema() -> Schema:
                     }
                 ),
             ),
+            "requires": prop(
+                "Requires",
+                "Who can receive it, judged when it would be sent (a consent attribute, no "
+                "unsubscribe event): a send to anyone else is recorded as unreachable.",
+                ref("condition"),
+            ),
         },
         ["channel"],
-        {},
+        {**where_defs(), **condition_defs()},
     )
 
 

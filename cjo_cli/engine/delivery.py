@@ -18,8 +18,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cjo_cli.conditions.bits import Predicate
 from cjo_cli.engine.replay_records import SendRecord
 from cjo_cli.model import QuietHours
 from cjo_cli.model.clock import HOUR, in_window, window_end
@@ -38,6 +39,8 @@ class PlanTouchpoint:
     opened: int = 0
     clicked: int = 0
     """The filter bits of its message events (0: none named)."""
+    requires: Predicate | None = field(default=None, compare=False)
+    """Who can receive it (None: anyone)."""
 
     @property
     def observable(self) -> bool:

@@ -1,36 +1,15 @@
-"""The per-customer replay state machine (docs/replay.md). Pure Python, no I/O, no printing.
+"""The per-customer replay state machine. Pure Python, no I/O, no printing.
 
 `replay_customer` takes one customer's relevant events, already in (ts, row)
 order with their filter bits (see `replay_plan`), and returns what happened:
 entries (each with its one exit), step visits, sends, and, when asked, a trace
-of every move with its reason. The rules, in the order they apply:
-
-- Before an event at time t, every timer due at or before t fires, earliest
-  first; timers due at the same instant fire in send-priority order.
-- Conditions (entry `if`, persona segments, split branches) are evaluated as of
-  the instant: every event at or before it counts, those at the same instant in
-  later rows too, as `cjo report` counts them. A timer that fires at t sees the
-  events before t only, since it fires before them.
-- At an event, one journey at a time in priority order: the goal ends an active
-  entry (a conversion when within `goal.within` of entry, inclusive), else an
-  `exit_on` event ends it, else an awaited `wait_for` event moves it on (only
-  while the customer waits in that step). Then, for that journey, an entry
-  event that passes the entry filter and persona segment (as of this event's
-  instant) enters when the customer is not in the journey and the re-entry rule
-  allows (`after` counts from the previous entry). Then the next journey.
-- A conversion is a goal event within `goal.within` of entry, even after the
-  customer left the journey by its exit step or an exit event, so treated and
-  holdout customers are measured the same way. Without `within`, only a goal
-  reached while in the journey converts.
-- A send in quiet hours (the journey's and the policy's, for message channels)
-  waits in its step for the end of the window (deferred); only a goal or an exit
-  ends that wait, and then the send is recorded as `not_sent` with why. A send
-  over a frequency cap (policy caps, the journey's `per_customer`) is skipped and
-  recorded as capped. Every send step reached is sent, capped or not sent.
-- Holdout customers and ab variants: see `replay_records.assign` and
-  `choose_variant`. Holdout customers walk the same steps and get nothing.
-- After the customer's last event, timers due up to the log's end still fire;
-  whatever is still open is closed as `censored` at the log's end.
+of every move with its reason. The rules, and the order they apply in, are those
+of docs/replay.md: timers due at or before an event fire first (send-priority
+order at one instant); conditions are judged as of the instant; at an event, one
+journey at a time in priority order, its goal, exit or awaited event and then its
+entry; a conversion is a goal within `goal.within` of entry, also after the exit;
+quiet hours defer, caps skip; whatever is open at the log's end is censored.
+Holdout and ab variants: `replay_records.assign` and `choose_variant`.
 """
 
 from __future__ import annotations
@@ -337,9 +316,16 @@ class _Customer:
     def send(self, state: OpenEntry, ts: int, move: bool = True) -> None:
         journey = state.journey
         step = journey.steps[state.step]
-        reason = self.sent.cap_reason(journey.id, journey.limit, self.plan.caps, step.channel, ts)
-        send = self.record_send(state, ts, "capped" if reason else "sent", reason)
-        if not reason:
+        requires = self.plan.touchpoints[step.touchpoint].requires
+        if requires is not None and not requires(self.moment(ts, state.properties)):
+            status, reason = "unreachable", "the customer cannot receive it (`requires`)"
+        else:
+            reason = self.sent.cap_reason(
+                journey.id, journey.limit, self.plan.caps, step.channel, ts
+            )
+            status = "capped" if reason else "sent"
+        send = self.record_send(state, ts, status, reason)
+        if status == "sent":
             self.sent.add(ts, journey.id, step.channel)
             if self.explain:
                 self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")

@@ -189,12 +189,17 @@ def _priority(journeys: Sequence[Journey], policy: Policy | None) -> list[Journe
     return ranked
 
 
-def _touchpoint(tp: Touchpoint, bits: BitRegistry) -> PlanTouchpoint:
+def _touchpoint(tp: Touchpoint, bits: BitRegistry, counted: set[int]) -> PlanTouchpoint:
     def bit(name: str | None) -> int:
         return bits.bit(EventFilter(name)) if name else 0
 
     return PlanTouchpoint(
-        tp.id, tp.channel, bit(tp.delivered_event), bit(tp.opened_event), bit(tp.clicked_event)
+        tp.id,
+        tp.channel,
+        bit(tp.delivered_event),
+        bit(tp.opened_event),
+        bit(tp.clicked_event),
+        None if tp.requires is None else compile_condition(tp.requires, bits, counted),
     )
 
 
@@ -268,9 +273,9 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 )
             elif isinstance(step, SendStep):
                 if step.touchpoint not in touchpoints:
-                    touchpoints[step.touchpoint] = _touchpoint(
-                        ws.touchpoints[step.touchpoint], bits
-                    )
+                    spec_tp = ws.touchpoints[step.touchpoint]
+                    touchpoints[step.touchpoint] = _touchpoint(spec_tp, bits, counted)
+                    uses_traits = uses_traits or reads_traits(spec_tp.requires)
                 tp = touchpoints[step.touchpoint]
                 steps.append(
                     PlanStep(step_id, SEND, index[step.next], touchpoint=tp.id, channel=tp.channel)

@@ -115,8 +115,9 @@ class SendRecord:
     channel: str
     ts: int
     status: str
-    """`sent`; `capped` (skipped by a frequency cap); or `not_sent` (held by quiet
-    hours, and the entry ended before the window did)."""
+    """`sent`; `capped` (skipped by a frequency cap); `unreachable` (the touchpoint's
+    `requires` does not hold for the customer); or `not_sent` (held by quiet hours,
+    and the entry ended before the window did)."""
     reason: str = ""
     planned_ts: int = 0
     """When the step was reached; later than `ts` only when quiet hours deferred it."""

@@ -48,6 +48,8 @@ class SendTotals:
     sent: int = 0
     """Sends that went out, deferred ones included."""
     capped: int = 0
+    unreachable: int = 0
+    """Skipped: the customer cannot receive it (the touchpoint's `requires`)."""
     deferred: int = 0
     """Of `sent`, those that quiet hours held first."""
     not_sent: int = 0
@@ -242,6 +244,9 @@ class ReplayTotals:
             totals_send = self.journeys[send.journey].sends[send.touchpoint]
             if send.status == "capped":
                 totals_send.capped += 1
+                continue
+            if send.status == "unreachable":
+                totals_send.unreachable += 1
                 continue
             if send.status == "not_sent":
                 totals_send.not_sent += 1

@@ -63,6 +63,8 @@ class Touchpoint:
     delivered_event: str | None = None
     opened_event: str | None = None
     clicked_event: str | None = None
+    requires: Condition | None = None
+    """Who can receive it; a send to anyone else is unreachable."""
     description: str = ""
     loc: Loc = loc_field()
     locs: Mapping[str, Loc] = locs_field()

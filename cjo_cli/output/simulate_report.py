@@ -105,6 +105,7 @@ def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, 
                 "channel": send.channel,
                 "sent": send.sent,
                 "capped": send.capped,
+                "unreachable": send.unreachable,
                 "deferred": send.deferred,
                 "not_sent": send.not_sent,
                 "observed": {
@@ -234,12 +235,15 @@ def print_summary(
             )
         console.print(steps)
         if journey.sends:
+            # Only where a touchpoint says who can receive it and someone could not.
+            unreachable = any(send.unreachable for send in journey.sends.values())
             sends = plain_table(
                 (
                     "Touchpoint",
                     "Channel",
                     "Sent",
                     "Capped",
+                    *(("Unreachable",) if unreachable else ()),
                     "Deferred",
                     "Not sent",
                     "Delivered",
@@ -259,6 +263,7 @@ def print_summary(
                     rich_text(send.channel),
                     f"{send.sent:,}",
                     f"{send.capped:,}",
+                    *((f"{send.unreachable:,}",) if unreachable else ()),
                     f"{send.deferred:,}",
                     f"{send.not_sent:,}",
                     *observed,

@@ -140,6 +140,7 @@ class Builder:
             delivered_event=events.get("delivered"),
             opened_event=events.get("opened"),
             clicked_event=events.get("clicked"),
+            requires=self.condition(node["requires"]) if "requires" in node else None,
             **self.header(node),
         )
 

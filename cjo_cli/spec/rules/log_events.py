@@ -152,6 +152,12 @@ def watched(ws: Workspace) -> Iterator[Watched]:
         yield from _journey(journey)
     for touchpoint in ws.touchpoints.values():
         owner = ("touchpoint", touchpoint.id)
+        yield from _condition_events(
+            owner,
+            f"touchpoint {touchpoint.id!r} requires",
+            touchpoint.locs.get("requires", touchpoint.loc),
+            touchpoint.requires,
+        )
         for kind in ("delivered", "opened", "clicked"):
             event = getattr(touchpoint, f"{kind}_event")
             if event:
@@ -254,6 +260,9 @@ def trait_readers(ws: Workspace, owners: Set[Owner]) -> list[tuple[str, tuple[st
         if kind == "persona":
             conditions: list[c.Condition | None] = [ws.personas[ident].segment]
             what = f"persona {ident!r} segment"
+        elif kind == "touchpoint":
+            conditions = [ws.touchpoints[ident].requires]
+            what = f"touchpoint {ident!r} requires"
         elif kind == "journey":
             journey = ws.journeys[ident]
             conditions = [journey.entry.condition] + [
