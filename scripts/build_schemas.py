@@ -617,6 +617,12 @@ def journey_schema() -> Schema:
                         "event": prop("Event", "The goal event.", ref("event_name")),
                         "where": ref("where"),
                         "within": prop("Within", "Conversion window from entry.", ref("duration")),
+                        "value": prop(
+                            "Value",
+                            "The goal event's property holding its value (e.g. amount): gives "
+                            "revenue and revenue per entrant.",
+                            {"type": "string", "minLength": 1},
+                        ),
                     },
                     ["event"],
                 ),

@@ -7,7 +7,7 @@ labelled and turned into step stats here, once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,6 +15,56 @@ from cjo_cli.model import Funnel, Persona
 
 NONE_LABEL = "(none)"
 """The breakdown group of customers whose attempt has no value for the property."""
+
+HISTOGRAM_BOUNDS = (
+    60,
+    300,
+    900,
+    3600,
+    6 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+    14 * 86400,
+    30 * 86400,
+)
+"""Upper bounds (seconds, inclusive) of the time-to-convert bins: ≤1m, ≤5m, ≤15m, ≤1h, ≤6h,
+≤1d, ≤3d, ≤7d, ≤14d, ≤30d, then one open bin. Fixed rather than derived from the window,
+so that two funnels (or two runs) put the same times in the same bins."""
+
+PERCENTILES = (25, 50, 75, 90)
+"""The nearest-rank percentiles of the times to a step: an observed time each, so every
+engine gives the same number to the microsecond."""
+
+INTERVALS = ("day", "week", "month")
+"""The periods of a funnel's trend (`--interval`); weeks start on Monday, all in UTC."""
+
+
+@dataclass(frozen=True)
+class TimeToStep:
+    """How long the customers counted at a step took to get there (from the previous
+    step, or from step 1), over the counted attempts."""
+
+    percentiles: tuple[float, ...] | None
+    """Seconds, one per PERCENTILES: the smallest time that at least p% of the customers
+    took at most; None when nobody reached the step."""
+    histogram: tuple[int, ...]
+    """Customers per bin: one per HISTOGRAM_BOUNDS, then the open bin; they add up to
+    the step's customers."""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The counted attempts that started (step 1) in one period."""
+
+    period: str
+    """The period's first day, ISO (`2026-06-01`)."""
+    entered: int
+    converted: int
+    """Reached the last step."""
+    open: int
+    """Not converted, and the window (step 1 + the funnel's window) reaches past the log's
+    end: these may still convert, they are not drop-offs."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +78,9 @@ class StepStats:
     median_seconds: float | None
     """From the previous step, over the customers who reached this one."""
     mean_seconds: float | None
+    time_from_previous: TimeToStep | None = None
+    """None on step 1 (and where an executor did not compute it)."""
+    time_from_start: TimeToStep | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +90,9 @@ class FunnelGroup:
     steps: tuple[StepStats, ...]
     excluded: int = 0
     """Customers an exclusion removed."""
+    trend: tuple[TrendPoint, ...] = ()
+    """By period of the counted attempt's step 1, in time order; entered adds up to step
+    1's customers and converted to the last step's."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +103,11 @@ class FunnelResult:
     groups: tuple[FunnelGroup, ...] = ()
     engine: str = "sql"
     """`sql`, `exact` (DuckDB's per-customer path; see `funnels`) or `spark`."""
+    interval: str = "week"
+    """The trend's period (INTERVALS)."""
+    log_end_us: int | None = None
+    """The last event time of the log (within --since/--until), which `open` is measured
+    against; None for an empty log."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +121,8 @@ class FunnelOptions:
     keep_customers: bool = False
     """Add every customer's attempt to the table `funnel_customers`."""
     personas: dict[str, Persona] = field(default_factory=dict)
+    interval: str = "week"
+    """The trend's period: one of INTERVALS."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +227,33 @@ def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> Funne
             )
         )
     return FunnelGroup(None, tuple(stats), excluded)
+
+
+StepTimes = tuple[TimeToStep | None, TimeToStep | None]
+"""A step's times (from the previous step, from step 1), as an executor found them."""
+
+
+def no_times() -> TimeToStep:
+    """The times to a step nobody reached."""
+    return TimeToStep(None, (0,) * (len(HISTOGRAM_BOUNDS) + 1))
+
+
+def with_times(
+    group: FunnelGroup, times: Mapping[int, StepTimes], trend: Sequence[TrendPoint]
+) -> FunnelGroup:
+    """The group with the times to each step after the first (`times` by step number; a
+    step missing from it was reached by nobody) and its trend."""
+    steps = tuple(
+        replace(
+            step,
+            time_from_previous=times.get(number, (no_times(), no_times()))[0],
+            time_from_start=times.get(number, (no_times(), no_times()))[1],
+        )
+        if number > 1
+        else step
+        for number, step in enumerate(group.steps, 1)
+    )
+    return replace(group, steps=steps, trend=tuple(trend))
 
 
 def empty_group(funnel: Funnel) -> FunnelGroup:

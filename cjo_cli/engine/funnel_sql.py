@@ -62,7 +62,8 @@ def _can_share_events(funnel: Funnel) -> bool:
     return len(set(names)) != len(names)
 
 
-def _time_filter(options: FunnelOptions, alias: str = "e") -> Sql:
+def slice_sql(options: FunnelOptions, alias: str = "e") -> Sql:
+    """`--since/--until` as a condition on `alias.ts`."""
     parts, params = [], []
     if options.since_us is not None:
         parts.append(f"{alias}.ts >= make_timestamptz(?)")
@@ -97,7 +98,7 @@ def _steps_table(
         masks.append(f"(CASE WHEN {text} THEN {1 << index} ELSE 0 END)")
         params += step_params
     names = sorted({step.event.event for step in funnel.steps})
-    time_filter = _time_filter(options)
+    time_filter = slice_sql(options)
     value = "NULL::VARCHAR"
     value_params: list[Any] = []
     if value_path is not None:
@@ -215,7 +216,7 @@ def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
 
 def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
     """For strict funnels: each instant's dense rank among all the customer's events."""
-    time_filter = _time_filter(options)
+    time_filter = slice_sql(options)
     customer_key = key_sql(key, "e.customer_id")
     con.execute("DROP TABLE IF EXISTS cjo_rank")
     con.execute(
@@ -313,7 +314,7 @@ def _apply_exclusions(
     con.execute("ALTER TABLE cjo_att ADD COLUMN excluded BOOLEAN DEFAULT false")
     customer_key = key_sql(key, "e.customer_id")
     window = funnel.window.seconds * SECOND
-    time_filter = _time_filter(options)
+    time_filter = slice_sql(options)
     for exclusion in funnel.exclusions:
         match = _match_sql(exclusion.event)
         first, last = exclusion.first_step, exclusion.last_step

@@ -9,6 +9,7 @@ leaves no temporary table behind.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -22,8 +23,10 @@ from cjo_cli.engine.funnel_result import (
     group_from_values,
     parse_breakdown,
     step_rows,
+    with_times,
 )
 from cjo_cli.engine.funnel_sql import attempts, breakdown_values, drop_temp_tables, key_sql
+from cjo_cli.engine.funnel_timing import log_end, step_times, trend
 from cjo_cli.events.tables import CREATE_CUSTOMERS
 from cjo_cli.json_pointer import key_pointer
 from cjo_cli.model import Funnel
@@ -64,12 +67,32 @@ def _group_stats(
     return groups
 
 
+def _stats(
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    group_sql: str,
+    end_us: int | None,
+    interval: str,
+) -> dict[str | None, FunnelGroup]:
+    """`_group_stats` with the times to each step and the trend of each group."""
+    times = step_times(con, funnel, group_sql)
+    trends = trend(con, funnel, group_sql, end_us, interval)
+    return {
+        label: with_times(group, times.get(label, {}), trends.get(label, []))
+        for label, group in _group_stats(con, funnel, group_sql, []).items()
+    }
+
+
 def run_funnel(
-    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions = FunnelOptions()
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    options: FunnelOptions = FunnelOptions(),
+    end_us: int | None = None,
 ) -> FunnelResult:
-    """Compute one funnel over the `events` relation of `con`."""
+    """Compute one funnel over the `events` relation of `con`; `end_us`: the log's end
+    (`funnel_timing.log_end`) when already known."""
     try:
-        return _run(con, funnel, options)
+        return _run(con, funnel, options, end_us)
     finally:
         drop_temp_tables(con)
 
@@ -79,10 +102,18 @@ def run_funnels(
     funnels: Sequence[Funnel],
     options: FunnelOptions = FunnelOptions(),
 ) -> list[FunnelResult]:
-    return [run_funnel(con, funnel, options) for funnel in funnels]
+    results: list[FunnelResult] = []
+    end_us: int | None = None
+    for funnel in funnels:
+        # The log's end is the same for every funnel: found once.
+        results.append(run_funnel(con, funnel, options, end_us))
+        end_us = results[-1].log_end_us
+    return results
 
 
-def _run(con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions) -> FunnelResult:
+def _run(
+    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, end_us: int | None
+) -> FunnelResult:
     con.execute(CREATE_CUSTOMERS)
     persona = options.personas.get(funnel.persona) if funnel.persona else None
     breakdown = parse_breakdown(funnel, options)
@@ -92,34 +123,38 @@ def _run(con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions)
         else None
     )
     engine, key = attempts(con, funnel, persona, options, value_path)
-    empty = empty_group(funnel)
+    if end_us is None:
+        ((floor,),) = con.execute("SELECT max(t) FROM cjo_fs").fetchall()
+        end_us = log_end(con, options, None if floor is None else int(floor))
+    interval = options.interval
+    empty = with_times(empty_group(funnel), {}, [])
     included = "CASE WHEN a.excluded THEN NULL ELSE 'all' END"
-    total = _group_stats(con, funnel, included, []).get("all", empty)
-    total = FunnelGroup(None, total.steps, _count_excluded(con))
+    total = _stats(con, funnel, included, end_us, interval).get("all", empty)
+    total = replace(total, excluded=_count_excluded(con))
     if options.keep_customers:
         _keep_customers(con, funnel, key)
     if breakdown is None:
-        return FunnelResult(funnel, total, engine=engine)
+        return FunnelResult(funnel, total, engine=engine, interval=interval, log_end_us=end_us)
     groups: list[FunnelGroup] = []
     if breakdown.by == "property":
         breakdown_values(con, funnel, breakdown.attribution)
-        found = _group_stats(
+        found = _stats(
             con,
             funnel,
             f"CASE WHEN a.excluded THEN NULL ELSE coalesce(a.bv, '{NONE_LABEL}') END",
-            [],
+            end_us,
+            interval,
         )
         for label in sorted(name for name in found if name is not None):
-            groups.append(FunnelGroup(label, found[label].steps, 0))
+            groups.append(replace(found[label], label=label, excluded=0))
     elif breakdown.by == "persona":
         for persona_id, group_persona in sorted(options.personas.items()):
             attempts(con, funnel, group_persona, options, None)
-            found = _group_stats(con, funnel, included, [])
-            group = found.get("all", empty)
-            groups.append(FunnelGroup(persona_id, group.steps, _count_excluded(con)))
+            group = _stats(con, funnel, included, end_us, interval).get("all", empty)
+            groups.append(replace(group, label=persona_id, excluded=_count_excluded(con)))
     else:
         raise ValueError(f"breakdown by {breakdown.by} needs the journey replay")
-    return FunnelResult(funnel, total, breakdown.label, tuple(groups), engine)
+    return FunnelResult(funnel, total, breakdown.label, tuple(groups), engine, interval, end_us)
 
 
 def _count_excluded(con: duckdb.DuckDBPyConnection) -> int:

@@ -41,6 +41,7 @@ from cjo_cli.engine.replay_records import (
     VisitRecord,
     assign,
     choose_variant,
+    goal_value,
 )
 from cjo_cli.model.clock import next_wall_time, utc_text
 
@@ -108,7 +109,7 @@ class _Customer:
         if mask & plan.observe_bits and self.awaiting:
             self.observe(ts, mask, name)
         if self.watching:
-            self.watch_goals(ts, mask, name)
+            self.watch_goals(ts, mask, name, properties)
         # One journey at a time, in priority order, its moves and then its entry: so a
         # higher-priority journey's send, from an entry or a move, takes a capped slot first.
         touched, _ = plan.routes(mask)
@@ -119,6 +120,7 @@ class _Customer:
                     record = state.record
                     if journey.goal_within is None or ts <= record.ts + journey.goal_within:
                         record.converted_ts = ts
+                        record.converted_value = goal_value(journey, properties)
                         if self.explain:
                             self.note(ts, journey.id, f"goal {name!r}: converted")
                     elif self.explain:
@@ -171,7 +173,7 @@ class _Customer:
             )
         self.advance(state, journey.start, ts)
 
-    def watch_goals(self, ts: int, mask: int, name: str) -> None:
+    def watch_goals(self, ts: int, mask: int, name: str, properties: Any) -> None:
         still = []
         for journey, record in self.watching:
             deadline = record.ts + (journey.goal_within or 0)
@@ -179,6 +181,7 @@ class _Customer:
                 continue
             if mask & journey.goal_bit:
                 record.converted_ts = ts
+                record.converted_value = goal_value(journey, properties)
                 if self.explain:
                     self.note(
                         ts, journey.id, f"goal {name!r} within goal.within after exit: converted"

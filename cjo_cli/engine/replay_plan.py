@@ -125,6 +125,8 @@ class PlanJourney:
     """Every bit this journey reacts to (entry, goal, exits, its wait_for events)."""
     assignment: tuple[str, str] | None = None
     """(property, holdout value): where the log records the journey's real run."""
+    goal_value: str = ""
+    """The goal event's property holding its value; empty: no revenue."""
 
 
 @dataclass(frozen=True)
@@ -158,15 +160,19 @@ class Plan:
         return sorted({f.event for f in self.filters})
 
     def property_events(self) -> list[str]:
-        """The entry events whose properties some journey reads (the feed passes their
-        properties along; other rows need none)."""
-        return sorted(
-            {
-                self.filters[j.entry_bit.bit_length() - 1].event
-                for j in self.journeys
-                if j.entry_reads_properties
-            }
-        )
+        """The entry events whose properties some journey reads, and the goal events whose
+        value some journey sums (the feed passes their properties; other rows need none)."""
+        entries = {
+            self.filters[j.entry_bit.bit_length() - 1].event
+            for j in self.journeys
+            if j.entry_reads_properties
+        }
+        goals = {
+            self.filters[j.goal_bit.bit_length() - 1].event
+            for j in self.journeys
+            if j.goal_value and j.goal_bit
+        }
+        return sorted(entries | goals)
 
     def mask_sql(self) -> list[Sql]:
         """One BIGINT expression per 62 bits: bit i of column i // 62 is filter i."""
@@ -356,6 +362,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 quiet_hours=own_quiet + policy_quiet,
                 bits=own_bits | goal_bit | exit_bits,
                 assignment=(assignment.property, assignment.holdout) if assignment else None,
+                goal_value=(journey.goal.value or "") if journey.goal else "",
             )
         )
     observe = 0

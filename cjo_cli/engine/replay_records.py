@@ -8,6 +8,7 @@ Plain records, filled in by `replay.replay_customer` and read by the totals, the
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,21 @@ def assign(
     return (True, "holdout") if value == holdout_value else (False, "treated")
 
 
+def goal_value(journey: PlanJourney, properties: Any) -> float | None:
+    """The number in the goal event's `goal.value` property (a number, or text that is
+    one); None without a value, or when the property holds something else."""
+    if not journey.goal_value:
+        return None
+    found = parse_properties(properties).get(journey.goal_value)
+    if isinstance(found, bool) or found is None:
+        return None
+    try:
+        number = float(found)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def choose_variant(
     step: PlanStep, journey_id: str, customer: str, properties: Any, traits: Mapping[str, Any]
 ) -> tuple[str, int, bool | None, str]:
@@ -94,6 +110,8 @@ class EntryRecord:
     exit_reason: str = ""
     exit_step: str = ""
     converted_ts: int | None = None
+    converted_value: float | None = None
+    """The goal event's value (`goal.value`), when it has a number there."""
 
 
 @dataclass

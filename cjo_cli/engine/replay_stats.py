@@ -91,6 +91,16 @@ class JourneyTotals:
     """The variants of ab steps with `variant_from`, in the YAML's order."""
     variants_unrecorded: int = 0
     """Entries that reached a `variant_from` step without a recorded variant."""
+    revenue_property: str = ""
+    """The goal's `value` property; empty: the journey counts no revenue."""
+    revenue: float = 0.0
+    """The treated entries' goal values (their converting goal events)."""
+    holdout_revenue: float = 0.0
+
+    def revenue_per_entrant(self, holdout: bool = False) -> float | None:
+        group = self.holdout if holdout else self.treated
+        total = self.holdout_revenue if holdout else self.revenue
+        return total / group.entered if group.entered else None
 
     @property
     def assignment(self) -> str:
@@ -161,6 +171,7 @@ class ReplayTotals:
                 journey.id,
                 holdout_percent=journey.holdout_percent,
                 recorded=journey.assignment is not None,
+                revenue_property=journey.goal_value,
                 recorded_variants=tuple(
                     name
                     for step in journey.steps
@@ -191,6 +202,8 @@ class ReplayTotals:
             for name, group in theirs.variants.items():
                 _add_counts(mine.variants.setdefault(name, GroupTotals()), group)
             _add_keyed(mine.exits, theirs.exits)
+            mine.revenue += theirs.revenue
+            mine.holdout_revenue += theirs.holdout_revenue
             for step_id, step in theirs.steps.items():
                 _add_counts(mine.steps[step_id], step)
                 _add_keyed(mine.steps[step_id].left, step.left)
@@ -208,6 +221,11 @@ class ReplayTotals:
             totals = self.journeys[record.journey]
             group = totals.holdout if record.holdout else totals.treated
             group.entries += 1
+            if record.converted_value is not None:
+                if record.holdout:
+                    totals.holdout_revenue += record.converted_value
+                else:
+                    totals.revenue += record.converted_value
             first.setdefault(record.journey, record)
             converted = record.converted_ts is not None
             if converted:

@@ -174,6 +174,8 @@ class Entry:
 class Goal:
     event: EventFilter
     within: Duration | None = None
+    value: str | None = None
+    """The goal event's property that holds its value (revenue)."""
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, 
         "effect": effect_json(journey.effect()),
         "holdout_plan": plan_json(journey.holdout_plan(span_us)),
         "warnings": journey.warnings(),
+        "revenue": _revenue_json(journey),
         "exits": dict(journey.exits),
         "sends": {tp: send.sent for tp, send in journey.sends.items()},
         "channels": channel_totals(list(journey.sends.values())),
@@ -130,6 +131,21 @@ def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, 
             }
             for step in journey.steps.values()
         ],
+    }
+
+
+def _revenue_json(journey: JourneyTotals) -> dict[str, Any] | None:
+    """The goal values of the converting entries; the holdout's only when recorded."""
+    if not journey.revenue_property:
+        return None
+    per = journey.revenue_per_entrant()
+    held = journey.revenue_per_entrant(holdout=True)
+    return {
+        "property": journey.revenue_property,
+        "treated": round(journey.revenue, 2),
+        "per_entrant": None if per is None else round(per, 2),
+        "holdout": round(journey.holdout_revenue, 2) if journey.recorded else None,
+        "holdout_per_entrant": None if held is None or not journey.recorded else round(held, 2),
     }
 
 
@@ -195,6 +211,12 @@ def _headline(journey: JourneyTotals, span_us: int) -> Text:
         )
     if treated.entries != treated.entered:
         text.append(f", {treated.entries:,} entries")
+    per = journey.revenue_per_entrant()
+    if journey.revenue_property and per is not None:
+        text.append(
+            f"; revenue ({visible(journey.revenue_property)}) {journey.revenue:,.0f}, "
+            f"{per:,.0f} per entrant"
+        )
     effect = journey.effect()
     plan = journey.holdout_plan(span_us)
     if effect is not None:

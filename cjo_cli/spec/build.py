@@ -265,6 +265,7 @@ class Builder:
                 j.Goal(
                     self.event_filter(goal),
                     parse_duration(goal["within"]) if "within" in goal else None,
+                    goal.get("value"),
                 )
                 if goal is not None
                 else None

@@ -49,6 +49,7 @@ JOURNEY_KEYS = [
     "effect",
     "holdout_plan",
     "warnings",
+    "revenue",
     "exits",
     "sends",
     "channels",
