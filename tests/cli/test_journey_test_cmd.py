@@ -99,3 +99,33 @@ def test_a_saved_test_passes(run_cjo: RunCjo, tmp_path: Path) -> None:
     assert tested.returncode == 0, tested.stdout
     refused = run_cjo("simulate", "--log", "x.jsonl", "--save-test", "t.yaml", cwd=root)
     assert refused.returncode == 2 and "--save-test needs --explain" in refused.stderr
+
+
+def test_the_sample_ships_a_passing_test_for_every_journey(run_cjo: RunCjo) -> None:
+    result = run_cjo("test", "-f", "json")
+    assert result.returncode == 0, result.stdout
+    document = json.loads(result.stdout)
+    tested = {test["journey"] for test in document["tests"]}
+    journeys = {
+        line.split(":", 1)[1].strip()
+        for path in (REPO / "journeys" / "orchestration").glob("*.yaml")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("id:")
+    }
+    assert journeys <= tested, journeys - tested
+    assert document["failed"] == 0
+
+
+def test_a_changed_journey_fails_its_test_clearly(run_cjo: RunCjo, tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    shutil.copy(REPO / "journeys" / "tests" / "cart_abandonment.yaml", root / "journeys" / "tests")
+    journey = root / "journeys" / "orchestration" / "cart_abandonment.yaml"
+    text = journey.read_text(encoding="utf-8")
+    journey.write_text(text.replace("{wait: 1h, next: push", "{wait: 2h, next: push"), "utf-8")
+    result = run_cjo("test", cwd=root)
+    assert result.returncode == 1
+    assert (
+        "journeys/tests/cart_abandonment.yaml:17:10: sends: expected cart_push at +1h, got "
+        "cart_push at 2026-08-03T04:00:00+00:00"
+    ) in result.stdout
+    assert "wait_1h: wait until 2026-08-03T04:00:00Z" in result.stdout
