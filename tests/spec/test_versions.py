@@ -260,3 +260,20 @@ def test_load_versions_of_not_one_journey(
     with pytest.raises(UsageError) as caught:
         load_versions(folder, load_workspace(folder), versions)
     assert str(caught.value) == message
+
+
+def test_journey_tests_do_not_stop_a_diff(tmp_path: Path) -> None:
+    """A test that names the old version's steps is left out: a diff replays journeys,
+    and the test failing on the new version is `cjo test`'s to say."""
+    folder = workspace(tmp_path)
+    renamed = CART.replace("  send: {send: mail", "  mail_it: {send: mail")
+    (folder / "tests.yaml").write_text(
+        "kind: test\nid: t\njourney: cart\n"
+        'events: [{at: "2026-06-01T10:00:00Z", event: cart_abandoned}]\n'
+        "expect: {path: [send, done]}\n",
+        encoding="utf-8",
+    )
+    home = load_workspace(folder)
+    assert list(home.tests) == ["t"]
+    loaded = load_versions(folder, home, [Version("old", CART), Version("new", renamed)])
+    assert [list(journey.steps) for _, journey in loaded] == [["send", "done"], ["mail_it", "done"]]
