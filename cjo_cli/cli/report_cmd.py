@@ -22,6 +22,14 @@ class ReportFormat(StrEnum):
     markdown = "markdown"
 
 
+class Interval(StrEnum):
+    """The trend's periods (`engine.funnel_result.INTERVALS`)."""
+
+    day = "day"
+    week = "week"
+    month = "month"
+
+
 def report(
     funnel_ids: list[str] = typer.Argument(
         None,
@@ -53,6 +61,11 @@ def report(
     until: str | None = typer.Option(
         None, "--until", metavar="TIME", help="Ignore events at or after this time."
     ),
+    interval: Interval = typer.Option(
+        Interval.week,
+        "--interval",
+        help="Periods of the conversion trend: day, week (from Monday) or month, in UTC.",
+    ),
     db: Path | None = typer.Option(
         None,
         "--db",
@@ -73,7 +86,8 @@ def report(
     spark_conf: list[str] = options.SPARK_CONF,
 ) -> None:
     """Funnel conversion per step, from step 1 and from the previous step, with the
-    median and mean time between steps.
+    median and mean time between steps, the percentiles of the time to each step, and
+    the conversion per period of step 1 (--interval).
 
     What counts as reaching a step, the window, exclusions and breakdowns: docs/funnels.md."""
     from cjo_cli.engine.funnel_result import FunnelOptions, prepare_funnels
@@ -96,6 +110,7 @@ def report(
         breakdown=by,
         keep_customers=db is not None,
         personas=dict(ws.personas),
+        interval=interval.value,
     )
     if html is not None:
         inputs.check_output_file(html, "--html")

@@ -7,6 +7,7 @@ labelled and turned into step stats here, once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -91,8 +92,9 @@ class FunnelGroup:
     excluded: int = 0
     """Customers an exclusion removed."""
     trend: tuple[TrendPoint, ...] = ()
-    """By period of the counted attempt's step 1, in time order; entered adds up to step
-    1's customers and converted to the last step's."""
+    """By period of the counted attempt's step 1, one per period from the first to the
+    last in which an attempt started (`full_trend`); entered adds up to step 1's
+    customers and converted to the last step's."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,26 @@ def with_times(
         for number, step in enumerate(group.steps, 1)
     )
     return replace(group, steps=steps, trend=tuple(trend))
+
+
+def full_trend(points: Sequence[TrendPoint], interval: str) -> tuple[TrendPoint, ...]:
+    """Time-ordered `points` with an empty point for each period between the first and
+    the last in which no attempt started: one point per period, so that a chart's
+    time axis is even."""
+    if not points:
+        return ()
+    found = {point.period: point for point in points}
+    day, last = dt.date.fromisoformat(points[0].period), dt.date.fromisoformat(points[-1].period)
+    filled = []
+    while day <= last:
+        filled.append(found.get(day.isoformat(), TrendPoint(day.isoformat(), 0, 0, 0)))
+        if interval == "day":
+            day += dt.timedelta(days=1)
+        elif interval == "week":
+            day += dt.timedelta(days=7)
+        else:
+            day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return tuple(filled)
 
 
 def empty_group(funnel: Funnel) -> FunnelGroup:

@@ -2,7 +2,8 @@
 
 `funnel_sql` finds each customer's counted attempt (`cjo_att`: level, the time of
 each step, excluded or not); this module counts them per step, with the times
-between steps and the breakdown groups, and keeps what `--db` asks for. A run
+between steps and the breakdown groups (`funnel_timing` adds the trend and the
+distribution of the times to each step), and keeps what `--db` asks for. A run
 leaves no temporary table behind.
 """
 
@@ -20,6 +21,7 @@ from cjo_cli.engine.funnel_result import (
     FunnelOptions,
     FunnelResult,
     empty_group,
+    full_trend,
     group_from_values,
     parse_breakdown,
     step_rows,
@@ -78,7 +80,7 @@ def _stats(
     times = step_times(con, funnel, group_sql)
     trends = trend(con, funnel, group_sql, end_us, interval)
     return {
-        label: with_times(group, times.get(label, {}), trends.get(label, []))
+        label: with_times(group, times.get(label, {}), full_trend(trends.get(label, []), interval))
         for label, group in _group_stats(con, funnel, group_sql, []).items()
     }
 

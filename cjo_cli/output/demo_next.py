@@ -11,6 +11,7 @@ from rich.text import Text
 OWN_EXPORT: tuple[tuple[str, str], ...] = (
     ("cjo init", "journeys/ with one document of each kind, and the CI files"),
     ("cjo validate journeys/", "after each edit: file:line:col findings"),
+    ("cjo test journeys/", "the journeys' tests: customer stories and what must happen"),
     ("cjo validate journeys/ --log export.jsonl", "does the log hold the events they name?"),
     ("cjo report --log export.jsonl", "the funnels, measured"),
     ("cjo simulate --log export.jsonl --customers customers.csv", "the journeys, replayed"),
@@ -23,18 +24,19 @@ FORMATS_NOTE = (
 
 
 def own_export_text() -> Text:
-    width = max(len(command) for command, _ in OWN_EXPORT)
+    """Each command under its comment: a line a shell runs whole, however narrow the
+    terminal (the longest is 60 columns), and a comment that is harmless if pasted."""
     text = Text("\n")
     text.append("On your own export:", style="bold")
     for command, what in OWN_EXPORT:
+        text.append(f"\n  # {what}", style="dim")
         text.append("\n  ")
-        text.append(command.ljust(width), style="cyan")
-        text.append(f"  # {what}", style="dim")
-    text.append(f"\n{FORMATS_NOTE}")
+        text.append(command, style="cyan")
     return text
 
 
 def print_own_export(console: Console | None = None) -> None:
-    # soft_wrap: a command line is never cut in two, so that it pastes into a shell whole
-    # (a comment wrapped onto a line of its own would run as a command).
-    (console or Console(highlight=False)).print(own_export_text(), soft_wrap=True)
+    # soft_wrap: a command line is never cut in two, so that it pastes into a shell whole.
+    console = console or Console(highlight=False)
+    console.print(own_export_text(), soft_wrap=True)
+    console.print(FORMATS_NOTE)

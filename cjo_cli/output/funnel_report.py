@@ -6,13 +6,21 @@ The JSON shape is the contract of docs/funnels.md, one object per funnel, wrappe
     {"funnel": id, "name": ..., "order": ..., "window_seconds": ..., "engine": ...,
      "excluded": n,
      "steps": [{"name", "event", "customers", "from_start", "from_previous",
-                "median_seconds", "mean_seconds"}],
-     "breakdown": {"by": ..., "groups": [{"value": ..., "excluded": n, "steps": [...]}]}}
+                "median_seconds", "mean_seconds", "percentiles", "histogram",
+                "percentiles_from_start", "histogram_from_start"}],
+     "breakdown": {"by": ..., "groups": [{"value": ..., "excluded": n, "steps": [...],
+                                         "trend": [...]}]},
+     "interval": "week", "log_end": ISO instant, "trend": [{"period", "entered",
+     "converted", "open"}]}
 
 `from_start` and `from_previous` are shares (0..1), null when the step they divide
 by has no customers; times are seconds from the previous step of the counted
-attempt, null for step 1 and when nobody reached the step. `breakdown` is null
-when the funnel has none.
+attempt, null for step 1 and when nobody reached the step. `percentiles` is
+`{"p25", "p50", "p75", "p90"}` (nearest rank; null likewise) and `histogram` a list
+of `{"le_seconds", "customers"}` (`le_seconds` null for the open last bin; null on
+step 1); the `_from_start` pair measures from step 1. `breakdown` is null when the
+funnel has none. CSV keeps one row per funnel, group and step, without the trend and
+the distributions (those are lists per step).
 """
 
 from __future__ import annotations
@@ -27,11 +35,36 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from cjo_cli.engine.funnel_result import FunnelResult, StepStats, step_rows
+from cjo_cli.engine.funnel_result import (
+    HISTOGRAM_BOUNDS,
+    PERCENTILES,
+    FunnelResult,
+    StepStats,
+    TimeToStep,
+    TrendPoint,
+    step_rows,
+)
+from cjo_cli.model.clock import iso
 from cjo_cli.output.tables import numbers_table
 from cjo_cli.output.text import csv_text, markdown, markdown_code, rich_text
 
 BAR_WIDTH = 24
+
+
+def _percentiles_json(times: TimeToStep | None) -> dict[str, float] | None:
+    if times is None or times.percentiles is None:
+        return None
+    return {f"p{p}": value for p, value in zip(PERCENTILES, times.percentiles, strict=True)}
+
+
+def _histogram_json(times: TimeToStep | None) -> list[dict[str, Any]] | None:
+    if times is None:
+        return None
+    bounds: list[int | None] = [*HISTOGRAM_BOUNDS, None]
+    return [
+        {"le_seconds": bound, "customers": count}
+        for bound, count in zip(bounds, times.histogram, strict=True)
+    ]
 
 
 def _step_json(step: StepStats) -> dict[str, Any]:
@@ -43,7 +76,18 @@ def _step_json(step: StepStats) -> dict[str, Any]:
         "from_previous": step.from_previous,
         "median_seconds": step.median_seconds,
         "mean_seconds": step.mean_seconds,
+        "percentiles": _percentiles_json(step.time_from_previous),
+        "histogram": _histogram_json(step.time_from_previous),
+        "percentiles_from_start": _percentiles_json(step.time_from_start),
+        "histogram_from_start": _histogram_json(step.time_from_start),
     }
+
+
+def _trend_json(points: Sequence[TrendPoint]) -> list[dict[str, Any]]:
+    return [
+        {"period": p.period, "entered": p.entered, "converted": p.converted, "open": p.open}
+        for p in points
+    ]
 
 
 def funnel_json(result: FunnelResult) -> dict[str, Any]:
@@ -57,6 +101,7 @@ def funnel_json(result: FunnelResult) -> dict[str, Any]:
                     "value": group.label,
                     "excluded": group.excluded,
                     "steps": [_step_json(step) for step in group.steps],
+                    "trend": _trend_json(group.trend),
                 }
                 for group in result.groups
             ],
@@ -70,6 +115,9 @@ def funnel_json(result: FunnelResult) -> dict[str, Any]:
         "excluded": result.total.excluded,
         "steps": [_step_json(step) for step in result.total.steps],
         "breakdown": breakdown,
+        "interval": result.interval,
+        "log_end": None if result.log_end_us is None else iso(result.log_end_us),
+        "trend": _trend_json(result.total.trend),
     }
 
 
@@ -156,6 +204,9 @@ def duration(seconds: float | None) -> str:
 
 
 def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -> str:
+    # Imported here: funnel_times itself builds on this module's duration and percent.
+    from cjo_cli.output.funnel_times import markdown_lines
+
     lines: list[str] = []
     for result in results:
         funnel = result.funnel
@@ -189,6 +240,7 @@ def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -
                 cells = " | ".join(f"{step.customers:,}" for step in group.steps)
                 share = percent(group.steps[-1].from_start)
                 lines.append(f"| {markdown(group.label or '')} | {cells} | {share} |")
+        lines += markdown_lines(result)
         lines.append("")
     lines.append(f"Log: read {read:,} rows, rejected {rejected:,}.")
     return "\n".join(lines) + "\n"
@@ -200,7 +252,10 @@ def _bar(share: float | None, width: int) -> Text:
 
 
 def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
-    """The funnel as a table; on narrow terminals shorter bars and no event names."""
+    """The funnel as a table, the times to its steps under it, the breakdown, then the
+    trend; on narrow terminals shorter bars and no event names."""
+    from cjo_cli.output.funnel_times import times_table, trend_view  # see format_markdown
+
     wide = width >= 110
     bar_width = BAR_WIDTH if wide else 8
     funnel = result.funnel
@@ -238,8 +293,12 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
             duration(step.median_seconds),
             *([duration(step.mean_seconds)] if wide else []),
         )
+    times, trend = times_table(result, width), trend_view(result, width)
+    # A blank line before each section under the table.
+    parts: list[RenderableType] = [table, *([Text(""), times] if times is not None else [])]
+    ending = [Text(""), trend] if trend is not None else []
     if result.breakdown_by is None:
-        return table
+        return Group(*parts, *ending)
     by = Table(title=rich_text(f"by {result.breakdown_by}"), title_justify="left")
     by.add_column(rich_text(result.breakdown_by))
     for step in result.total.steps:
@@ -251,7 +310,8 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
             *(f"{step.customers:,}" for step in group.steps),
             percent(group.steps[-1].from_start),
         )
-    return Group(table, by)
+    gap = [Text("")] if times is not None else []
+    return Group(*parts, *gap, by, *ending)
 
 
 def print_tables(results: Sequence[FunnelResult], console: Console | None = None) -> None:

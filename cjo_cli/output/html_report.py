@@ -3,7 +3,8 @@
 No script and no network: the charts are inline SVG, the styles inline CSS, so the
 file can be attached to a ticket, opened offline, and printed. It shows:
 
-- the funnels as bar charts with the conversion from step 1 and from the step before;
+- the funnels as bar charts with the conversion from step 1 and from the step before,
+  the time to each step as histograms and the conversion per period as a line;
 - the holdout comparison of every journey that has a holdout;
 - each journey as a flow diagram, every step annotated with its replayed counts;
 - each journey map as its grid with the emotion curve and the measured overlay.
@@ -26,6 +27,7 @@ from cjo_cli.model.clock import utc_text
 from cjo_cli.output.effect_text import effect_line, plan_line, variants_line
 from cjo_cli.output.funnel_report import percent
 from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
+from cjo_cli.output.html_times_svg import times_svg, trend_svg
 from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
 from cjo_cli.output.simulate_report import assumptions
 from cjo_cli.output.text import html_text
@@ -85,6 +87,12 @@ def _funnel_section(result: FunnelResult) -> str:
         f'<p class="kpi">{kpi}</p><p class="meta">{meta}</p>',
         funnel_svg(result),
     ]
+    times = times_svg(result)
+    if times:
+        body.append(f"<h4>Time to each step, from the one before</h4>{times}")
+    trend = trend_svg(result)
+    if trend:
+        body.append(f"<h4>Conversion by {html_text(result.interval)} of step 1</h4>{trend}")
     if result.breakdown_by is not None and result.groups:
         head = "".join(f"<th>{html_text(step.name)}</th>" for step in steps)
         rows = "".join(

@@ -8,6 +8,9 @@ DataFrame; Spark SQL adds them up per step and per breakdown group: counts,
 exact medians (`percentile`, interpolated like DuckDB's `median`) and exact means
 (sums of whole microseconds as DECIMAL).
 
+The trend and the times to each step come from the same attempts
+(`spark.funnel_timing`).
+
 Why not the DuckDB SQL translated: the counted attempt is an ordered search, and
 one definition in one place keeps both engines equal by construction; the tests
 hold them equal on every scenario and on random logs.
@@ -16,6 +19,7 @@ hold them equal on every scenario and on random logs.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +30,17 @@ from cjo_cli.engine.funnel_result import (
     FunnelGroup,
     FunnelOptions,
     FunnelResult,
+    StepTimes,
+    TrendPoint,
     empty_group,
+    full_trend,
     group_from_values,
     parse_breakdown,
+    with_times,
 )
 from cjo_cli.model import Funnel, Persona
 from cjo_cli.model.clock import SECOND
+from cjo_cli.spark.funnel_timing import log_end, step_times, trends
 from cjo_cli.spark.read import SparkLog, arrow_schema
 
 if TYPE_CHECKING:
@@ -131,9 +140,10 @@ GroupKey = tuple[int, str, str, str | None]
 """(funnel index, variant, 'total' or 'value', group label)."""
 
 
-def _aggregate(found: DataFrame, width: int, by_value: list[int]) -> dict[GroupKey, Any]:
-    """One Spark aggregation for every funnel and group: per step the count, the median
-    gap (µs) and the sum of gaps (µs, exact), and the excluded count."""
+def _keyed(found: DataFrame, width: int, by_value: list[int]) -> DataFrame:
+    """Every attempt with its GroupKey columns (funnel, variant, kind, grp): once for the
+    funnel's totals, once more for a property breakdown's group; grp is null for an
+    excluded attempt."""
     from pyspark.sql import functions as F
 
     keep = ["funnel", "variant", "level", "excluded", *(f"t{n}" for n in range(1, width + 1))]
@@ -145,6 +155,14 @@ def _aggregate(found: DataFrame, width: int, by_value: list[int]) -> dict[GroupK
         F.lit("value").alias("kind"),
         F.when(~F.col("excluded"), F.coalesce(F.col("bv"), F.lit(NONE_LABEL))).alias("grp"),
     )
+    return total.unionByName(value)
+
+
+def _aggregate(keyed: DataFrame, width: int) -> dict[GroupKey, Any]:
+    """One Spark aggregation for every funnel and group: per step the count, the median
+    gap (µs) and the sum of gaps (µs, exact), and the excluded count."""
+    from pyspark.sql import functions as F
+
     columns = [F.count(F.when(F.col("excluded"), 1)).alias("x")]
     for step in range(1, width + 1):
         reached = F.col("level") >= step
@@ -153,7 +171,7 @@ def _aggregate(found: DataFrame, width: int, by_value: list[int]) -> dict[GroupK
             gap = F.when(reached, F.col(f"t{step}") - F.col(f"t{step - 1}"))
             columns.append(F.percentile(gap, F.lit(0.5)).alias(f"m{step}"))
             columns.append(F.sum(gap.cast("decimal(38,0)")).alias(f"s{step}"))
-    rows = total.unionByName(value).groupBy("funnel", "variant", "kind", "grp").agg(*columns)
+    rows = keyed.groupBy("funnel", "variant", "kind", "grp").agg(*columns)
     return {(r["funnel"], r["variant"], r["kind"], r["grp"]): r for r in rows.collect()}
 
 
@@ -203,14 +221,38 @@ def run_funnels(
     width = max(len(funnel.steps) for funnel in funnels)
     by_value = [i for i, b in enumerate(breakdowns) if b is not None and b.by == "property"]
     found = attempts(log, programs, width, traits or {}).persist(StorageLevel.MEMORY_AND_DISK)
+    end_us = log_end(log.events, options)
     try:
-        groups = _aggregate(found, width, by_value)
+        keyed = _keyed(found, width, by_value)
+        groups = _aggregate(keyed, width)
+        timing = Timing(
+            step_times(keyed, width),
+            trends(keyed, funnels, options.interval, end_us),
+            options.interval,
+        )
     finally:
         found.unpersist()
     return [
-        _result(index, funnel, breakdowns[index], options, groups)
+        replace(
+            _result(index, funnel, breakdowns[index], options, groups, timing),
+            interval=options.interval,
+            log_end_us=end_us,
+        )
         for index, funnel in enumerate(funnels)
     ]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The times to each step and the trends of every group (`spark.funnel_timing`)."""
+
+    times: Mapping[GroupKey, Mapping[int, StepTimes]]
+    trends: Mapping[GroupKey, Sequence[TrendPoint]]
+    interval: str
+
+    def apply(self, group: FunnelGroup, key: GroupKey) -> FunnelGroup:
+        trend = full_trend(self.trends.get(key, ()), self.interval)
+        return with_times(group, self.times.get(key, {}), trend)
 
 
 def _result(
@@ -219,6 +261,7 @@ def _result(
     breakdown: BreakdownChoice | None,
     options: FunnelOptions,
     groups: Mapping[GroupKey, Any],
+    timing: Timing,
 ) -> FunnelResult:
     steps = len(funnel.steps)
     empty = empty_group(funnel).steps
@@ -231,10 +274,11 @@ def _result(
             if f == index and v == variant and kind == "total"
         )
         shown = group_from_values(funnel, _values(row, steps), 0).steps if row else empty
-        return FunnelGroup(variant or None, shown, excluded)
+        group = FunnelGroup(variant or None, shown, excluded)
+        return timing.apply(group, (index, variant, "total", "all"))
 
     total = stats(TOTAL)
-    total = FunnelGroup(None, total.steps, total.excluded)
+    total = replace(total, label=None)
     if breakdown is None:
         return FunnelResult(funnel, total, engine="spark")
     found: list[FunnelGroup] = []
@@ -244,9 +288,8 @@ def _result(
         )
         for label in labels:
             row = groups[(index, TOTAL, "value", label)]
-            found.append(
-                FunnelGroup(label, group_from_values(funnel, _values(row, steps), 0).steps)
-            )
+            group = FunnelGroup(label, group_from_values(funnel, _values(row, steps), 0).steps)
+            found.append(timing.apply(group, (index, TOTAL, "value", label)))
     else:
         found = [stats(persona_id) for persona_id in sorted(options.personas)]
     return FunnelResult(funnel, total, breakdown.label, tuple(found), "spark")

@@ -23,10 +23,25 @@ Definitions (one customer at a time):
 - An exclusion `{event, between: [i, j]}` removes the customer from the funnel when a
   matching event lies strictly after the counted attempt's step-i event and strictly
   before its step-j event, or before the window's end when step j was not reached.
+
+Over time and time to convert, on the counted attempts of the customers not excluded:
+
+- The *log end* is the latest event time of the whole log (any event, any customer).
+- The *trend* puts each attempt in the period (UTC day, week from Monday, or calendar
+  month) of its step-1 time: per period, `entered` attempts, `converted` ones (that
+  reached the last step) and `open` ones: not converted, and step-1 time + window
+  strictly after the log end (part of the window was never observed). Every period
+  from the first to the last is listed, empty ones with zeros.
+- The *time to step k* (k >= 2) of a customer at step k is its step-k time minus its
+  step-(k-1) time (from previous) or minus its step-1 time (from start). Percentile p
+  of n such times is the nearest rank: the ceil(n * p / 100)-th smallest. The
+  histogram counts them per bin: <= 1m, 5m, 15m, 1h, 6h, 1d, 3d, 7d, 14d, 30d (each
+  bound inclusive, in the first bin it fits), then more than 30 days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import statistics
 from collections.abc import Sequence
@@ -148,17 +163,24 @@ def _excluded(funnel: Funnel, events: Sequence[LogEvent], attempt: Sequence[LogE
     return False
 
 
-def funnel_counts(funnel: Funnel, log: Sequence[LogEvent]) -> list[StepResult]:
-    """Customers per step, and median/mean seconds from the previous step."""
+def counted_attempts(funnel: Funnel, log: Sequence[LogEvent]) -> list[tuple[LogEvent, ...]]:
+    """The counted attempt of every customer who entered and was not excluded."""
     by_customer: dict[str, list[LogEvent]] = {}
     for event in log:
         by_customer.setdefault(event.customer_id, []).append(event)
-    reached = [0] * len(funnel.steps)
-    gaps: list[list[int]] = [[] for _ in funnel.steps]
+    found = []
     for events in by_customer.values():
         attempt = counted_attempt(funnel, events)
-        if not attempt or _excluded(funnel, events, attempt):
-            continue
+        if attempt and not _excluded(funnel, events, attempt):
+            found.append(attempt)
+    return found
+
+
+def funnel_counts(funnel: Funnel, log: Sequence[LogEvent]) -> list[StepResult]:
+    """Customers per step, and median/mean seconds from the previous step."""
+    reached = [0] * len(funnel.steps)
+    gaps: list[list[int]] = [[] for _ in funnel.steps]
+    for attempt in counted_attempts(funnel, log):
         for step in range(len(attempt)):
             reached[step] += 1
             if step:
@@ -171,3 +193,102 @@ def funnel_counts(funnel: Funnel, log: Sequence[LogEvent]) -> list[StepResult]:
         )
         for step in range(len(funnel.steps))
     ]
+
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+BIN_BOUNDS = (
+    MINUTE,
+    5 * MINUTE,
+    15 * MINUTE,
+    HOUR,
+    6 * HOUR,
+    DAY,
+    3 * DAY,
+    7 * DAY,
+    14 * DAY,
+    30 * DAY,
+)
+
+
+@dataclass(frozen=True)
+class Times:
+    percentiles: tuple[int, int, int, int] | None
+    """p25, p50, p75, p90 in seconds; None when nobody reached the step."""
+    histogram: tuple[int, ...]
+    """Customers per BIN_BOUNDS bin, then those above the last bound."""
+
+
+def _times(gaps: Sequence[int]) -> Times:
+    ranked = sorted(gaps)
+    n = len(ranked)
+    percentiles = None
+    if n:
+        # ceil(n * p / 100) in integers; the rank is 1-based.
+        p25, p50, p75, p90 = (ranked[-(-n * p // 100) - 1] for p in (25, 50, 75, 90))
+        percentiles = (p25, p50, p75, p90)
+    histogram = [0] * (len(BIN_BOUNDS) + 1)
+    for gap in gaps:
+        fits = [index for index, bound in enumerate(BIN_BOUNDS) if gap <= bound]
+        histogram[fits[0] if fits else len(BIN_BOUNDS)] += 1
+    return Times(percentiles, tuple(histogram))
+
+
+def time_to_steps(funnel: Funnel, log: Sequence[LogEvent]) -> list[tuple[Times, Times] | None]:
+    """Per step: None for step 1, else (from the previous step, from step 1)."""
+    attempts = counted_attempts(funnel, log)
+    found: list[tuple[Times, Times] | None] = [None]
+    for step in range(1, len(funnel.steps)):
+        reached = [attempt for attempt in attempts if len(attempt) > step]
+        previous = [attempt[step].ts - attempt[step - 1].ts for attempt in reached]
+        start = [attempt[step].ts - attempt[0].ts for attempt in reached]
+        found.append((_times(previous), _times(start)))
+    return found
+
+
+def period_of(day: dt.date, interval: str) -> dt.date:
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())  # Monday
+    assert interval == "month"
+    return day.replace(day=1)
+
+
+def next_period(start: dt.date, interval: str) -> dt.date:
+    if interval == "day":
+        return start + dt.timedelta(days=1)
+    if interval == "week":
+        return start + dt.timedelta(days=7)
+    return (start + dt.timedelta(days=31)).replace(day=1)  # from a 1st, always next month
+
+
+def funnel_trend(
+    funnel: Funnel, log: Sequence[LogEvent], interval: str, epoch: dt.datetime
+) -> list[tuple[str, int, int, int]]:
+    """(period start as ISO date, entered, converted, open), in time order; times are
+    seconds after `epoch` (UTC)."""
+    if not log:
+        return []
+    end = max(event.ts for event in log)
+    steps, window = len(funnel.steps), funnel.window.seconds
+    periods: dict[str, tuple[int, int, int]] = {}
+    for attempt in counted_attempts(funnel, log):
+        start = attempt[0].ts
+        day = (epoch + dt.timedelta(seconds=start)).astimezone(dt.UTC).date()
+        period = period_of(day, interval).isoformat()
+        entered, converted, still_open = periods.get(period, (0, 0, 0))
+        done = len(attempt) == steps
+        periods[period] = (
+            entered + 1,
+            converted + done,
+            still_open + (not done and start + window > end),
+        )
+    if not periods:
+        return []
+    # Every period from the first to the last, those in which nobody started too.
+    day, last = dt.date.fromisoformat(min(periods)), dt.date.fromisoformat(max(periods))
+    found = []
+    while day <= last:
+        found.append((day.isoformat(), *periods.get(day.isoformat(), (0, 0, 0))))
+        day = next_period(day, interval)
+    return found

@@ -10,8 +10,15 @@ from hypothesis import strategies as st
 
 from cjo_cli.model import Funnel
 from tests.engine import funnel_helpers as worked
-from tests.engine.funnel_helpers import D, H, ev, funnel
-from tests.engine.funnel_reference import LogEvent, counted_attempt, funnel_counts
+from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel
+from tests.engine.funnel_reference import (
+    LogEvent,
+    Times,
+    counted_attempt,
+    funnel_counts,
+    funnel_trend,
+    time_to_steps,
+)
 
 
 def counts(f: Funnel, log: list[LogEvent]) -> list[int]:
@@ -82,6 +89,50 @@ def test_exclusion_between_steps_removes_the_customer() -> None:
 def test_step_filters() -> None:
     # Only purchases with amount > 0 fill step 2.
     assert counts(worked.PAID, worked.PAID_LOG) == [2, 1]
+
+
+def test_trend_open_and_periods() -> None:
+    # Window 1 day; the log ends at 10 days (z's event). a starts at 9 d: its window
+    # ends exactly at the log's end, all of it seen -> a drop-off. b starts 1 s later:
+    # open. c converts. d starts on the EPOCH, a Sunday: the week of Monday 02-23.
+    f = funnel("view", "cart", window=D)
+    log = [
+        ev("a", "view", 9 * D),
+        ev("b", "view", 9 * D + 1),
+        ev("c", "view", 9 * D + 2),
+        ev("c", "cart", 9 * D + 3),
+        ev("d", "view", 0),
+        ev("z", "other", 10 * D),
+    ]
+    assert funnel_trend(f, log, "week", EPOCH) == [
+        ("2026-02-23", 1, 0, 0),
+        ("2026-03-02", 0, 0, 0),
+        ("2026-03-09", 3, 1, 1),
+    ]
+    assert funnel_trend(f, log, "month", EPOCH) == [("2026-03-01", 4, 1, 1)]
+    days = funnel_trend(f, log, "day", EPOCH)
+    assert [p[0] for p in days] == [f"2026-03-{day:02d}" for day in range(1, 11)]
+    assert [p[1] for p in days] == [1] + [0] * 8 + [3]
+    assert funnel_trend(f, [], "week", EPOCH) == []
+
+
+def test_times_to_steps() -> None:
+    # To the cart 10, 20, 30 and 40 s; to the buy 60 s after one cart (≤1m, the bound
+    # included) and 61 s after another (≤5m).
+    f = funnel("view", "cart", "buy")
+    log = []
+    for customer, gap in (("a", 40), ("b", 10), ("c", 30), ("d", 20)):
+        log += [ev(customer, "view", 0), ev(customer, "cart", gap)]
+    log += [ev("a", "buy", 100), ev("b", "buy", 71)]
+    first, cart, buy = time_to_steps(f, log)
+    assert first is None and cart is not None and buy is not None
+    assert cart[0] == cart[1] == Times((10, 20, 30, 40), (4,) + (0,) * 10)
+    assert buy[0] == Times((60, 60, 61, 61), (1, 1) + (0,) * 9)
+    assert buy[1] == Times((71, 71, 100, 100), (0, 2) + (0,) * 9)
+    assert time_to_steps(funnel("view", "cart"), [ev("a", "view", 0)])[1] == (
+        Times(None, (0,) * 11),
+        Times(None, (0,) * 11),
+    )
 
 
 # ---- invariants of the reference (the engine will be held to the reference) ----

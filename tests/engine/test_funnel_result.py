@@ -212,3 +212,36 @@ def test_step_rows() -> None:
 
 def test_step_rows_of_nothing() -> None:
     assert step_rows([]) == []
+
+
+def test_full_trend_lists_every_period_between_the_first_and_the_last() -> None:
+    from cjo_cli.engine.funnel_result import TrendPoint, full_trend
+
+    def periods(points: list[str], interval: str) -> list[str]:
+        found = full_trend([TrendPoint(p, 1, 0, 0) for p in points], interval)
+        return [point.period for point in found]
+
+    assert full_trend([], "week") == ()
+    assert periods(["2026-02-27", "2026-03-02"], "day") == [
+        "2026-02-27",
+        "2026-02-28",
+        "2026-03-01",
+        "2026-03-02",
+    ]
+    assert periods(["2026-06-01", "2026-06-22"], "week") == [
+        "2026-06-01",
+        "2026-06-08",
+        "2026-06-15",
+        "2026-06-22",
+    ]
+    assert periods(["2026-11-01", "2027-02-01"], "month") == [
+        "2026-11-01",
+        "2026-12-01",
+        "2027-01-01",
+        "2027-02-01",
+    ]
+    filled = full_trend(
+        [TrendPoint("2026-06-01", 3, 1, 0), TrendPoint("2026-06-03", 2, 0, 2)], "day"
+    )
+    assert filled[1] == TrendPoint("2026-06-02", 0, 0, 0)
+    assert (filled[0].entered, filled[2].open) == (3, 2)

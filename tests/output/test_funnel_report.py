@@ -1,4 +1,4 @@
-"""`cjo report`'s renderings of funnel results: the JSON contract (SPEC §5), CSV rows,
+"""`cjo report`'s renderings of funnel results: the JSON contract (docs/funnels.md), CSV rows,
 Markdown tables, the people-readable percent and duration, and the rich tables."""
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ STEP_KEYS = [
     "from_previous",
     "median_seconds",
     "mean_seconds",
+    "percentiles",
+    "histogram",
+    "percentiles_from_start",
+    "histogram_from_start",
 ]
 
 
@@ -110,6 +114,9 @@ def test_format_json_is_the_contract_with_funnels_and_log() -> None:
         "excluded",
         "steps",
         "breakdown",
+        "interval",
+        "log_end",
+        "trend",
     ]
     assert funnel["funnel"] == "checkout"
     assert funnel["name"] == "Checkout"
@@ -127,6 +134,10 @@ def test_format_json_is_the_contract_with_funnels_and_log() -> None:
         "from_previous": 1.0,
         "median_seconds": None,
         "mean_seconds": None,
+        "percentiles": None,
+        "histogram": None,
+        "percentiles_from_start": None,
+        "histogram_from_start": None,
     }
 
 
