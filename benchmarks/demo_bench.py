@@ -38,7 +38,7 @@ def main() -> None:
         out = Path(scratch) / "demo"
         seconds, mb, _ = best([*cjo, "demo", "--out", str(out)], args.runs)
         shutil.rmtree(out, ignore_errors=True)
-        rows.append(("`cjo demo` (sample: 11,945 rows, 400 customers)", seconds, mb))
+        rows.append(("`cjo demo` (sample: 43,749 rows, 2,000 customers)", seconds, mb))
         for size in args.sizes:
             log = OUT / f"events_{size}.parquet"
             if not log.exists():

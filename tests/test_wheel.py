@@ -119,7 +119,7 @@ def test_cjo_demo_runs_in_an_empty_directory(venv: Path, tmp_path: Path) -> None
     assert "is not here" not in out + demo.stderr
     assert f"1. validate  {venv}" in out  # the sample the wheel carries
     assert "no problems in" in out
-    assert "the sample log (events.jsonl, generated): read 11,939 rows, rejected 6" in out
+    assert "the sample log (events.jsonl, generated): read 43,743 rows, rejected 6" in out
     for part in ("3. report", "4. simulate", "5. map", "Where we lose"):
         assert part in out, part
     ending = out[out.index("On your own export:") :]

@@ -155,6 +155,15 @@ def overview_cell(journey: JourneyTotals, span_us: int) -> str:
         d = effect.difference
         return f"measured {_pt(d.difference)} ({d.low * 100:+.1f}…{d.high * 100:+.1f})"
     plan = journey.holdout_plan(span_us)
-    if plan is None:
-        return "no holdout"
-    return f"plan: detects {_mde(plan.mde)}"
+    if plan is not None:
+        return f"plan: detects {_mde(plan.mde)}"
+    results = journey.variant_results()
+    best = [r for r in results if r.against_first is not None]
+    if best:
+        top = max(best, key=lambda r: r.against_first.difference if r.against_first else 0.0)
+        assert top.against_first is not None
+        mark = "*" if top.against_first.significant else ""
+        return f"A/B measured: {top.name} {_pt(top.against_first.difference)}{mark}"
+    if results:
+        return "A/B measured: too few to tell"
+    return "no holdout"

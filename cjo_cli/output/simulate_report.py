@@ -196,7 +196,8 @@ def _headline(journey: JourneyTotals, span_us: int) -> Text:
     # Exit reasons are a journey's exit events: workspace text.
     treated, holdout = journey.treated, journey.holdout
     text = Text()
-    if journey.recorded:
+    # A recorded run (of the journey, or of its A/B test) is in the log: not "without it".
+    if journey.recorded or journey.recorded_variants:
         text.append(f"entered {treated.entered:,}")
         if holdout.entered:
             text.append(f" + {holdout.entered:,} holdout")
@@ -223,6 +224,8 @@ def _headline(journey: JourneyTotals, span_us: int) -> Text:
         text.append(f"\n{effect_line(effect)}")
     elif plan is not None:
         text.append(f"\n{plan_line(plan, span_us)}")
+    elif journey.recorded_variants:
+        text.append("\nthe log records its A/B test's variants: measured per variant below")
     else:
         text.append("\nno holdout: add `holdout: 10%` to measure the journey once it runs")
     exits = ", ".join(f"{visible(reason)} {count:,}" for reason, count in journey.exits.items())

@@ -207,6 +207,7 @@ def test_the_real_app_has_every_command() -> None:
         "report",
         "simulate",
         "diff",
+        "test",
     ]
 
 

@@ -30,7 +30,7 @@ def test_the_overlay_says_what_report_and_simulate_say(run_cjo: RunCjo) -> None:
     report = {f["funnel"]: f for f in cjo_json(run_cjo, "report", "-f", "json")["funnels"]}
     simulate = {j["id"]: j for j in cjo_json(run_cjo, "simulate", "-f", "json")["journeys"]}
     overlay = cjo_json(run_cjo, "map", "lisa_map", "-f", "json")
-    assert overlay["customers"] == 400
+    assert overlay["customers"] == 2000
     seen_kpis = seen_journeys = 0
     transitions = []
     for phase in overlay["phases"]:
@@ -137,7 +137,13 @@ def test_report_html_holds_every_part(run_cjo: RunCjo, tmp_path: Path) -> None:
         for step in funnel["steps"]:
             assert step["name"] in page
             assert f"{step['customers']:,} · " in page
-    for part in ('class="funnel-chart"', 'class="flow-chart"', "Effects: measured and planned"):
+    # the sample records one journey's run (first_purchase_incentive): its measured bars
+    for part in (
+        'class="funnel-chart"',
+        'class="flow-chart"',
+        "Effects: measured and planned",
+        'class="holdout-chart"',
+    ):
         assert part in page
     assert "<polyline" in page  # the emotion curve
     assert "Where we lose" in page

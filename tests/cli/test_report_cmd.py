@@ -19,6 +19,10 @@ STEP_KEYS = {
     "from_previous",
     "median_seconds",
     "mean_seconds",
+    "percentiles",
+    "histogram",
+    "percentiles_from_start",
+    "histogram_from_start",
 }
 
 
@@ -32,7 +36,7 @@ def test_json_contract_on_the_sample(run_cjo: RunCjo) -> None:
     funnels = document["funnels"]
     assert isinstance(funnels, list) and len(funnels) == 7
     log = document["log"]
-    assert log == {"read": 11939, "rejected": 6}
+    assert log == {"read": 43743, "rejected": 6}
     for funnel in funnels:
         assert {"funnel", "steps", "excluded", "breakdown", "order", "window_seconds"} <= set(
             funnel
@@ -74,7 +78,7 @@ def test_table_has_bars_and_fits_80_columns(run_cjo: RunCjo) -> None:
     assert result.returncode == 0, result.stderr
     assert "█" in result.stdout and "購入完了" in result.stdout
     assert all(cell_len(line) <= 80 for line in result.stdout.splitlines())
-    assert "read 11,939, rejected 6" in result.stderr
+    assert "read 43,743, rejected 6" in result.stderr
 
 
 def test_db_keeps_events_rejects_and_results(run_cjo: RunCjo, tmp_path: Path) -> None:
@@ -82,7 +86,7 @@ def test_db_keeps_events_rejects_and_results(run_cjo: RunCjo, tmp_path: Path) ->
     result = run_cjo("report", "purchase_funnel", "--log", SAMPLE, "--db", str(db))
     assert result.returncode == 0, result.stderr
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*) FROM events").fetchone() == (11939,)
+    assert con.execute("SELECT count(*) FROM events").fetchone() == (43743,)
     assert con.execute("SELECT count(*) FROM rejects").fetchone() == (6,)
     steps = con.execute(
         'SELECT step, customers FROM funnel_steps WHERE "group" IS NULL ORDER BY step'

@@ -225,10 +225,13 @@ def test_validate_never_imports_duckdb(tmp_path: Path) -> None:
 
 def test_pre_commit_hook_definition() -> None:
     hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    (hook,) = hooks
+    hook, test_hook = hooks
     assert hook["id"] == "cjo-validate"
     assert hook["entry"] == "cjo validate"
     assert hook["language"] == "python"
+    # cjo test runs the whole workspace's tests: a changed file names no test
+    assert (test_hook["id"], test_hook["entry"]) == ("cjo-test", "cjo test")
+    assert test_hook["pass_filenames"] is False
 
 
 def test_log_warns_about_funnel_events_it_never_contains(run_cjo: RunCjo, tmp_path: Path) -> None:

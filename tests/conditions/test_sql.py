@@ -1,6 +1,6 @@
 """`cjo_cli.conditions.sql` on its own: no value in the SQL text, keys by JSONPath, `join`.
 
-SPEC §2: conditions compile to parameterised SQL and values never go into SQL text.
+docs/language.md: conditions compile to parameterised SQL and values never go into SQL text.
 Here values, keys and event names are hostile text; the SQL written for them must
 be the very text written for a harmless value of the same shape, it must run,
 and it must give `python`'s answer.

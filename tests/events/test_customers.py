@@ -108,7 +108,7 @@ def test_attribute_conditions_read_the_traits() -> None:
         f"SELECT count(*) FROM customers c WHERE {sql.text}", sql.params
     ).fetchall()
     ((total,),) = con.execute("SELECT count(*) FROM customers").fetchall()
-    assert total == 400
+    assert total == 2000
     assert 0 < members < total
 
 

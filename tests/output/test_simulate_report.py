@@ -438,3 +438,19 @@ def test_explain_json() -> None:
         ],
     }
     assert json.loads(explain_json(CustomerReplay("c"))) == {"customer_id": "c", "path": []}
+
+
+def test_a_recorded_ab_test_is_not_called_a_journey_without_a_run() -> None:
+    """The log records the A/B test's variants: it is measured, not "without this journey",
+    and it needs no holdout advice."""
+    totals = journey_totals("ab", treated=(400, 150, 400))
+    totals.recorded_variants = ("a", "b")
+    totals.variants = {"a": GroupTotals(0, 50, 200), "b": GroupTotals(0, 100, 200)}
+    console = recorded()
+    print_summary(replay_totals(totals), {}, [], console)
+    lines = console.export_text().splitlines()
+    assert lines[1] == "entered 400, converted 150 (37.5%)"
+    assert lines[2] == "the log records its A/B test's variants: measured per variant below"
+    console = recorded()
+    console.print(overview_table(replay_totals(totals)))
+    assert "A/B measured: b +25.0 pt*" in console.export_text()

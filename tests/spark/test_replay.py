@@ -49,7 +49,7 @@ def test_sample_customer_by_customer(spark: Any) -> None:
         traits,
         keep_replays=True,
     )
-    assert len(found.replays) == len(expected) == 400
+    assert len(found.replays) == len(expected) == 2000
     assert found.replays == expected
     assert json.dumps(to_json_data(found.totals, {}, {}, []), sort_keys=True) == expected_totals
 
