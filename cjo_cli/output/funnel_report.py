@@ -8,8 +8,9 @@ The JSON shape is the contract of docs/funnels.md, one object per funnel, wrappe
      "steps": [{"name", "event", "customers", "from_start", "from_previous",
                 "median_seconds", "mean_seconds", "percentiles", "histogram",
                 "percentiles_from_start", "histogram_from_start"}],
-     "breakdown": {"by": ..., "groups": [{"value": ..., "excluded": n, "steps": [...],
-                                         "trend": [...]}]},
+     "breakdown": {"by": ..., "comparison": ...,
+                   "groups": [{"value": ..., "excluded": n, "steps": [...],
+                               "trend": [...], "compared": null | {...}}]},
      "interval": "week", "log_end": ISO instant, "trend": [{"period", "entered",
      "converted", "open"}]}
 
@@ -19,8 +20,12 @@ attempt, null for step 1 and when nobody reached the step. `percentiles` is
 `{"p25", "p50", "p75", "p90"}` (nearest rank; null likewise) and `histogram` a list
 of `{"le_seconds", "customers"}` (`le_seconds` null for the open last bin; null on
 step 1); the `_from_start` pair measures from step 1. `breakdown` is null when the
-funnel has none. CSV keeps one row per funnel, group and step, without the trend and
-the distributions (those are lists per step).
+funnel has none; `compared` is a group against the rest of the customers
+(`engine.group_compare`: `difference_points`, `ci_low`, `ci_high` in percentage
+points, `p_value`, `p_adjusted`, `significant`, `verdict`), null with every group
+when `comparison` says why they are not compared. CSV keeps one row per funnel, group
+and step, without the trend, the distributions (those are lists per step) and the
+comparison.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from cjo_cli.engine.funnel_result import (
     TrendPoint,
     step_rows,
 )
+from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.model.clock import iso
 from cjo_cli.output.tables import numbers_table
 from cjo_cli.output.text import csv_text, markdown, markdown_code, rich_text
@@ -90,20 +96,38 @@ def _trend_json(points: Sequence[TrendPoint]) -> list[dict[str, Any]]:
     ]
 
 
+def _compared_json(compared: GroupComparison | None) -> dict[str, Any] | None:
+    if compared is None:
+        return None
+    difference = compared.difference
+    return {
+        "difference_points": None if difference is None else difference.difference * 100,
+        "ci_low": None if difference is None else difference.low * 100,
+        "ci_high": None if difference is None else difference.high * 100,
+        "p_value": compared.p_value,
+        "p_adjusted": compared.p_adjusted,
+        "significant": compared.significant,
+        "verdict": compared.verdict,
+    }
+
+
 def funnel_json(result: FunnelResult) -> dict[str, Any]:
     funnel = result.funnel
     breakdown = None
     if result.breakdown_by is not None:
+        comparisons = compare_groups(result)
         breakdown = {
             "by": result.breakdown_by,
+            "comparison": comparisons.method,
             "groups": [
                 {
                     "value": group.label,
                     "excluded": group.excluded,
                     "steps": [_step_json(step) for step in group.steps],
                     "trend": _trend_json(group.trend),
+                    "compared": _compared_json(compared),
                 }
-                for group in result.groups
+                for group, compared in zip(result.groups, comparisons.groups, strict=True)
             ],
         }
     return {
@@ -246,6 +270,24 @@ def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -
     return "\n".join(lines) + "\n"
 
 
+VS_REST_NOTE = (
+    "vs rest: conversion minus the other customers', in points; "
+    "* significant (Holm-corrected p < 0.05)"
+)
+
+
+def vs_rest(compared: GroupComparison | None) -> str:
+    """A group against the rest, short: `+5.2 pt*` (* significant), `-0.3 pt`, `too few`."""
+    if compared is None:
+        return "–"
+    if compared.difference is None:
+        return "too few"
+    mark = "*" if compared.significant else ""
+    # + 0.0 turns a rounded -0.0 into 0.0: no sign on a difference that rounds to none.
+    points = round(compared.difference.difference * 100, 1) + 0.0
+    return f"{points:+.1f} pt{mark}"
+
+
 def _bar(share: float | None, width: int) -> Text:
     filled = 0 if share is None else round(share * width)
     return Text("█" * filled, style="cyan") + Text("░" * (width - filled), style="dim")
@@ -300,15 +342,27 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
     if result.breakdown_by is None:
         return Group(*parts, *ending)
     by = Table(title=rich_text(f"by {result.breakdown_by}"), title_justify="left")
-    by.add_column(rich_text(result.breakdown_by))
+    by.add_column(rich_text(result.breakdown_by), overflow="fold")
     for step in result.total.steps:
-        by.add_column(rich_text(step.name), justify="right")
-    by.add_column("Conversion", justify="right")
-    for group in result.groups:
+        # Fold, not cut, a name wider than the numbers leave room for (also the labels).
+        by.add_column(rich_text(step.name), justify="right", overflow="fold")
+    by.add_column("Conversion" if wide else "Conv.", justify="right")
+    comparisons = compare_groups(result)
+    compared = comparisons.method == COMPARED
+    if compared:
+        # No min_width: forcing one crops the table's right edge on narrow terminals;
+        # a long difference wraps (`-36.9` over `pt*`) instead.
+        by.add_column("vs rest", justify="right")
+        by.caption = VS_REST_NOTE
+    else:
+        by.caption = comparisons.method
+    by.caption_justify = "left"
+    for group, comparison in zip(result.groups, comparisons.groups, strict=True):
         by.add_row(
             rich_text(group.label or ""),
             *(f"{step.customers:,}" for step in group.steps),
             percent(group.steps[-1].from_start),
+            *([vs_rest(comparison)] if compared else []),
         )
     gap = [Text("")] if times is not None else []
     return Group(*parts, *gap, by, *ending)

@@ -19,13 +19,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cjo_cli.engine.funnel_result import FunnelResult
+from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.engine.map_overlay import MapOverlay
 from cjo_cli.engine.measure import Measured
 from cjo_cli.engine.replay_stats import JourneyTotals, ReplayTotals
 from cjo_cli.model import Journey, Workspace
 from cjo_cli.model.clock import utc_text
 from cjo_cli.output.effect_text import effect_line, plan_line, variants_line
-from cjo_cli.output.funnel_report import percent
+from cjo_cli.output.funnel_report import VS_REST_NOTE, percent, vs_rest
 from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
 from cjo_cli.output.html_times_svg import times_svg, trend_svg
 from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
@@ -94,19 +95,42 @@ def _funnel_section(result: FunnelResult) -> str:
     if trend:
         body.append(f"<h4>Conversion by {html_text(result.interval)} of step 1</h4>{trend}")
     if result.breakdown_by is not None and result.groups:
-        head = "".join(f"<th>{html_text(step.name)}</th>" for step in steps)
-        rows = "".join(
-            f"<tr><td>{html_text(group.label or '')}</td>"
-            + "".join(f"<td>{step.customers:,}</td>" for step in group.steps)
-            + f"<td>{percent(group.steps[-1].from_start)}</td></tr>"
-            for group in result.groups
-        )
-        body.append(
-            f'<table class="numbers"><caption>by {html_text(result.breakdown_by)}</caption>'
-            f"<tr><th></th>{head}<th>Conversion</th></tr>{rows}</table>"
-        )
+        body.append(_groups_table(result))
     body.append("</section>")
     return "".join(body)
+
+
+def _vs_rest_cell(compared: GroupComparison | None) -> str:
+    """The short difference, with its interval and adjusted p-value when measured."""
+    text = vs_rest(compared)
+    if compared is None or compared.difference is None or compared.p_adjusted is None:
+        return f"<td>{text}</td>"
+    d = compared.difference
+    detail = (
+        f"95% CI {d.low * 100:+.1f} to {d.high * 100:+.1f} pt, adjusted p {compared.p_adjusted:.3g}"
+    )
+    return f'<td>{text} <small class="meta">({detail})</small></td>'
+
+
+def _groups_table(result: FunnelResult) -> str:
+    """The breakdown's counts, and each group against the rest when they partition."""
+    comparisons = compare_groups(result)
+    compared = comparisons.method == COMPARED
+    head = "".join(f"<th>{html_text(step.name)}</th>" for step in result.total.steps)
+    rows = "".join(
+        f"<tr><td>{html_text(group.label or '')}</td>"
+        + "".join(f"<td>{step.customers:,}</td>" for step in group.steps)
+        + f"<td>{percent(group.steps[-1].from_start)}</td>"
+        + (_vs_rest_cell(comparison) if compared else "")
+        + "</tr>"
+        for group, comparison in zip(result.groups, comparisons.groups, strict=True)
+    )
+    note = VS_REST_NOTE if compared else comparisons.method
+    return (
+        f'<table class="numbers"><caption>by {html_text(result.breakdown_by or "")}</caption>'
+        f"<tr><th></th>{head}<th>Conversion</th>{'<th>vs rest</th>' if compared else ''}</tr>"
+        f'{rows}</table><p class="meta">{html_text(note)}</p>'
+    )
 
 
 def _effect_text(totals: JourneyTotals, span_us: int) -> str:

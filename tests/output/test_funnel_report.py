@@ -8,9 +8,12 @@ import io
 import json
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
+from cjo_cli.engine.effects import Arm, Difference
 from cjo_cli.engine.funnel_result import FunnelGroup, FunnelResult, StepStats
+from cjo_cli.engine.group_compare import GroupComparison
 from cjo_cli.model import Duration, EventFilter, Funnel, FunnelStep, Kpi
 from cjo_cli.output.funnel_report import (
     CSV_COLUMNS,
@@ -22,6 +25,7 @@ from cjo_cli.output.funnel_report import (
     overview_table,
     percent,
     print_tables,
+    vs_rest,
 )
 
 STEP_KEYS = [
@@ -405,3 +409,90 @@ def test_rejects_csv_guards_text_cells() -> None:
 
     text = rejects_csv([("log.csv", 3, "bad CSV: x", '=HYPERLINK("http://x")\r,b')])
     assert text == ('file,row,reason,raw\nlog.csv,3,bad CSV: x,"\'=HYPERLINK(""http://x"")\r,b"\n')
+
+
+# ---- each group against the rest -----------------------------------------------------
+
+
+def compared_result() -> FunnelResult:
+    # web 60/100 against app 40/100: +20 points, p = erfc(2) (tests/engine/test_group_compare);
+    # sms has 10 customers at step 1: too few to tell.
+    return make_result(
+        (210, 150, 105),
+        breakdown="channel (first touch)",
+        groups={"web": (100, 80, 60), "app": (100, 60, 40), "sms": (10, 10, 5)},
+    )
+
+
+def test_format_json_compares_each_group_with_the_rest() -> None:
+    breakdown = json.loads(format_json([compared_result()], 0, 0))["funnels"][0]["breakdown"]
+    assert breakdown["comparison"] == "each group against the rest, Holm-corrected"
+    web, app, sms = (group["compared"] for group in breakdown["groups"])
+    assert list(web) == [
+        "difference_points",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_adjusted",
+        "significant",
+        "verdict",
+    ]
+    # web 60/100 against the rest 45/110.
+    assert web["difference_points"] == pytest.approx(100 * (0.6 - 45 / 110))
+    assert web["ci_low"] < web["difference_points"] < web["ci_high"]
+    assert web["p_adjusted"] >= web["p_value"]
+    assert (web["significant"], web["verdict"]) == (True, "significant")
+    assert app["difference_points"] < 0
+    assert sms == {
+        "difference_points": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p_value": None,
+        "p_adjusted": None,
+        "significant": False,
+        "verdict": "too few to tell",
+    }
+
+
+def test_format_json_does_not_compare_overlapping_persona_groups() -> None:
+    result = make_result((3, 2, 1), breakdown="persona", groups={"lisa": (2, 1, 0)})
+    breakdown = json.loads(format_json([result], 0, 0))["funnels"][0]["breakdown"]
+    assert breakdown["comparison"].startswith("not compared: persona groups may overlap")
+    assert breakdown["groups"][0]["compared"] is None
+
+
+def test_the_csv_leaves_the_comparison_out() -> None:
+    header = format_csv([compared_result()]).splitlines()[0]
+    assert header == ",".join(CSV_COLUMNS)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_funnel_table_has_a_vs_rest_column(width: int) -> None:
+    console = recorded(width)
+    console.print(funnel_table(compared_result(), width))
+    text = console.export_text()
+    assert "vs rest" in text and "too few" in text
+    assert "+19.1 pt*" in text  # 60.0% against 45/110 = 40.9%
+    assert "* significant (Holm-corrected p < 0.05)" in " ".join(text.split())
+
+
+def test_a_long_breakdown_fits_80_columns_uncut() -> None:
+    names = ("商品閲覧", "カート追加", "購入手続き", "購入完了", "レビュー投稿")
+    groups = {f"channel-{n}": (100, 80, 60, 50, 10 + 5 * n) for n in range(4)}
+    result = make_result(
+        (400, 320, 240, 200, 70), step_names=names, breakdown="channel (last touch)", groups=groups
+    )
+    console = recorded(80)
+    console.print(funnel_table(result, 80))
+    lines = console.export_text().splitlines()
+    assert [line for line in lines if cell_len(line) > 80] == []
+    assert [line for line in lines if "…" in line] == []
+    assert any("pt" in line for line in lines)
+
+
+def test_vs_rest_text() -> None:
+    assert vs_rest(None) == "–"
+    # A difference that rounds to none has no sign.
+    tiny = GroupComparison(Arm(100, 50), Arm(100, 50), Difference(-0.0001, -0.1, 0.1), 0.9, 0.9)
+    assert vs_rest(tiny) == "+0.0 pt"
+    assert vs_rest(GroupComparison(Arm(10, 5), Arm(100, 50), None)) == "too few"

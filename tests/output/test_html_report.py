@@ -343,3 +343,32 @@ def test_render_page_without_a_replay_has_no_assumptions() -> None:
     page = render_page(make_workspace(), found, [funnel_result()], ["a"], 0, 0, True)
     assert "Assumptions" not in page
     assert "0 customers · empty (UTC)" in page
+
+
+def breakdown_result(by: str) -> FunnelResult:
+    def steps(entered: int, converted: int) -> tuple[StepStats, ...]:
+        return (
+            StepStats("view", "view", entered, 1.0, 1.0, None, None),
+            StepStats("buy", "buy", converted, converted / entered, None, 60.0, 60.0),
+        )
+
+    base = funnel_result()
+    # web 60/100 against app 40/100: +20.0 points, p = erfc(2), Holm-adjusted 2 * erfc(2).
+    groups = (FunnelGroup("web", steps(100, 60)), FunnelGroup("app", steps(100, 40)))
+    return FunnelResult(base.funnel, FunnelGroup(None, steps(200, 100)), by, groups)
+
+
+def test_the_group_table_compares_each_group_with_the_rest() -> None:
+    page = render_report(
+        make_workspace(), log_facts(), [breakdown_result("channel (first touch)")], None, {}
+    )
+    assert "<th>Conversion</th><th>vs rest</th>" in page
+    assert "<td>+20.0 pt* <small" in page and "<td>-20.0 pt* <small" in page
+    assert "95% CI +6.1 to +32.8 pt, adjusted p 0.00936" in page
+    assert "* significant (Holm-corrected p &lt; 0.05)" in page
+
+
+def test_persona_groups_get_no_comparison_and_say_why() -> None:
+    page = render_report(make_workspace(), log_facts(), [breakdown_result("persona")], None, {})
+    assert "vs rest</th>" not in page
+    assert "not compared: persona groups may overlap" in page
