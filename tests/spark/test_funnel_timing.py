@@ -21,7 +21,7 @@ from tests.engine.test_funnel_timing import at, timed_funnels, timed_logs
 from tests.spark.conftest import spark_log
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     log=timed_logs(),
     funnel=timed_funnels(),

@@ -75,7 +75,7 @@ def test_sample_funnels(sample: Any, options: dict[str, Any]) -> None:
         same(found, run_funnel(con, funnel, chosen))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     log=logs,
     funnel=funnels(),
