@@ -9,6 +9,9 @@ as a warehouse export comes), then whole processes are timed:
 
 - `cjo report -w journeys --log parts/*.parquet -f json` (the 7 sample funnels),
 - `cjo simulate -w journeys --log parts/*.parquet -f json` (the 12 sample journeys),
+- with `--commands cart4`: `cjo report cart4` of funnel_bench's 4-step ordered funnel
+  (product_view → add_to_cart → checkout_start → purchase, 7 days), the funnel that
+  Spark counts in Spark SQL (`spark/funnel_sql.py`) rather than per customer in Python,
 
 with `--engine duckdb`, and with `--engine spark --spark-master local[N]` for each
 master, the whole process pinned to N cores (`taskset`; unpinned, local[1] still
@@ -28,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from event_log import generate
-from funnel_bench import OUT, REPO, best
+from funnel_bench import FUNNEL_YAML, OUT, REPO, best
 
 
 def parts(size: int, count: int) -> list[Path]:
@@ -56,7 +59,7 @@ def parts(size: int, count: int) -> list[Path]:
 
 def comparable(command: str, text: str) -> Any:
     data = json.loads(text)
-    if command == "report":
+    if command in ("report", "cart4"):
         for funnel in data["funnels"]:
             funnel.pop("engine")
     return data
@@ -68,15 +71,26 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=4)
     parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--commands", nargs="+", default=["report", "simulate"])
+    parser.add_argument(
+        "--commands",
+        nargs="+",
+        default=["report", "simulate"],
+        choices=["report", "simulate", "cart4"],
+    )
     args = parser.parse_args()
     cjo = [sys.executable, "-m", "cjo_cli"]
+    cart4 = OUT / "funnel_ws" / "journeys"
+    cart4.mkdir(parents=True, exist_ok=True)
+    (cart4 / "cart4.yaml").write_text(FUNNEL_YAML, encoding="utf-8")
     print("| events | command | engine | s | peak RSS (driver) | same output |")
     print("|--:|---|---|--:|--:|:-:|")
     for size in args.sizes:
         logs = [arg for path in parts(size, args.parts) for arg in ("--log", str(path))]
         for command in args.commands:
-            base = [*cjo, command, "-w", str(REPO / "journeys"), *logs, "-f", "json"]
+            if command == "cart4":
+                base = [*cjo, "report", "cart4", "-w", str(cart4), *logs, "-f", "json"]
+            else:
+                base = [*cjo, command, "-w", str(REPO / "journeys"), *logs, "-f", "json"]
             seconds, mb, expected = best(base, args.runs)
             print(f"| {size:,} | {command} | duckdb | {seconds:.1f} | {mb} MB | |", flush=True)
             for master in args.masters:

@@ -28,6 +28,14 @@ OPS = list(MODEL_OPS)
 
 Schema = dict[str, Any]
 
+# A real calendar day: 29 and 30 in every month but February, 31 in the long months,
+# February 29 in leap years only (divisible by 4, centuries by 400).
+DATE_PATTERN = (
+    "^(?:[0-9]{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    "|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$"
+)
+
 
 def prop(title: str, description: str, schema: Schema) -> Schema:
     return {"title": title, "description": description, **schema}
@@ -86,6 +94,11 @@ COMMON_DEFS: dict[str, Schema] = {
             "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
             "x-cjo-rule": "bad-time-of-day",
         },
+    ),
+    "date": prop(
+        "Date",
+        "A calendar day YYYY-MM-DD, e.g. 2026-06-01.",
+        {"type": "string", "pattern": DATE_PATTERN, "x-cjo-rule": "bad-date"},
     ),
     "timezone": prop(
         "Time zone",
@@ -565,6 +578,45 @@ def step_branches() -> list[Schema]:
     ]
 
 
+def entry_schema() -> Schema:
+    """An event-triggered entry, or an audience that enters on a schedule."""
+    on_event = obj(
+        {
+            "event": prop("Event", "The entry event.", ref("event_name")),
+            "where": ref("where"),
+            "if": prop("If", "An extra condition checked at entry.", ref("condition")),
+        },
+        ["event"],
+        **{"x-cjo-key": "event"},
+    )
+    audience = obj(
+        {
+            "audience": prop(
+                "Audience",
+                "Who enters at each scheduled instant: the customers for whom this condition "
+                "holds as of that instant.",
+                ref("condition"),
+            ),
+            "every": prop(
+                "Every",
+                "How often the audience enters: 1d, 1w... Whole days keep the wall-clock "
+                "time `at` in `tz`.",
+                ref("duration"),
+            ),
+            "at": prop("At", "The clock time of each instant (default 00:00).", ref("time_of_day")),
+            "tz": prop("Time zone", "Zone of `at` and `start` (default UTC).", ref("timezone")),
+            "start": prop(
+                "Start",
+                "The first day of the schedule, YYYY-MM-DD (default: the log's first day).",
+                ref("date"),
+            ),
+        },
+        ["audience", "every"],
+        **{"x-cjo-key": "audience"},
+    )
+    return {"type": "object", "oneOf": [on_event, audience]}
+
+
 def journey_schema() -> Schema:
     step = {
         "title": "Step",
@@ -598,15 +650,8 @@ def journey_schema() -> Schema:
             "phase": prop("Phase", "The lifecycle phase the journey serves.", ref("id")),
             "entry": prop(
                 "Entry",
-                "The event that lets a customer enter, with optional filters.",
-                obj(
-                    {
-                        "event": prop("Event", "The entry event.", ref("event_name")),
-                        "where": ref("where"),
-                        "if": prop("If", "An extra condition checked at entry.", ref("condition")),
-                    },
-                    ["event"],
-                ),
+                "Who enters: on an event (with optional filters), or an audience on a schedule.",
+                entry_schema(),
             ),
             "re_entry": re_entry,
             "goal": prop(
@@ -705,14 +750,39 @@ def journey_schema() -> Schema:
 
 
 def funnel_schema() -> Schema:
-    step = obj(
+    alternative = obj(
         {
-            "event": prop("Event", "The event of this step.", ref("event_name")),
-            "name": prop("Name", "Display name of the step.", ref("label")),
+            "event": prop("Event", "An event that fills the step.", ref("event_name")),
             "where": ref("where"),
         },
         ["event"],
     )
+    step = {
+        "type": "object",
+        "oneOf": [
+            obj(
+                {
+                    "event": prop("Event", "The event of this step.", ref("event_name")),
+                    "name": prop("Name", "Display name of the step.", ref("label")),
+                    "where": ref("where"),
+                },
+                ["event"],
+                **{"x-cjo-key": "event"},
+            ),
+            obj(
+                {
+                    "any": prop(
+                        "Any",
+                        "Alternatives: an event matching any one of them fills the step.",
+                        {"type": "array", "items": alternative, "minItems": 1},
+                    ),
+                    "name": prop("Name", "Display name of the step.", ref("label")),
+                },
+                ["any"],
+                **{"x-cjo-key": "any"},
+            ),
+        ],
+    }
     between = prop(
         "Between",
         "Step numbers [from, to] (1-based) between which the event excludes "
@@ -733,9 +803,17 @@ def funnel_schema() -> Schema:
                         ),
                         "attribution": prop(
                             "Attribution",
-                            "Which step's value counts: first_touch (step 1, default) "
-                            "or last_touch.",
-                            {"enum": ["first_touch", "last_touch"]},
+                            "Which step's value counts: first_touch (the first step event "
+                            "that has the property, default), last_touch (the last one), "
+                            "step (the event of step `step`) or all_steps (the value every "
+                            "step event has).",
+                            {"enum": ["first_touch", "last_touch", "step", "all_steps"]},
+                        ),
+                        "step": prop(
+                            "Step",
+                            "The step number (1-based) whose event gives the value, with "
+                            "attribution: step.",
+                            {"type": "integer", "minimum": 1},
                         ),
                     },
                     ["property"],

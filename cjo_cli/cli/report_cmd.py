@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -12,7 +12,8 @@ from cjo_cli.cli import inputs, options
 from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from cjo_cli.engine.funnel_result import FunnelResult
+    from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
+    from cjo_cli.model import Funnel, Workspace
 
 
 class ReportFormat(StrEnum):
@@ -96,10 +97,13 @@ def report(
     ws = inputs.workspace(workspace)
     funnels = inputs.pick_documents("funnel", ws.funnels, funnel_ids or [])
     if by is not None:
-        from cjo_cli.engine.funnel_result import breakdown_choice
+        from cjo_cli.engine.funnel_result import FunnelOptions, breakdown_choice, parse_breakdown
 
         try:
             breakdown_choice(by)
+            for funnel in funnels:
+                # `stepN` must be a step of every funnel reported.
+                parse_breakdown(funnel, FunnelOptions(breakdown=by))
         except ValueError as exc:
             raise UsageError(
                 f"--by: {exc}" if by.strip() else "--by needs persona or a property name"
@@ -127,6 +131,9 @@ def report(
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark
 
+        if by is not None and breakdown_choice(by).by == "variant":
+            raise UsageError("--by variant replays the journey: use --engine duckdb")
+
         inputs.refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
         prepared = prepare_funnels(funnels, funnel_options)
         with inputs.spark_log(given, spark_master, spark_conf or []) as spark:
@@ -145,6 +152,7 @@ def report(
     page = None
     with inputs.database(db, threads, memory_limit) as con:
         summary = inputs.open_log(con, given, copy=db is not None).summary
+        funnel_options = _with_variants(con, ws, funnels, funnel_options)
         warn_unmet(
             con,
             ws,
@@ -183,6 +191,18 @@ def report(
     if db is not None:
         extra = ", journey_entrants" if html is not None else ""
         progress.note(f"wrote {db} (tables events, rejects, funnel_steps, funnel_customers{extra})")
+
+
+def _with_variants(
+    con: Any, ws: Workspace, funnels: list[Funnel], funnel_options: FunnelOptions
+) -> FunnelOptions:
+    """The options with the replayed variants of the journeys a variant breakdown reads."""
+    from cjo_cli.engine.funnel_variant import with_variants
+
+    try:
+        return with_variants(con, ws, funnels, funnel_options)
+    except ValueError as exc:
+        raise UsageError(f"--by variant: {exc}") from exc
 
 
 def _print_results(

@@ -30,9 +30,11 @@ polynomial time:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import combinations
 
 
 @dataclass(frozen=True)
@@ -173,3 +175,182 @@ def _distinct_steps(masks: Sequence[int], steps: int) -> int:
 
 
 ATTEMPTS = {"ordered": ordered_attempt, "strict": strict_attempt, "unordered": unordered_attempt}
+
+
+# ---- the attempt an exclusion does not remove ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """One exclusion of the funnel, with the times of the customer's events it matches."""
+
+    first: int
+    """1-based step after which its events exclude."""
+    last: int
+    times: tuple[int, ...]
+    """Ascending."""
+
+
+def _any_between(times: Sequence[int], low: int, high: int) -> bool:
+    """Is some time strictly between `low` and `high`?"""
+    index = bisect_right(times, low)
+    return index < len(times) and times[index] < high
+
+
+def _next_after(times: Sequence[int], low: int) -> int | None:
+    index = bisect_right(times, low)
+    return times[index] if index < len(times) else None
+
+
+class _Placer:
+    """Checks the exclusions as an attempt's steps are placed one by one: `limits` holds,
+    per barrier whose first step is placed and last not yet, the latest time its last
+    step may take (its first excluded event after the first step; None: no limit)."""
+
+    def __init__(self, barriers: Sequence[Barrier], level: int, window_end: int) -> None:
+        self.barriers = barriers
+        self.level = level
+        self.window_end = window_end
+
+    def place(
+        self, step: int, ts: int, limits: tuple[int | None, ...]
+    ) -> tuple[int | None, ...] | None:
+        """`limits` after step `step` (0-based) is placed at `ts`; None when that puts an
+        excluded event inside the attempt."""
+        new = list(limits)
+        for index, barrier in enumerate(self.barriers):
+            if barrier.last - 1 == step:
+                limit = new[index]
+                if limit is not None and ts > limit:
+                    return None
+                new[index] = None
+            if barrier.first - 1 == step:
+                if barrier.last > self.level:
+                    # The attempt stops before the barrier's last step: its events count up
+                    # to the end of the window.
+                    if _any_between(barrier.times, ts, self.window_end):
+                        return None
+                else:
+                    new[index] = _next_after(barrier.times, ts)
+        return tuple(new)
+
+
+def clean_attempt(
+    instants: Sequence[Instant],
+    steps: int,
+    window: int,
+    order: str,
+    level: int,
+    barriers: Sequence[Barrier],
+) -> tuple[int, ...] | None:
+    """Of the attempts that reach `level` (the customer's level), the earliest (step times
+    compared in step order; unordered: in time order) with no excluded event inside;
+    None when each has one. Only asked for a customer whose counted attempt an exclusion
+    removes, so a search that may try many attempts is affordable."""
+    relevant = [barrier for barrier in barriers if barrier.first <= level]
+    search = _unordered_clean if order == "unordered" else _ordered_clean
+    for start_index, start in enumerate(instants):
+        placer = _Placer(relevant, level, start.ts + window)
+        found = search(instants, start_index, steps, start.ts + window, order, level, placer)
+        if found is not None:
+            return found
+    return None
+
+
+def _ordered_clean(
+    instants: Sequence[Instant],
+    start_index: int,
+    steps: int,
+    deadline: int,
+    order: str,
+    level: int,
+    placer: _Placer,
+) -> tuple[int, ...] | None:
+    """The earliest clean attempt of `level` steps whose step 1 is at `start_index`."""
+    start = instants[start_index]
+    if not any(mask & 1 for mask in start.masks):
+        return None
+    first = placer.place(0, start.ts, (None,) * len(placer.barriers))
+    if first is None:
+        return None
+
+    @cache
+    def solve(
+        position: int, block_start: int, filled: int, limits: tuple[int | None, ...]
+    ) -> tuple[int, ...] | None:
+        """The earliest clean times of steps filled+1..level when steps
+        [block_start, filled) sit at instant `position`. Options are tried in time order,
+        so the first that completes is the earliest."""
+        if filled == level:
+            return ()
+        here = instants[position]
+        if _matchable(here.masks, range(block_start, filled + 1)):
+            placed = placer.place(filled, here.ts, limits)
+            rest = None if placed is None else solve(position, block_start, filled + 1, placed)
+            if rest is not None:
+                return (here.ts, *rest)
+        following = position + 1
+        while following < len(instants) and instants[following].ts <= deadline:
+            there = instants[following]
+            if order == "strict" and there.rank != here.rank + 1:
+                break
+            if _matchable(there.masks, [filled]):
+                placed = placer.place(filled, there.ts, limits)
+                rest = None if placed is None else solve(following, filled, filled + 1, placed)
+                if rest is not None:
+                    return (there.ts, *rest)
+            if order == "strict":
+                break
+            following += 1
+        return None
+
+    rest = solve(start_index, 0, 1, first)
+    return None if rest is None else (start.ts, *rest)
+
+
+def _unordered_clean(
+    instants: Sequence[Instant],
+    start_index: int,
+    steps: int,
+    deadline: int,
+    order: str,
+    level: int,
+    placer: _Placer,
+) -> tuple[int, ...] | None:
+    """The earliest clean set of `level` events (times ascending) whose earliest is at
+    `start_index`."""
+
+    @cache
+    def solve(
+        position: int, chosen: tuple[int, ...], limits: tuple[int | None, ...]
+    ) -> tuple[int, ...] | None:
+        if len(chosen) == level:
+            return ()
+        if position == len(instants) or instants[position].ts > deadline:
+            return None
+        here = instants[position]
+        most = min(level - len(chosen), len(here.masks))
+        least = 1 if position == start_index else 0
+        # More events at an earlier instant is always earlier; of the ways to take as
+        # many, the earliest completion counts.
+        for size in range(most, least - 1, -1):
+            best: tuple[int, ...] | None = None
+            for taken in sorted(set(combinations(sorted(here.masks), size))):
+                masks = (*chosen, *taken)
+                if size and _distinct_steps(masks, steps) != len(masks):
+                    continue
+                placed: tuple[int | None, ...] | None = limits
+                for offset in range(size):
+                    if placed is not None:
+                        placed = placer.place(len(chosen) + offset, here.ts, placed)
+                if placed is None:
+                    continue
+                rest = solve(position + 1, tuple(sorted(masks)), placed)
+                if rest is not None:
+                    option = (*([here.ts] * size), *rest)
+                    best = option if best is None or option < best else best
+            if best is not None:
+                return best
+        return None
+
+    return solve(start_index, (), (None,) * len(placer.barriers))

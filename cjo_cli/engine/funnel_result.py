@@ -110,6 +110,28 @@ class FunnelResult:
     log_end_us: int | None = None
     """The last event time of the log (within --since/--until), which `open` is measured
     against; None for an empty log."""
+    groups_overlap: bool = False
+    """A customer may be in several groups (`all_steps` attribution)."""
+    assignment: str | None = None
+    """For a variant breakdown: SIMULATED or RECORDED."""
+
+
+SIMULATED = "simulated"
+"""A variant from the replay's hash: a prediction (docs/replay.md)."""
+RECORDED = "recorded"
+"""A variant the log records (the ab step's `variant_from`)."""
+
+
+@dataclass(frozen=True)
+class VariantGroups:
+    """Each customer's variant of a journey's A/B step, from its replay
+    (`funnel_variant.replay_variants`)."""
+
+    journey: str
+    variants: Mapping[str, str]
+    """Customer id → variant, for the customers who got one."""
+    assignment: str
+    """SIMULATED or RECORDED."""
 
 
 @dataclass(frozen=True)
@@ -119,12 +141,15 @@ class FunnelOptions:
     until_us: int | None = None
     """Events at or after this instant are ignored."""
     breakdown: str | None = None
-    """`persona`, `PROPERTY` or `PROPERTY:last_touch`; overrides the funnel's own."""
+    """`persona`, `PROPERTY` or `PROPERTY:ATTRIBUTION` (`last_touch`, `step2`...); overrides
+    the funnel's own."""
     keep_customers: bool = False
     """Add every customer's attempt to the table `funnel_customers`."""
     personas: dict[str, Persona] = field(default_factory=dict)
     interval: str = "week"
     """The trend's period: one of INTERVALS."""
+    variants: Mapping[str, VariantGroups] = field(default_factory=dict)
+    """By journey id, the variants a variant breakdown reads (`funnel_variant`)."""
 
 
 @dataclass(frozen=True)
@@ -132,39 +157,75 @@ class BreakdownChoice:
     by: str  # "persona" | "property"
     key: str | None = None
     attribution: str = "first_touch"
+    """One of ATTRIBUTIONS, or `step_N` for the value on step N's event."""
 
     @property
     def label(self) -> str:
         """How results name the breakdown: `persona`, `channel (first touch)`."""
         if self.by == "property":
             return f"{self.key} ({self.attribution.replace('_', ' ')})"
+        if self.by == "variant" and self.key:
+            return f"variant of {self.key}"
         return self.by
 
 
-ATTRIBUTIONS = ("first_touch", "last_touch")
+ATTRIBUTIONS = ("first_touch", "last_touch", "all_steps")
+"""The attributions named by a word; `step_N` names step N's (`--by channel:step2`)."""
+
+
+def step_of(attribution: str) -> int | None:
+    """N for the attribution `step_N`, else None."""
+    prefix, _, number = attribution.partition("_")
+    return int(number) if prefix == "step" and number.isdigit() else None
+
+
+def _attribution(text: str) -> str | None:
+    """The attribution `text` names (`last-touch`, `step2`, `step_2`), None if none."""
+    word = text.strip().lower().replace("-", "_")
+    if word in ATTRIBUTIONS:
+        return word
+    number = word.removeprefix("step").lstrip("_ ")
+    if word.startswith("step") and number.isdigit() and int(number) >= 1:
+        return f"step_{int(number)}"
+    return None
 
 
 def breakdown_choice(text: str) -> BreakdownChoice:
     """`persona`, `PROPERTY` or `PROPERTY:ATTRIBUTION`; ValueError for an attribution
-    that is not one of ATTRIBUTIONS (a typo must not give first-touch numbers under
-    another name). The hyphenated spelling is read as the underscored one."""
+    that is not one of ATTRIBUTIONS or `stepN` (a typo must not give first-touch numbers
+    under another name). The hyphenated spelling is read as the underscored one."""
     text = text.strip()
     if text == "persona":
         return BreakdownChoice("persona")
-    key, colon, attribution = text.rpartition(":") if ":" in text else (text, "", "")
-    attribution = attribution.strip().replace("-", "_")
-    if colon and attribution not in ATTRIBUTIONS:
+    key, colon, written = text.rpartition(":") if ":" in text else (text, "", "")
+    # `variant` and `variant:JOURNEY` (a property named variant takes an attribution).
+    if text == "variant" or (key.strip() == "variant" and _attribution(written) is None):
+        return BreakdownChoice("variant", written.strip() or None)
+    attribution = _attribution(written) if colon else "first_touch"
+    if attribution is None:
         raise ValueError(
-            f"unknown attribution {attribution!r} in {text!r}; use "
-            + " or ".join(f"PROPERTY:{name}" for name in ATTRIBUTIONS)
+            f"unknown attribution {written.strip()!r} in {text!r}; use "
+            + ", ".join(f"PROPERTY:{name}" for name in ATTRIBUTIONS)
+            + " or PROPERTY:stepN (N: a step number)"
         )
     if not key.strip():
         raise ValueError(f"{text!r} names no property")
-    return BreakdownChoice("property", key, attribution or "first_touch")
+    return BreakdownChoice("property", key, attribution)
 
 
 def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
-    """The breakdown a run uses: the options' (`--by`), else the funnel's own."""
+    """The breakdown a run uses: the options' (`--by`), else the funnel's own. ValueError
+    when it names a step the funnel does not have."""
+    choice = _choice(funnel, options)
+    step = step_of(choice.attribution) if choice is not None else None
+    if step is not None and step > len(funnel.steps):
+        raise ValueError(
+            f"{funnel.id}: breakdown by step {step}, but the funnel has {len(funnel.steps)} steps"
+        )
+    return choice
+
+
+def _choice(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice | None:
     if options.breakdown is not None:
         text = options.breakdown.strip()
         if text == "persona":
@@ -172,9 +233,28 @@ def parse_breakdown(funnel: Funnel, options: FunnelOptions) -> BreakdownChoice |
         return breakdown_choice(text)
     if funnel.breakdown is None:
         return None
-    if funnel.breakdown.by == "property":
-        return BreakdownChoice("property", funnel.breakdown.property, funnel.breakdown.attribution)
-    return BreakdownChoice(funnel.breakdown.by)
+    breakdown = funnel.breakdown
+    if breakdown.by == "property":
+        attribution: str = breakdown.attribution
+        if attribution == "step":
+            attribution = f"step_{breakdown.step}"
+        return BreakdownChoice("property", breakdown.property, attribution)
+    if breakdown.by == "variant":
+        return BreakdownChoice("variant", breakdown.journey)
+    return BreakdownChoice(breakdown.by)
+
+
+def variant_groups(
+    funnel: Funnel, choice: BreakdownChoice, options: FunnelOptions
+) -> VariantGroups | None:
+    """The variants a variant breakdown of `funnel` reads: of the journey `--by` names,
+    else the funnel's own, else the only journey replayed; None when not replayed."""
+    journey = choice.key
+    if journey is None and funnel.breakdown is not None:
+        journey = funnel.breakdown.journey
+    if journey is None and len(options.variants) == 1:
+        journey = next(iter(options.variants))
+    return options.variants.get(journey) if journey is not None else None
 
 
 @dataclass(frozen=True)
@@ -186,12 +266,15 @@ class PreparedFunnels:
 
 def prepare_funnels(funnels: Sequence[Funnel], options: FunnelOptions) -> PreparedFunnels:
     """The funnels as a report can compute them: a breakdown by A/B variant comes from
-    the journey replay, so it is dropped, with a note."""
+    the journey replay, so without the replayed variants in `options` it is dropped,
+    with a note."""
     prepared = []
     notes = []
     for funnel in funnels:
         variant = funnel.breakdown is not None and funnel.breakdown.by == "variant"
-        if options.breakdown is None and variant:
+        choice = parse_breakdown(funnel, options)
+        replayed = choice is not None and variant_groups(funnel, choice, options) is not None
+        if options.breakdown is None and variant and not replayed:
             notes.append(
                 f"{funnel.id}: a breakdown by A/B variant comes from the journey replay; "
                 "`cjo simulate` shows conversion per variant. Showing the funnel without it"
@@ -220,7 +303,7 @@ def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> Funne
         stats.append(
             StepStats(
                 step.name,
-                step.event.event,
+                step.event_label,
                 count,
                 count / first if first else None,
                 count / previous if previous else None,

@@ -27,8 +27,8 @@ import pyarrow as pa
 
 from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
-from cjo_cli.engine.funnel_result import FunnelOptions
-from cjo_cli.model import EventFilter, Funnel, Persona
+from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, step_of
+from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
 from cjo_cli.model.clock import SECOND
 
 TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_g", "cjo_pick", "cjo_rank")
@@ -38,9 +38,18 @@ TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_g", "cjo_pick", "cjo_rank")
 # ---- stage 1: the funnel's rows -----------------------------------------------
 
 
-def _match_sql(spec: EventFilter, alias: str = "e") -> Sql:
+def match_sql(spec: EventFilter, alias: str = "e") -> Sql:
     where = filters_sql(f"{alias}.properties", spec.where)
     return Sql(f"({alias}.event = ? AND {where.text})", [spec.event, *where.params])
+
+
+def _step_sql(step: FunnelStep) -> Sql:
+    """An event fills the step when it matches any of the step's alternatives."""
+    parts = [match_sql(spec) for spec in step.alternatives]
+    return Sql(
+        f"({' OR '.join(part.text for part in parts)})",
+        [param for part in parts for param in part.params],
+    )
 
 
 def _persona_sql(persona: Persona | None) -> Sql:
@@ -57,9 +66,14 @@ def _persona_sql(persona: Persona | None) -> Sql:
 
 
 def _can_share_events(funnel: Funnel) -> bool:
-    """Could one event match two steps? (Only when two steps name the same event.)"""
-    names = [step.event.event for step in funnel.steps]
+    """Could one event match two steps? (Only when two steps name the same event, in any
+    of their alternatives.)"""
+    names = [name for step in funnel.steps for name in _step_names(step)]
     return len(set(names)) != len(names)
+
+
+def _step_names(step: FunnelStep) -> set[str]:
+    return {spec.event for spec in step.alternatives}
 
 
 def slice_sql(options: FunnelOptions, alias: str = "e") -> Sql:
@@ -81,13 +95,15 @@ def _steps_table(
     options: FunnelOptions,
     key: str,
     value_path: str | None,
+    only_value: str | None = None,
 ) -> None:
     """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
-    second hash of the customer id, to detect two ids sharing the key k)."""
+    second hash of the customer id, to detect two ids sharing the key k); with
+    `only_value`, only the events whose breakdown label (`bv`, NONE_LABEL when absent) it is."""
     persona_sql = _persona_sql(persona)
     masks, params = [], []
     for index, step in enumerate(funnel.steps):
-        match = _match_sql(step.event)
+        match = _step_sql(step)
         text, step_params = match.text, list(match.params)
         # The persona holds as of the event that starts the attempt: step 1's, or any
         # step's in an unordered funnel.
@@ -97,7 +113,7 @@ def _steps_table(
             step_params += persona_sql.params
         masks.append(f"(CASE WHEN {text} THEN {1 << index} ELSE 0 END)")
         params += step_params
-    names = sorted({step.event.event for step in funnel.steps})
+    names = sorted(set().union(*(_step_names(step) for step in funnel.steps)))
     time_filter = slice_sql(options)
     value = "NULL::VARCHAR"
     value_params: list[Any] = []
@@ -113,9 +129,15 @@ def _steps_table(
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
             WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
-        ) WHERE mask <> 0
+        ) WHERE mask <> 0 {"AND coalesce(bv, ?) = ?" if only_value is not None else ""}
         """,
-        [*params, *value_params, *names, *time_filter.params],
+        [
+            *params,
+            *value_params,
+            *names,
+            *time_filter.params,
+            *((NONE_LABEL, only_value) if only_value is not None else ()),
+        ],
     )
 
 
@@ -232,7 +254,7 @@ def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str)
     return "cjo_rank"
 
 
-def _customer_instants(
+def customer_instants(
     reader: pa.RecordBatchReader,
 ) -> Iterator[tuple[Any, list[Instant]]]:
     """Rows ordered by (k, t) → (key, instants) per customer."""
@@ -283,7 +305,7 @@ def _attempts_exact(
     keys: list[Any] = []
     levels: list[int] = []
     times: list[list[int | None]] = [[] for _ in range(steps)]
-    for customer, instants in _customer_instants(reader):
+    for customer, instants in customer_instants(reader):
         found = attempt(instants, steps, window)
         if not found:
             continue
@@ -316,7 +338,7 @@ def _apply_exclusions(
     window = funnel.window.seconds * SECOND
     time_filter = slice_sql(options)
     for exclusion in funnel.exclusions:
-        match = _match_sql(exclusion.event)
+        match = match_sql(exclusion.event)
         first, last = exclusion.first_step, exclusion.last_step
         con.execute(
             f"""
@@ -334,24 +356,30 @@ def _apply_exclusions(
 
 
 def breakdown_values(con: duckdb.DuckDBPyConnection, funnel: Funnel, attribution: str) -> None:
-    """Add `bv` to `cjo_att`: the property of the counted attempt's first or last event."""
+    """Add `bv` to `cjo_att`: the property on the counted attempt's step events, as
+    `attribution` picks it (docs/funnels.md): the first step event that has it
+    (first_touch), the last (last_touch), or step N's (step_N)."""
     con.execute("ALTER TABLE cjo_att ADD COLUMN bv VARCHAR")
-    if attribution == "last_touch":
-        at = " ".join(f"WHEN {n} THEN a.t{n}" for n in range(1, len(funnel.steps) + 1))
-        condition = f"f.t = CASE a.level {at} END"
+    steps = len(funnel.steps)
+    chosen = step_of(attribution)
+    numbers = [chosen] if chosen is not None else list(range(1, steps + 1))
+    # Per step reached, the value on its event; several events at that instant could
+    # fill the step: the smallest value counts, so the result does not depend on row order.
+    parts = []
+    for n in numbers:
+        condition = f"f.t = a.t{n}"
         if funnel.order != "unordered":
-            condition += " AND (f.mask >> (a.level - 1)) & 1 = 1"
-    else:
-        condition = "f.t = a.t1"
-        if funnel.order != "unordered":
-            condition += " AND f.mask & 1 = 1"
-    # Several events at the same instant could fill the step: the smallest value
-    # counts, so the result does not depend on row order.
+            condition += f" AND f.mask & {1 << (n - 1)} <> 0"
+        parts.append(
+            f"SELECT a.k, {n} AS n, min(f.bv) AS bv FROM cjo_att a "
+            f"JOIN cjo_fs f ON f.k = a.k AND {condition} "
+            f"WHERE a.level >= {n} AND f.bv IS NOT NULL GROUP BY a.k"
+        )
+    pick = "arg_max(bv, n)" if attribution == "last_touch" else "arg_min(bv, n)"
     con.execute(
         f"""
         UPDATE cjo_att SET bv = v.bv FROM (
-            SELECT a.k, min(f.bv) AS bv FROM cjo_att a JOIN cjo_fs f ON f.k = a.k AND {condition}
-            GROUP BY a.k
+            SELECT k, {pick} AS bv FROM ({" UNION ALL ".join(parts)}) GROUP BY k
         ) v WHERE cjo_att.k = v.k
         """
     )
@@ -368,13 +396,15 @@ def attempts(
     persona: Persona | None,
     options: FunnelOptions,
     value_path: str | None,
+    only_value: str | None = None,
 ) -> tuple[str, str]:
-    """Build cjo_fs and cjo_att (with `excluded`); return (engine, key kind)."""
+    """Build cjo_fs and cjo_att (with `excluded`); return (engine, key kind). With
+    `only_value`, steps are filled only by events of that breakdown label (`all_steps`)."""
     key = "hash"
-    _steps_table(con, funnel, persona, options, key, value_path)
+    _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if _hash_collides(con):
         key = "id"
-        _steps_table(con, funnel, persona, options, key, value_path)
+        _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if funnel.order == "ordered" and not _can_share_events(funnel):
         _attempts_sql(con, funnel)
         engine = "sql"

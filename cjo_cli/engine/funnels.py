@@ -14,20 +14,24 @@ from dataclasses import replace
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from cjo_cli.engine.funnel_clean import counted_attempts
 from cjo_cli.engine.funnel_result import (
     NONE_LABEL,
     FunnelGroup,
     FunnelOptions,
     FunnelResult,
+    VariantGroups,
     empty_group,
     full_trend,
     group_from_values,
     parse_breakdown,
     step_rows,
+    variant_groups,
     with_times,
 )
-from cjo_cli.engine.funnel_sql import attempts, breakdown_values, drop_temp_tables, key_sql
+from cjo_cli.engine.funnel_sql import breakdown_values, drop_temp_tables, key_sql
 from cjo_cli.engine.funnel_timing import log_end, step_times, trend
 from cjo_cli.events.tables import CREATE_CUSTOMERS
 from cjo_cli.json_pointer import key_pointer
@@ -124,7 +128,7 @@ def _run(
         if breakdown is not None and breakdown.by == "property" and breakdown.key
         else None
     )
-    engine, key = attempts(con, funnel, persona, options, value_path)
+    engine, key = counted_attempts(con, funnel, persona, options, value_path)
     if end_us is None:
         ((floor,),) = con.execute("SELECT max(t) FROM cjo_fs").fetchall()
         end_us = log_end(con, options, None if floor is None else int(floor))
@@ -138,8 +142,24 @@ def _run(
     if breakdown is None:
         return FunnelResult(funnel, total, engine=engine, interval=interval, log_end_us=end_us)
     groups: list[FunnelGroup] = []
-    if breakdown.by == "property":
+    if breakdown.by == "property" and breakdown.attribution == "all_steps":
+        # PostHog's "All steps": a funnel per value, on the step events that carry it.
+        labels = con.execute("SELECT DISTINCT coalesce(bv, ?) FROM cjo_fs", [NONE_LABEL]).fetchall()
+        for (label,) in sorted(labels):
+            counted_attempts(con, funnel, persona, options, value_path, label)
+            group = _stats(con, funnel, included, end_us, interval).get("all", empty)
+            # A value no one enters with (only on later steps' events) is no group.
+            if group.steps[0].customers:
+                groups.append(replace(group, label=label, excluded=_count_excluded(con)))
+        return FunnelResult(
+            funnel, total, breakdown.label, tuple(groups), engine, interval, end_us, True
+        )
+    variants = variant_groups(funnel, breakdown, options) if breakdown.by == "variant" else None
+    if variants is not None:
+        _variant_values(con, key, variants)
+    elif breakdown.by == "property":
         breakdown_values(con, funnel, breakdown.attribution)
+    if breakdown.by == "property" or variants is not None:
         found = _stats(
             con,
             funnel,
@@ -151,12 +171,45 @@ def _run(
             groups.append(replace(found[label], label=label, excluded=0))
     elif breakdown.by == "persona":
         for persona_id, group_persona in sorted(options.personas.items()):
-            attempts(con, funnel, group_persona, options, None)
+            counted_attempts(con, funnel, group_persona, options, None)
             group = _stats(con, funnel, included, end_us, interval).get("all", empty)
             groups.append(replace(group, label=persona_id, excluded=_count_excluded(con)))
     else:
         raise ValueError(f"breakdown by {breakdown.by} needs the journey replay")
+    if variants is not None:
+        label = f"variant of {variants.journey}"
+        return FunnelResult(
+            funnel,
+            total,
+            label,
+            tuple(groups),
+            engine,
+            interval,
+            end_us,
+            False,
+            variants.assignment,
+        )
     return FunnelResult(funnel, total, breakdown.label, tuple(groups), engine, interval, end_us)
+
+
+def _variant_values(con: duckdb.DuckDBPyConnection, key: str, variants: VariantGroups) -> None:
+    """Add `bv` to `cjo_att`: each customer's variant (customer-level, from the replay)."""
+    table = pa.table(
+        {
+            "customer_id": pa.array(list(variants.variants), pa.string()),
+            "variant": pa.array(list(variants.variants.values()), pa.string()),
+        }
+    )
+    con.execute("ALTER TABLE cjo_att ADD COLUMN bv VARCHAR")
+    con.register("cjo_variant_arrow", table)
+    try:
+        con.execute(
+            "UPDATE cjo_att SET bv = v.variant FROM (SELECT "
+            f"{key_sql(key, 'customer_id')} AS k, variant FROM cjo_variant_arrow) v "
+            "WHERE cjo_att.k = v.k"
+        )
+    finally:
+        con.unregister("cjo_variant_arrow")
 
 
 def _count_excluded(con: duckdb.DuckDBPyConnection) -> int:

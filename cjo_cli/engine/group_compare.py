@@ -31,6 +31,10 @@ OVERLAPPING = (
     "not compared: persona groups may overlap, so the customers outside a group "
     "are not the total minus the group"
 )
+OVERLAPPING_VALUES = (
+    "not compared: with all_steps attribution a customer is in every value's group they "
+    "enter, so the customers outside a group are not the total minus the group"
+)
 NOT_ADDING_UP = (
     "not compared: the groups do not add up to the funnel's customers, so the "
     "customers outside a group are not the total minus the group"
@@ -105,6 +109,8 @@ def compare_groups(result: FunnelResult) -> Comparisons:
     # its attribution ("persona (first touch)").
     if result.breakdown_by == "persona":
         return Comparisons(none, OVERLAPPING)
+    if result.groups_overlap:
+        return Comparisons(none, OVERLAPPING_VALUES)
     total = _arm(result.total)
     arms = [_arm(group) for group in result.groups]
     if (sum(a.customers for a in arms), sum(a.converted for a in arms)) != (

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from cjo_cli.conditions.sql import Sql
 from cjo_cli.engine.replay_plan import Plan
 
 BATCH_ROWS = 65_536
@@ -27,17 +28,19 @@ class CustomerRows:
     times: list[int]
     masks: list[int]
     properties: list[Any]
-    names: list[str]
+    names: list[str | None]
+    """The event of each row; None for the row of no events that says since when an
+    audience journey knows the customer (only when some journey enters on a schedule)."""
+
+    @property
+    def events(self) -> int:
+        """How many of the rows are the log's events."""
+        return sum(1 for name in self.names if name is not None)
 
 
 def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:
     """Traits of every customer in the customers table (empty when none was given)."""
-    if not plan.reads_traits:
-        return {}
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customers'"
-    ).fetchall()[0]
-    if not exists or not exists[0]:
+    if not plan.reads_traits or not _has_customers(con):
         return {}
     traits: dict[str, dict[str, Any]] = {}
     for customer, text in con.execute("SELECT customer_id, traits FROM customers").fetchall():
@@ -46,9 +49,39 @@ def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[st
     return traits
 
 
-def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any], int]:
+def _has_customers(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'customers'"
+    ).fetchall()[0]
+    return bool(found and found[0])
+
+
+def _presence(width: int, customer: str | None, customers: bool) -> tuple[str, list[Any]]:
+    """A row of no events per known customer at the instant it became known: its first
+    event in the log, or the log's start for a customer the customers file lists. An
+    audience journey checks every known customer."""
+    zeros = ", ".join(f"0::BIGINT AS m{n}" for n in range(width))
+    only = " WHERE customer_id = ?" if customer is not None else ""
+    params: list[Any] = [customer] if customer is not None else []
+    known = f"SELECT customer_id, epoch_us(ts) AS t FROM events{only}"
+    if customers:
+        known += (
+            " UNION ALL SELECT customer_id, (SELECT min(epoch_us(ts)) FROM events) "
+            f"FROM customers{only}"
+        )
+        params += params
+    sql = (
+        f"SELECT customer_id, min(t) AS t, 0 AS k, NULL::VARCHAR AS file, "
+        f'-1::BIGINT AS "row", NULL::VARCHAR AS event, {zeros}, NULL::VARCHAR AS p '
+        f"FROM ({known}) GROUP BY customer_id"
+    )
+    return sql, params
+
+
+def _query(plan: Plan, customer: str | None, customers: bool = False) -> tuple[str, list[Any], int]:
     """The feed's SQL, its parameters and how many mask columns it has."""
-    masks = plan.mask_sql()
+    # An audience on traits alone reads no event: one mask column of zeros, no rows.
+    masks = plan.mask_sql() or [Sql("0::BIGINT", [])]
     names = plan.event_names()
     params: list[Any] = []
     columns = []
@@ -62,16 +95,25 @@ def _query(plan: Plan, customer: str | None) -> tuple[str, list[Any], int]:
         params += prop_names
     else:
         columns.append("NULL::VARCHAR AS p")
-    where = f"event IN ({', '.join('?' for _ in names)})"
+    where = f"event IN ({', '.join('?' for _ in names)})" if names else "FALSE"
     params += names
     if customer is not None:
         where += " AND customer_id = ?"
         params.append(customer)
     keep = " OR ".join(f"m{number} <> 0" for number in range(len(masks)))
+    mask_names = ", ".join(f"m{n}" for n in range(len(masks)))
+    rows = (
+        f'SELECT customer_id, epoch_us(ts) AS t, 1 AS k, file, "row", event, {mask_names}, p '
+        f'FROM (SELECT customer_id, ts, file, "row", event, {", ".join(columns)} '
+        f"FROM events WHERE {where}) WHERE {keep}"
+    )
+    if plan.audiences:
+        presence, more = _presence(len(masks), customer, customers)
+        rows = f"{rows} UNION ALL {presence}"
+        params += more
     sql = (
-        f"SELECT customer_id, epoch_us(ts) AS t, {', '.join(f'm{n}' for n in range(len(masks)))}, "
-        f'p, event FROM (SELECT customer_id, ts, file, "row", event, {", ".join(columns)} '
-        f'FROM events WHERE {where}) WHERE {keep} ORDER BY customer_id, ts, file, "row"'
+        f"SELECT customer_id, t, {mask_names}, p, event FROM ({rows}) "
+        'ORDER BY customer_id, t, k, file, "row"'
     )
     return sql, params, len(masks)
 
@@ -80,9 +122,9 @@ def customer_rows(
     con: duckdb.DuckDBPyConnection, plan: Plan, customer: str | None = None
 ) -> Iterator[CustomerRows]:
     """The reduced log, one customer at a time, in (ts, file, row) order."""
-    if not plan.filters:
+    if not plan.filters and not plan.audiences:
         return
-    sql, params, width = _query(plan, customer)
+    sql, params, width = _query(plan, customer, bool(plan.audiences) and _has_customers(con))
     reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
     current: CustomerRows | None = None
     for batch in reader:

@@ -12,13 +12,11 @@ The plan holds no DuckDB state, so the same plan runs under any executor.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cjo_cli.conditions.bits import (
-    BitMoment,
     BitRegistry,
     Predicate,
     compile_condition,
@@ -27,78 +25,26 @@ from cjo_cli.conditions.bits import (
 )
 from cjo_cli.conditions.sql import Sql, filters_sql
 from cjo_cli.engine.delivery import Cap, JourneyLimit, PlanTouchpoint
+
+# The step kinds and `PlanStep` live with the step compiler; importers find them here.
+from cjo_cli.engine.replay_plan_steps import AB as AB
+from cjo_cli.engine.replay_plan_steps import EXIT as EXIT
+from cjo_cli.engine.replay_plan_steps import SEND as SEND
+from cjo_cli.engine.replay_plan_steps import SPLIT as SPLIT
+from cjo_cli.engine.replay_plan_steps import WAIT as WAIT
+from cjo_cli.engine.replay_plan_steps import WAIT_FOR as WAIT_FOR
+from cjo_cli.engine.replay_plan_steps import WAIT_UNTIL as WAIT_UNTIL
+from cjo_cli.engine.replay_plan_steps import PlanStep as PlanStep
+from cjo_cli.engine.replay_plan_steps import compile_steps
 from cjo_cli.model import (
-    AbStep,
-    ExitStep,
     Journey,
     Policy,
     QuietHours,
-    SendStep,
-    SplitStep,
-    Touchpoint,
-    WaitAnyStep,
-    WaitForStep,
-    WaitStep,
-    WaitUntilStep,
+    Schedule,
     Workspace,
 )
-from cjo_cli.model.clock import SECOND
+from cjo_cli.model.clock import SECOND, scheduled_instants
 from cjo_cli.model.conditions import AllOf, Condition, EventFilter
-
-# ---- steps and journeys -----------------------------------------------------
-
-WAIT, WAIT_UNTIL, WAIT_FOR, SEND, SPLIT, AB, EXIT = range(7)
-
-
-@dataclass(frozen=True)
-class PlanStep:
-    id: str
-    kind: int
-    next: int = -1
-    seconds: int = 0
-    """wait: the duration; wait_for: the timeout (microseconds)."""
-    at: dt.time | None = None
-    tz: str = "UTC"
-    bit: int = 0
-    """wait_for: the awaited event."""
-    on_timeout: int = -1
-    touchpoint: str = ""
-    channel: str = ""
-    branches: tuple[tuple[Predicate | None, int], ...] = ()
-    variants: tuple[tuple[str, float, int], ...] = ()
-    """ab: (name, cumulative weight, next)."""
-    seed: str = ""
-    variant_from: str = ""
-    """ab: the property (or trait) recording the real variant; empty: a stable hash."""
-    paths: tuple[tuple[int, int], ...] = ()
-    """wait_any: (event bit, next step) in order; `bit` is their union, `on_timeout` else."""
-
-    def answered(self, mask: int) -> int:
-        """wait_for / wait_any: the step an awaited event with these bits leads to."""
-        for bit, target in self.paths:
-            if mask & bit:
-                return target
-        return self.next
-
-    def branch(self, moment: BitMoment) -> tuple[int, bool, int]:
-        """split: the first branch whose condition holds, as (its number from 1, whether
-        it is the else branch, the next step)."""
-        for number, (check, target) in enumerate(self.branches, 1):
-            if check is None or check(moment):
-                return number, check is None, target
-        raise AssertionError("a split ends with its else branch")
-
-    def variant(self, fraction: float, recorded: str | None = None) -> tuple[str, int, bool]:
-        """ab: the recorded variant when it names one, else the variant a stable fraction
-        in [0, 1) falls in; its next step; and whether it was the recorded one."""
-        for name, _, target in self.variants:
-            if name == recorded:
-                return name, target, True
-        total = self.variants[-1][1]
-        name, _, target = next(
-            (v for v in self.variants if fraction * total < v[1]), self.variants[-1]
-        )
-        return name, target, False
 
 
 @dataclass(frozen=True)
@@ -127,6 +73,10 @@ class PlanJourney:
     """(property, holdout value): where the log records the journey's real run."""
     goal_value: str = ""
     """The goal event's property holding its value; empty: no revenue."""
+    schedule: Schedule | None = None
+    """An audience entry's schedule (`entry_bit` is then 0: no event enters)."""
+    instants: tuple[int, ...] = ()
+    """The schedule's instants within the log's span (`Plan.scheduled`)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +94,34 @@ class Plan:
     _routes: dict[int, tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def audiences(self) -> tuple[PlanJourney, ...]:
+        """The journeys that enter on a schedule."""
+        return tuple(j for j in self.journeys if j.schedule is not None)
+
+    def scheduled(self, first: int, last: int) -> Plan:
+        """This plan with the audience journeys' instants within [first, last]: every
+        replay of a log calls it with the log's span before replaying customers."""
+        if not self.audiences:
+            return self
+        journeys = tuple(
+            replace(
+                journey,
+                instants=scheduled_instants(
+                    journey.schedule.every.seconds * SECOND,
+                    journey.schedule.at,
+                    journey.schedule.tz,
+                    journey.schedule.start,
+                    first,
+                    last,
+                ),
+            )
+            if journey.schedule is not None
+            else journey
+            for journey in self.journeys
+        )
+        return replace(self, journeys=journeys, _routes={})
 
     def routes(self, mask: int) -> tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]:
         """The journeys an event with these bits concerns, and those it may enter."""
@@ -165,7 +143,7 @@ class Plan:
         entries = {
             self.filters[j.entry_bit.bit_length() - 1].event
             for j in self.journeys
-            if j.entry_reads_properties
+            if j.entry_reads_properties and j.entry_bit
         }
         goals = {
             self.filters[j.goal_bit.bit_length() - 1].event
@@ -195,20 +173,6 @@ def _priority(journeys: Sequence[Journey], policy: Policy | None) -> list[Journe
     return ranked
 
 
-def _touchpoint(tp: Touchpoint, bits: BitRegistry, counted: set[int]) -> PlanTouchpoint:
-    def bit(name: str | None) -> int:
-        return bits.bit(EventFilter(name)) if name else 0
-
-    return PlanTouchpoint(
-        tp.id,
-        tp.channel,
-        bit(tp.delivered_event),
-        bit(tp.opened_event),
-        bit(tp.clicked_event),
-        None if tp.requires is None else compile_condition(tp.requires, bits, counted),
-    )
-
-
 def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
     """Compile the journeys (with the workspace's personas, touchpoints and policy)."""
     bits = BitRegistry()
@@ -221,103 +185,28 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
     compiled = []
     for rank, journey in enumerate(_priority(journeys, policy)):
         checks: list[tuple[str, Condition]] = []
+        schedule = journey.entry.schedule
         if journey.entry.condition is not None:
-            checks.append(("the entry condition", journey.entry.condition))
+            what = "the audience" if schedule is not None else "the entry condition"
+            checks.append((what, journey.entry.condition))
         persona = ws.personas.get(journey.persona) if journey.persona else None
         if persona is not None and persona.segment is not None:
             checks.append((f"persona {persona.id}'s segment", persona.segment))
         entry_condition = AllOf(tuple(c for _, c in checks)) if checks else None
-        entry_bit = bits.bit(journey.entry.event)
+        entry_bit = bits.bit(journey.entry.event) if journey.entry.event is not None else 0
         entry_checks = tuple(
             (label, compile_condition(condition, bits, counted)) for label, condition in checks
         )
         uses_traits = uses_traits or reads_traits(entry_condition)
-        order = list(journey.steps)
-        index = {step_id: number for number, step_id in enumerate(order)}
-        steps = []
         own_bits = entry_bit
-        reads = reads_properties(entry_condition)
-        for step_id in order:
-            step = journey.steps[step_id]
-            if isinstance(step, WaitStep):
-                steps.append(
-                    PlanStep(step_id, WAIT, index[step.next], step.duration.seconds * SECOND)
-                )
-            elif isinstance(step, WaitUntilStep):
-                steps.append(
-                    PlanStep(step_id, WAIT_UNTIL, index[step.next], at=step.at, tz=step.tz)
-                )
-            elif isinstance(step, WaitForStep):
-                bit = bits.bit(step.event)
-                own_bits |= bit
-                steps.append(
-                    PlanStep(
-                        step_id,
-                        WAIT_FOR,
-                        index[step.next],
-                        step.timeout.seconds * SECOND,
-                        bit=bit,
-                        on_timeout=index[step.on_timeout],
-                    )
-                )
-            elif isinstance(step, WaitAnyStep):
-                paths = tuple((bits.bit(path.event), index[path.next]) for path in step.paths)
-                union = 0
-                for bit, _ in paths:
-                    union |= bit
-                own_bits |= union
-                steps.append(
-                    PlanStep(
-                        step_id,
-                        WAIT_FOR,
-                        -1,
-                        step.within.seconds * SECOND,
-                        bit=union,
-                        on_timeout=index[step.else_step],
-                        paths=paths,
-                    )
-                )
-            elif isinstance(step, SendStep):
-                if step.touchpoint not in touchpoints:
-                    spec_tp = ws.touchpoints[step.touchpoint]
-                    touchpoints[step.touchpoint] = _touchpoint(spec_tp, bits, counted)
-                    uses_traits = uses_traits or reads_traits(spec_tp.requires)
-                tp = touchpoints[step.touchpoint]
-                steps.append(
-                    PlanStep(step_id, SEND, index[step.next], touchpoint=tp.id, channel=tp.channel)
-                )
-            elif isinstance(step, SplitStep):
-                branches = []
-                for branch in step.branches:
-                    check = (
-                        None
-                        if branch.condition is None
-                        else compile_condition(branch.condition, bits, counted)
-                    )
-                    reads = reads or reads_properties(branch.condition)
-                    uses_traits = uses_traits or reads_traits(branch.condition)
-                    branches.append((check, index[branch.next]))
-                steps.append(PlanStep(step_id, SPLIT, branches=tuple(branches)))
-            elif isinstance(step, AbStep):
-                total = 0.0
-                variants = []
-                for variant in step.variants:
-                    total += variant.weight
-                    variants.append((variant.name, total, index[variant.next]))
-                reads = reads or step.variant_from is not None
-                uses_traits = uses_traits or step.variant_from is not None
-                steps.append(
-                    PlanStep(
-                        step_id,
-                        AB,
-                        variants=tuple(variants),
-                        seed=step.seed,
-                        variant_from=step.variant_from or "",
-                    )
-                )
-            else:
-                assert isinstance(step, ExitStep)
-                steps.append(PlanStep(step_id, EXIT))
+        # An audience has no entry event: its property conditions read nothing (the
+        # `property-without-event` rule says so), and the feed passes no properties.
+        reads = schedule is None and reads_properties(entry_condition)
+        compiled_steps = compile_steps(ws, journey, bits, counted, touchpoints)
+        steps = compiled_steps.steps
+        own_bits |= compiled_steps.bits
+        reads = reads or compiled_steps.reads_properties
+        uses_traits = uses_traits or compiled_steps.reads_traits
         goal_bit = bits.bit(journey.goal.event) if journey.goal else 0
         goal_within = (
             journey.goal.within.seconds * SECOND
@@ -336,8 +225,8 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
             PlanJourney(
                 id=journey.id,
                 rank=rank,
-                steps=tuple(steps),
-                start=index[journey.start],
+                steps=steps,
+                start=list(journey.steps).index(journey.start),
                 entry_bit=entry_bit,
                 entry_checks=entry_checks,
                 entry_reads_properties=reads,
@@ -363,6 +252,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 bits=own_bits | goal_bit | exit_bits,
                 assignment=(assignment.property, assignment.holdout) if assignment else None,
                 goal_value=(journey.goal.value or "") if journey.goal else "",
+                schedule=schedule,
             )
         )
     observe = 0

@@ -42,8 +42,9 @@ def simulate(
     start, end = log_span(con)
     totals = ReplayTotals(plan, end - start if start is not None and end is not None else 0)
     result = Simulation(plan, totals, start, end)
-    if end is None:
+    if start is None or end is None:
         return result
+    plan = plan.scheduled(start, end)
     traits = load_traits(con, plan)
     tables = ReplayTables(con.cursor()) if keep_tables else None
     done = 0
@@ -58,12 +59,12 @@ def simulate(
             end,
             traits.get(rows.customer),
         )
-        totals.add(replay, len(rows.times))
+        totals.add(replay, rows.events)
         if tables is not None:
             tables.add(replay)
         if on_customer is not None:
             on_customer(replay)
-        done += len(rows.times)
+        done += rows.events
         if progress is not None and totals.customers % 1024 == 0:
             progress(done)
     if tables is not None:
@@ -83,9 +84,10 @@ def explain(
     ).fetchall()
     if not found:
         return None
-    _, last = log_span(con)
-    assert last is not None
+    first, last = log_span(con)
+    assert first is not None and last is not None
     end = max(last, until) if until is not None else last
+    plan = plan.scheduled(first, end)
     traits = load_traits(con, plan).get(customer)
     for rows in customer_rows(con, plan, customer):
         return replay_customer(

@@ -107,3 +107,41 @@ def window_end(us: int, start: dt.time, end: dt.time, tz: str) -> int:
         else:
             high = middle
     return high
+
+
+DAY = 86_400 * SECOND
+
+
+def scheduled_instants(
+    every: int, at: dt.time, tz: str, start: dt.date | None, first: int, last: int
+) -> tuple[int, ...]:
+    """The instants of a schedule within [first, last] (microseconds): from the day
+    `start` in `tz` (None: the day of `first` there) at the clock time `at`, then every
+    `every` microseconds. A whole number of days keeps the clock time across DST
+    changes (a time the clocks skip is taken with the offset before the change, one they
+    repeat at its first occurrence); a shorter or uneven period adds plain time."""
+    here = zone(tz)
+    day = start or to_datetime(first).astimezone(here).date()
+
+    def on_day(number: int) -> int:
+        when = day + dt.timedelta(days=number)
+        return to_us(dt.datetime.combine(when, at, tzinfo=here))
+
+    found: list[int] = []
+    if every % DAY == 0:
+        days = every // DAY
+        # Jump close to the log's start: the offset of a day is under a day, so starting
+        # two periods early never skips an instant.
+        number = max(0, (first - on_day(0)) // every - 2) * days
+        while (instant := on_day(number)) <= last:
+            if instant >= first:
+                found.append(instant)
+            number += days
+    else:
+        origin = on_day(0)
+        number = max(0, (first - origin) // every - 1)
+        while (instant := origin + number * every) <= last:
+            if instant >= first:
+                found.append(instant)
+            number += 1
+    return tuple(found)

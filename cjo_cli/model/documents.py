@@ -89,8 +89,23 @@ FunnelOrder = Literal["ordered", "strict", "unordered"]
 @dataclass(frozen=True)
 class FunnelStep:
     event: EventFilter
+    """The step's event; for a step written with `any`, its first alternative."""
     name: str
     loc: Loc = loc_field()
+    any_of: tuple[EventFilter, ...] = ()
+    """Every alternative of a step written with `any` (an event matching any one of them
+    fills the step); empty for a step of one event."""
+
+    @property
+    def alternatives(self) -> tuple[EventFilter, ...]:
+        """The filters an event may match to fill the step."""
+        return self.any_of or (self.event,)
+
+    @property
+    def event_label(self) -> str:
+        """How reports name the step's event: its name, or the alternatives' distinct
+        names joined by ` | ` (two alternatives may name one event with two `where`s)."""
+        return " | ".join(dict.fromkeys(spec.event for spec in self.alternatives))
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,9 @@ class Breakdown:
 
     by: Literal["property", "persona", "variant"]
     property: str | None = None
-    attribution: Literal["first_touch", "last_touch"] = "first_touch"
+    attribution: Literal["first_touch", "last_touch", "step", "all_steps"] = "first_touch"
+    step: int | None = None
+    """The step number of `attribution: step` (1-based)."""
     journey: str | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Literal
 
 from cjo_cli.model.conditions import Condition, EventFilter
@@ -165,9 +165,26 @@ Step = (
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When an audience enters: from `start` (a day in `tz`; None: the log's first day)
+    at the clock time `at`, then every `every`."""
+
+    every: Duration
+    at: time = time(0, 0)
+    tz: str = "UTC"
+    start: date | None = None
+    loc: Loc = loc_field()
+    locs: Mapping[str, Loc] = locs_field()
+
+
+@dataclass(frozen=True)
 class Entry:
-    event: EventFilter
+    """On an event (`event`, with `condition` as its `if`), or, with `schedule`, an audience:
+    the customers for whom `condition` holds at each scheduled instant (`event` is None)."""
+
+    event: EventFilter | None
     condition: Condition | None = None
+    schedule: Schedule | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from cjo_cli.engine.effects import MIN_PER_ARM, WEEK_US, Difference, Effect, HoldoutPlan
 from cjo_cli.engine.replay_stats import JourneyTotals
+from cjo_cli.output.numbers import points
 
 
 def _points(fraction: float | None) -> float | None:
@@ -81,7 +82,7 @@ def variants_json(journey: JourneyTotals) -> dict[str, Any]:
 
 
 def _pt(fraction: float) -> str:
-    return f"{fraction * 100:+.1f} pt"
+    return f"{points(fraction)} pt"
 
 
 def _rate(fraction: float | None) -> str:
@@ -102,7 +103,7 @@ def effect_line(effect: Effect) -> str:
 
 
 def _ci(difference: Difference) -> str:
-    return f"95% CI {difference.low * 100:+.1f} … {difference.high * 100:+.1f}"
+    return f"95% CI {points(difference.low)} … {points(difference.high)}"
 
 
 def _mde(mde: float | None) -> str:
@@ -153,7 +154,7 @@ def overview_cell(journey: JourneyTotals, span_us: int) -> str:
         if effect.difference is None:
             return "measured: too few to tell"
         d = effect.difference
-        return f"measured {_pt(d.difference)} ({d.low * 100:+.1f}…{d.high * 100:+.1f})"
+        return f"measured {_pt(d.difference)} ({points(d.low)}…{points(d.high)})"
     plan = journey.holdout_plan(span_us)
     if plan is not None:
         return f"plan: detects {_mde(plan.mde)}"

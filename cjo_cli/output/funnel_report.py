@@ -49,6 +49,7 @@ from cjo_cli.engine.funnel_result import (
     TrendPoint,
     step_rows,
 )
+from cjo_cli.engine.funnel_variant import assignment_note
 from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.model.clock import iso
 from cjo_cli.output.tables import numbers_table
@@ -118,6 +119,7 @@ def funnel_json(result: FunnelResult) -> dict[str, Any]:
         comparisons = compare_groups(result)
         breakdown = {
             "by": result.breakdown_by,
+            "assignment": result.assignment,
             "comparison": comparisons.method,
             "groups": [
                 {
@@ -264,6 +266,8 @@ def format_markdown(results: Sequence[FunnelResult], read: int, rejected: int) -
                 cells = " | ".join(f"{step.customers:,}" for step in group.steps)
                 share = percent(group.steps[-1].from_start)
                 lines.append(f"| {markdown(group.label or '')} | {cells} | {share} |")
+            note = assignment_note(result)
+            lines += ["", markdown(note)] if note else []
         lines += markdown_lines(result)
         lines.append("")
     lines.append(f"Log: read {read:,} rows, rejected {rejected:,}.")
@@ -356,6 +360,8 @@ def funnel_table(result: FunnelResult, width: int = 120) -> RenderableType:
         by.caption = VS_REST_NOTE
     else:
         by.caption = comparisons.method
+    note = assignment_note(result)
+    by.caption = f"{by.caption}\n{note}" if note else by.caption
     by.caption_justify = "left"
     for group, comparison in zip(result.groups, comparisons.groups, strict=True):
         by.add_row(

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from cjo_cli import __version__
 from cjo_cli.engine.funnel_result import FunnelResult
 from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.engine.map_overlay import MapOverlay
@@ -27,9 +29,11 @@ from cjo_cli.model import Journey, Workspace
 from cjo_cli.model.clock import utc_text
 from cjo_cli.output.effect_text import effect_line, plan_line, variants_line
 from cjo_cli.output.funnel_report import VS_REST_NOTE, percent, vs_rest
-from cjo_cli.output.html_svg import flow_svg, funnel_svg, holdout_svg
+from cjo_cli.output.html_flow import LEGEND, flow_svg
+from cjo_cli.output.html_svg import funnel_svg, holdout_svg
 from cjo_cli.output.html_times_svg import times_svg, trend_svg
 from cjo_cli.output.journey_map_html import MAP_STYLE, map_intro_html, map_table_html
+from cjo_cli.output.numbers import points
 from cjo_cli.output.simulate_report import assumptions
 from cjo_cli.output.text import html_text
 
@@ -50,14 +54,36 @@ STYLE = (
 body { max-width: 1400px; color: #222; }
 h1 { margin-bottom: .2rem; } h2 { border-bottom: 2px solid #d6336c; padding-bottom: .2rem;
   margin-top: 2.5rem; } h3 { margin-bottom: .3rem; }
+.report-head .lead { font-size: 1.05rem; margin: .2rem 0 .6rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem;
+  margin: 0 0 1rem; color: #444; } dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; }
 .meta { color: #555; margin: .2rem 0; } .kpi { font-weight: bold; }
 .good { color: #2b8a3e; } .bad { color: #b02a37; }
 table.numbers { width: auto; table-layout: auto; margin: .5rem 0 1rem; }
 table.numbers td, table.numbers th { text-align: right; } table.numbers td:first-child,
 table.numbers th:first-child { text-align: left; }
-section.item { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.5rem; }
-nav ul { columns: 2; } svg text { font-family: inherit; }
-@media print { h2 { break-before: page; } nav { display: none; } }
+section.item { margin-bottom: 1.5rem; }
+nav ul { columns: 2; } svg text { font-family: inherit; } svg { display: block; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print {
+  body { max-width: none; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  nav { display: none; }
+  h2 { break-before: page; margin-top: 0; } .report-head + nav + h2 { break-before: auto; }
+  /* One funnel or journey per page: the first one shares its section's heading page. */
+  section.item { break-before: page; } h2 + section.item,
+  h2 + p + section.item { break-before: auto; }
+  h3, h4, caption { break-after: avoid; } svg, tr, .kpi, .meta { break-inside: avoid; }
+  /* A flow is shrunk to fit beside its journey's heading, a tall one to a page of its
+     own, rather than cut in two; the other charts a little, to keep a funnel on a page. */
+  svg.flow-chart { max-height: 100mm; width: auto; max-width: 100%; }
+  svg.flow-chart.tall { max-height: 185mm; break-before: page; }
+  svg.funnel-chart, svg.times-chart, svg.trend-chart { max-width: 210mm; }
+  /* A breakdown stays with its note; only the long effects table may run on. */
+  table.numbers, div.groups { break-inside: avoid; } table.effects { break-inside: auto; }
+  /* Light greys vanish on paper and in grayscale: darker lines and labels. */
+  .edge path { stroke: #6c757d; } .meta { color: #333; }
+  svg rect[fill="#f1f3f5"] { fill: #dde1e5; } p.lost { break-before: avoid; }
+}
 """
 )
 
@@ -106,9 +132,7 @@ def _vs_rest_cell(compared: GroupComparison | None) -> str:
     if compared is None or compared.difference is None or compared.p_adjusted is None:
         return f"<td>{text}</td>"
     d = compared.difference
-    detail = (
-        f"95% CI {d.low * 100:+.1f} to {d.high * 100:+.1f} pt, adjusted p {compared.p_adjusted:.3g}"
-    )
+    detail = f"95% CI {points(d.low)} to {points(d.high)} pt, adjusted p {compared.p_adjusted:.3g}"
     return f'<td>{text} <small class="meta">({detail})</small></td>'
 
 
@@ -127,9 +151,10 @@ def _groups_table(result: FunnelResult) -> str:
     )
     note = VS_REST_NOTE if compared else comparisons.method
     return (
-        f'<table class="numbers"><caption>by {html_text(result.breakdown_by or "")}</caption>'
+        '<div class="groups"><table class="numbers">'
+        f"<caption>by {html_text(result.breakdown_by or '')}</caption>"
         f"<tr><th></th>{head}<th>Conversion</th>{'<th>vs rest</th>' if compared else ''}</tr>"
-        f'{rows}</table><p class="meta">{html_text(note)}</p>'
+        f'{rows}</table><p class="meta">{html_text(note)}</p></div>'
     )
 
 
@@ -157,9 +182,23 @@ def _effects_table(totals: ReplayTotals, ws: Workspace) -> str:
     return (
         '<p class="meta">A replay of a log recorded without a journey predicts; only a '
         "journey whose run the log records (<code>assignment</code>) is measured.</p>"
-        '<table class="numbers"><tr><th>Journey</th><th>Assignment</th><th>Treated</th>'
+        '<table class="numbers effects"><tr><th>Journey</th><th>Assignment</th><th>Treated</th>'
         "<th>Holdout</th><th>Effect or holdout plan</th></tr>" + "".join(rows) + "</table>"
     )
+
+
+EXIT_WORDS = {
+    "goal": "goal",
+    "exit_event": "exit event",
+    "end": "end of the journey",
+    "censored": "still in it at the log's end",
+}
+"""The replay's exit reasons (`replay_stats.EXIT_REASONS`) as a reader says them."""
+
+
+def _touchpoint_name(ws: Workspace, touchpoint: str) -> str:
+    found = ws.touchpoints.get(touchpoint)
+    return found.name if found is not None else touchpoint
 
 
 def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace, span_us: int) -> str:
@@ -169,7 +208,9 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace, spa
     )
     if treated.entries != treated.entered:
         headline += f", {treated.entries:,} entries"
-    exits = ", ".join(f"{reason} {count:,}" for reason, count in totals.exits.items())
+    exits = ", ".join(
+        f"{EXIT_WORDS.get(reason, reason)} {count:,}" for reason, count in totals.exits.items()
+    )
     body = [
         f'<section class="item" id="journey-{html_text(journey.id)}">',
         f"<h3>{html_text(journey.name)} <small>({html_text(journey.id)})</small></h3>",
@@ -185,7 +226,8 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace, spa
     sent = [s for s in totals.sends.values() if s.sent or s.capped or s.not_sent]
     if sent:
         rows = "".join(
-            f"<tr><td>{html_text(s.touchpoint)}</td><td>{html_text(s.channel)}</td><td>{s.sent:,}</td>"
+            f"<tr><td>{html_text(_touchpoint_name(ws, s.touchpoint))}</td>"
+            f"<td>{html_text(s.channel)}</td><td>{s.sent:,}</td>"
             f"<td>{s.capped:,}</td><td>{s.deferred:,}</td><td>{s.not_sent:,}</td>"
             + (
                 f"<td>{s.delivered:,}</td><td>{s.opened:,}</td><td>{s.clicked:,}</td>"
@@ -208,6 +250,50 @@ def _journey_section(journey: Journey, totals: JourneyTotals, ws: Workspace, spa
 # ---- the page --------------------------------------------------------------------
 
 
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _header(
+    title: str,
+    log: LogFacts,
+    funnels: Sequence[FunnelResult],
+    totals: ReplayTotals | None,
+    overlays: Mapping[str, MapOverlay],
+    generated: str,
+) -> str:
+    """What the report is, when and by which cjo it was made, and from which log."""
+    shown = []
+    if funnels:
+        shown.append(_counted(len(funnels), "funnel", "funnels"))
+    if totals is not None:
+        shown.append(_counted(len(totals.journeys), "journey", "journeys") + " replayed")
+    if overlays:
+        shown.append(_counted(len(overlays), "journey map", "journey maps") + " measured")
+    what = "What this log shows of " + (", ".join(shown) if shown else "the workspace") + "."
+    span = "empty" if not (log.start and log.end) else f"{log.start} … {log.end} UTC"
+    made = f"{generated} UTC" if generated else "–"
+    facts = [
+        ("Generated", f"{made} by cjo {__version__}"),
+        (
+            "Log " + ("file" if len(log.sources) == 1 else "files"),
+            ", ".join(log.sources) or "none",
+        ),
+        (
+            "Read",
+            f"{log.read:,} rows, rejected {log.rejected:,} · {log.customers:,} customers",
+        ),
+        ("Span", span),
+    ]
+    rows = "".join(
+        f"<dt>{html_text(name)}</dt><dd>{html_text(value)}</dd>" for name, value in facts
+    )
+    return (
+        f'<header class="report-head"><h1>{html_text(title)}</h1>'
+        f'<p class="lead">{html_text(what)}</p><dl class="facts">{rows}</dl></header>'
+    )
+
+
 def render_report(
     ws: Workspace,
     log: LogFacts,
@@ -216,17 +302,14 @@ def render_report(
     overlays: Mapping[str, MapOverlay],
     notes: Sequence[str] = (),
     title: str = "cjo report",
+    generated: str = "",
 ) -> str:
-    """The whole page."""
-    sources = ", ".join(log.sources)
-    span = f"{log.start} … {log.end}" if log.start and log.end else "empty"
+    """The whole page; `generated` is when, in UTC (`YYYY-MM-DD HH:MM`)."""
     parts = [
         '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{html_text(title)}</h1>",
-        f'<p class="meta">Log: {html_text(sources)} · read {log.read:,} rows, rejected '
-        f"{log.rejected:,} · {log.customers:,} customers · {html_text(span)} (UTC)</p>",
+        _header(title, log, funnels, totals, overlays, generated),
     ]
     toc = ["<nav><ul>"]
     if funnels:
@@ -243,7 +326,7 @@ def render_report(
     if totals is not None:
         parts.append('<h2 id="effects">Effects: measured and planned</h2>')
         parts.append(_effects_table(totals, ws))
-        parts.append('<h2 id="journeys">Journeys</h2>')
+        parts.append(f'<h2 id="journeys">Journeys</h2>{LEGEND}')
         for journey_totals in totals.journeys.values():
             parts.append(
                 _journey_section(ws.journeys[journey_totals.id], journey_totals, ws, totals.span_us)
@@ -289,4 +372,7 @@ def render_page(
     notes: list[str] = []
     if simulation is not None:
         notes = assumptions(simulation.totals, simulation.plan.reads_traits and traits_missing)
-    return render_report(ws, facts, results, totals, measured.overlays, notes, title)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    return render_report(
+        ws, facts, results, totals, measured.overlays, notes, title, generated=generated
+    )

@@ -1,19 +1,21 @@
 """Funnels (docs/funnels.md) on Spark.
 
-Spark filters the log to the funnel's events, brings each customer's rows
-together (`repartition` by customer, sorted within the partition), and a Python
-task computes each customer's counted attempt with `engine.funnel_customer` (the
-same `funnel_exact` attempt functions the DuckDB engine uses). The attempts are a
-DataFrame; Spark SQL adds them up per step and per breakdown group: counts,
-exact medians (`percentile`, interpolated like DuckDB's `median`) and exact means
-(sums of whole microseconds as DECIMAL).
+Ordered funnels of distinct plain steps are counted set-based in Spark SQL
+(`spark.funnel_sql`, chosen by its `qualifies`). For every other funnel Spark
+filters the log to the funnel's events, brings each customer's rows together
+(`repartition` by customer, sorted within the partition), and a Python task
+computes each customer's counted attempt with `engine.funnel_customer` (the same
+`funnel_exact` attempt functions the DuckDB engine uses). The attempts of both
+paths are one DataFrame; Spark SQL adds them up per step and per breakdown group:
+counts, exact medians (`percentile`, interpolated like DuckDB's `median`) and exact
+means (sums of whole microseconds as DECIMAL).
 
 The trend and the times to each step come from the same attempts
 (`spark.funnel_timing`).
 
-Why not the DuckDB SQL translated: the counted attempt is an ordered search, and
-one definition in one place keeps both engines equal by construction; the tests
-hold them equal on every scenario and on random logs.
+Why the Python path stays for the rest: the counted attempt is an ordered search,
+and one definition in one place keeps both engines equal by construction; the
+tests hold both paths equal to DuckDB on every scenario and on random logs.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from cjo_cli.engine.funnel_result import (
 )
 from cjo_cli.model import Funnel, Persona
 from cjo_cli.model.clock import SECOND
+from cjo_cli.spark.funnel_sql import attempts_sql, qualifies
 from cjo_cli.spark.funnel_timing import log_end, step_times, trends
 from cjo_cli.spark.read import SparkLog, arrow_schema
 
@@ -201,6 +204,7 @@ def run_funnels(
 
     since, until = options.since_us, options.until_us
     programs: list[Program] = []
+    fast: list[tuple[int, str]] = []
     breakdowns = []
     for index, funnel in enumerate(funnels):
         breakdown = parse_breakdown(funnel, options)
@@ -214,13 +218,25 @@ def run_funnels(
         if breakdown is not None and breakdown.by == "persona":
             variants += sorted(options.personas.items())
         for label, persona in variants:
+            if qualifies(funnel, persona, key):
+                fast.append((index, label))
+                continue
             program = FunnelProgram(funnel, persona, since, until, key, attribution)
             programs.append((index, label, program))
     if not funnels:
         return []
     width = max(len(funnel.steps) for funnel in funnels)
     by_value = [i for i, b in enumerate(breakdowns) if b is not None and b.by == "property"]
-    found = attempts(log, programs, width, traits or {}).persist(StorageLevel.MEMORY_AND_DISK)
+    parts = [
+        attempts_sql(log.events, funnels[index], index, label, width, since, until)
+        for index, label in fast
+    ]
+    if programs or not parts:
+        parts.append(attempts(log, programs, width, traits or {}))
+    found = parts[0]
+    for part in parts[1:]:
+        found = found.unionByName(part)
+    found = found.persist(StorageLevel.MEMORY_AND_DISK)
     end_us = log_end(log.events, options)
     try:
         keyed = _keyed(found, width, by_value)

@@ -29,6 +29,7 @@ from cjo_cli.spark.read import SparkLog
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pyspark.sql import DataFrame
 
 OUTPUT_SCHEMA = "kind string, customer string, payload binary"
 
@@ -78,8 +79,9 @@ def simulate(
     start, end = log.span()
     span = end - start if start is not None and end is not None else 0
     result = SparkSimulation(ReplayTotals(plan, span), start, end)
-    if end is None or not plan.filters:
+    if start is None or end is None or not (plan.filters or plan.audiences):
         return result
+    log_start = start
     ids = list(journey_ids)
     people = dict(traits or {})
     log_end = end
@@ -87,7 +89,8 @@ def simulate(
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
-        worker_plan = build_plan(ws, [ws.journeys[j] for j in ids])
+        worker_plan = build_plan(ws, [ws.journeys[j] for j in ids]).scheduled(log_start, log_end)
+        audiences = bool(worker_plan.audiences)
         masks = RowMasks(worker_plan)
         reads_properties = set(worker_plan.property_events())
         totals = ReplayTotals(worker_plan)
@@ -95,8 +98,15 @@ def simulate(
         customers: list[str] = []
         payloads: list[bytes] = []
         for customer, rows in customer_groups(batches):
-            times, bits, props, names = [], [], [], []
+            times: list[int] = []
+            bits: list[int] = []
+            props: list[str | None] = []
+            names: list[str | None] = []
+            if audiences:  # known from its first row: as the DuckDB feed's row of no events
+                times, bits, props, names = [rows[0][0]], [0], [None], [None]
             for t, name, p in rows:
+                if name is None:  # a customers-file row (see `known_customers`)
+                    continue
                 mask = masks.mask(name, p)
                 if not mask:
                     continue
@@ -109,7 +119,7 @@ def simulate(
             replay = replay_customer(
                 worker_plan, customer, times, bits, props, names, log_end, people.get(customer)
             )
-            totals.add(replay, len(times))
+            totals.add(replay, len(times) - audiences)
             if keep_replays:
                 kinds.append("replay")
                 customers.append(customer)
@@ -124,7 +134,15 @@ def simulate(
             ),
         )
 
-    found = sorted_by_customer(log.events, set(plan.event_names())).mapInArrow(run, OUTPUT_SCHEMA)
+    if plan.audiences:
+        # An audience checks every known customer: all of the log's, from their first row,
+        # and the customers file's, from the log's start (rows of no event).
+        rows = known_customers(log, people, log_start)
+        found = sorted_by_customer(rows, None).mapInArrow(run, OUTPUT_SCHEMA)
+    else:
+        found = sorted_by_customer(log.events, set(plan.event_names())).mapInArrow(
+            run, OUTPUT_SCHEMA
+        )
     for row in found.collect():
         payload = pickle.loads(row["payload"])
         if row["kind"] == "totals":
@@ -132,3 +150,16 @@ def simulate(
         else:
             result.replays[row["customer"]] = payload
     return result
+
+
+def known_customers(log: SparkLog, people: Mapping[str, Any], log_start: int) -> DataFrame:
+    """The log's rows, and a row of no event at the log's start for each customer of the
+    customers file."""
+    events = log.events.select("customer_id", "t", "event", "properties", "file", "row")
+    if not people:
+        return events
+    schema = events.schema
+    listed = log.events.sparkSession.createDataFrame(
+        [(customer, log_start, None, None, None, -1) for customer in sorted(people)], schema
+    )
+    return events.unionByName(listed)

@@ -6,6 +6,7 @@ what the schema cannot check (references, graphs, zones) is for the rules.
 
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Any, cast
 
 from cjo_cli.model import conditions as c
@@ -234,24 +235,40 @@ class Builder:
             )
         return j.ExitStep(**base)
 
+    def entry(self, node: LMap) -> j.Entry:
+        if "audience" in node:
+            return j.Entry(
+                None,
+                self.condition(node["audience"]),
+                j.Schedule(
+                    parse_duration(node["every"]),
+                    parse_time_of_day(node["at"]) if "at" in node else time(0, 0),
+                    str(node.get("tz", "UTC")),
+                    date.fromisoformat(node["start"]) if "start" in node else None,
+                    self.loc(node),
+                    self.locs(node),
+                ),
+            )
+        condition = node.get("if")
+        return j.Entry(
+            self.event_filter(node),
+            self.condition(condition) if condition is not None else None,
+        )
+
     def build_journey(self, node: LMap) -> j.Journey:
         spec_steps = node["steps"]
         steps = {
             step_id: self.step(step_id, spec, Loc(self.path, *spec_steps.key_pos[step_id]))
             for step_id, spec in spec_steps.items()
         }
-        entry = node["entry"]
-        condition = entry.get("if")
+        entry_node = node["entry"]
         re_entry = node.get("re_entry", "never")
         goal = node.get("goal")
         limits = node.get("limits") or {}
         per_customer = limits.get("per_customer")
         holdout = node.get("holdout")
         return j.Journey(
-            entry=j.Entry(
-                self.event_filter(entry),
-                self.condition(condition) if condition is not None else None,
-            ),
+            entry=self.entry(entry_node),
             steps=steps,
             start=node.get("start", next(iter(steps))),
             persona=node.get("persona"),
@@ -287,11 +304,18 @@ class Builder:
             **self.header(node),
         )
 
-    def build_funnel(self, node: LMap) -> d.Funnel:
-        steps = tuple(
-            d.FunnelStep(self.event_filter(s), self.label(s, "name", str(s["event"])), self.loc(s))
-            for s in node["steps"]
+    def funnel_step(self, node: LMap) -> d.FunnelStep:
+        if "any" not in node:
+            spec = self.event_filter(node)
+            return d.FunnelStep(spec, self.label(node, "name", spec.event), self.loc(node))
+        alternatives = tuple(self.event_filter(item) for item in node["any"])
+        label = d.FunnelStep(alternatives[0], "", any_of=alternatives).event_label
+        return d.FunnelStep(
+            alternatives[0], self.label(node, "name", label), self.loc(node), alternatives
         )
+
+    def build_funnel(self, node: LMap) -> d.Funnel:
+        steps = tuple(self.funnel_step(s) for s in node["steps"])
         exclusions = []
         for item in node.get("exclude") or ():
             first, last = item.get("between", [1, len(steps)])
@@ -379,10 +403,13 @@ def _value(value: Any) -> c.Value:
 
 def _breakdown(node: LMap) -> d.Breakdown:
     if "property" in node:
+        # `step: N` alone means attribution by that step.
+        default = "step" if "step" in node else "first_touch"
         return d.Breakdown(
             "property",
             property=node["property"],
-            attribution=node.get("attribution", "first_touch"),
+            attribution=node.get("attribution", default),
+            step=node.get("step"),
         )
     if "persona" in node:
         return d.Breakdown("persona")

@@ -33,6 +33,7 @@ _RULE_MESSAGES = {
         "{value} is not a duration (use a whole number and s, m, h, d or w: 30s, 15m, 1h, 7d, 2w)"
     ),
     "bad-time-of-day": '{value} is not a time of day (use "HH:MM", 00:00 to 23:59)',
+    "bad-date": "{value} is not a day of the calendar (use YYYY-MM-DD, e.g. 2026-06-01)",
     "bad-percent": '{value} is not a percentage from 0% to 100% (use e.g. "10%")',
 }
 _TYPE_NAMES = {

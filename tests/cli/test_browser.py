@@ -5,6 +5,7 @@ test-output/ for a person to look at."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -98,4 +99,63 @@ def test_the_demo_report_renders_in_chromium(run_cjo: RunCjo, tmp_path: Path) ->
     for chart in ("funnel-chart", "flow-chart", "holdout-chart", "<polyline"):
         assert chart in dom.stdout
     shot = screenshot(page, tmp_path, "demo_report.png", "1400,2600")
+    assert shot.stat().st_size > 50_000
+
+
+def test_the_report_a_manager_reads_renders_and_prints(run_cjo: RunCjo, tmp_path: Path) -> None:
+    """`cjo report --html` on the sample: the header (what, when, the log, its span, the
+    cjo version), names as written, split branches by their condition, counts on the
+    arrows, no `-0.0`; printed to PDF (A4 landscape) and shot at laptop width, both kept
+    in test-output/ for a person to look at."""
+    from cjo_cli import __version__
+
+    page = tmp_path / "report.html"
+    result = run_cjo(
+        "report",
+        "--log",
+        "samples/events.jsonl",
+        "--customers",
+        "samples/customers.csv",
+        "--html",
+        str(page),
+    )
+    assert result.returncode == 0, result.stderr
+    dom = browse(page, tmp_path / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-500:]
+    text = dom.stdout
+    for fact in (
+        "<dt>Generated</dt>",
+        f"UTC by cjo {__version__}</dd>",
+        "<dt>Log file</dt><dd>events.jsonl</dd>",
+        "<dt>Span</dt><dd>2026-08-01 ",
+        "What this log shows of 7 funnels, 12 journeys replayed, 1 journey map measured.",
+    ):
+        assert fact in text
+    # Step names as written in the journey (cart_abandonment's split_value), the split's
+    # branches by their condition.
+    assert 'font-weight="bold">カート金額で分岐</text>' in text
+    assert "cart_value ≥ 10000" in text and "newsletter = true" in text
+    assert "if #" not in text
+    counts = re.findall(r'class="edge-label"[^>]*><tspan font-weight="bold"[^>]*>([0-9,]+)<', text)
+    assert len(counts) >= 40 and any(count != "0" for count in counts)
+    assert "-0.0" not in text and "−0.0" not in text
+    pdf = REPO / "test-output" / "report.pdf"
+    pdf.parent.mkdir(exist_ok=True)
+    pdf.unlink(missing_ok=True)
+    printed = browse(
+        page, tmp_path / "profile-pdf", "--no-pdf-header-footer", f"--print-to-pdf={pdf}"
+    )
+    assert printed.returncode == 0, printed.stderr[-500:]
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", body))
+    assert 12 <= pages <= 80, pages  # a page or two per funnel and journey, not hundreds
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is not None:  # pages as pictures, for a person (poppler-utils)
+        subprocess.run(
+            [pdftoppm, "-r", "50", "-png", str(pdf), str(REPO / "test-output" / "report-page")],
+            check=True,
+            timeout=120,
+        )
+    shot = screenshot(page, tmp_path, "report_laptop.png", "1366,900")
     assert shot.stat().st_size > 50_000

@@ -111,3 +111,101 @@ LATE_BEST_ATTEMPT = [
     ev("c", "cart", 12),
     ev("c", "buy", 15),
 ]
+
+
+def any_step(*events: str, name: str = "any") -> FunnelStep:
+    """A step that any of `events` fills."""
+    alternatives = tuple(EventFilter(event) for event in events)
+    return FunnelStep(alternatives[0], name, any_of=alternatives)
+
+
+# Step 1 is a view or a search, step 2 a cart: a searched and carted (step 2); b only
+# carted (never entered); c viewed (step 1).
+BROWSE_THEN_CART = Funnel(
+    "f", "f", (any_step("view", "search"), FunnelStep(EventFilter("cart"), "cart")), Duration(D)
+)
+BROWSE_LOG = [
+    ev("a", "search", 0),
+    ev("a", "cart", 10),
+    ev("b", "cart", 0),
+    ev("c", "view", 0),
+]
+
+# One event fills one step, also across alternatives: step 1 is a view or a cart, step 2
+# a cart. c's single cart fills step 1 only; d (view, cart) and e (cart, cart) reach 2.
+VIEW_OR_CART_THEN_CART = Funnel(
+    "f", "f", (any_step("view", "cart"), FunnelStep(EventFilter("cart"), "cart")), Duration(D)
+)
+ONE_CART_LOG = [
+    ev("c", "cart", 0),
+    ev("d", "view", 0),
+    ev("d", "cart", 5),
+    ev("e", "cart", 0),
+    ev("e", "cart", 5),
+]
+
+
+# PostHog's exclusion steps (https://posthog.com/docs/product-analytics/funnels, "Excluding
+# steps"), in the three tie cases of its own test suite: PostHog/posthog,
+# posthog/hogql_queries/insights/funnels/test/test_funnel.py,
+# test_funnel_exclusion_multiple_possible_no_end_event1, 2 and 3. Funnel step one → step
+# two, a 10 s window, `exclusion` between steps 1 and 2; nobody does step two, so each
+# attempt's exclusion looks to the end of its window.
+# - one: step one 0, exclusion 1, step one 31: the attempt from 0 is excluded, the one
+#   from 31 is not: counted at step 1 (PostHog: 1, 0).
+# - two: step one 0, step one 31, exclusion 32: the attempt from 0 is clean (PostHog: 1, 0).
+# - three: step one 0, step one 1, exclusion 2: both are excluded (PostHog: no one).
+POSTHOG_TIES = funnel(
+    "step one", "step two", window=10, exclusions=(Exclusion(EventFilter("exclusion"), 1, 2),)
+)
+POSTHOG_TIES_LOG = [
+    ev("one", "step one", 0),
+    ev("one", "exclusion", 1),
+    ev("one", "step one", 31),
+    ev("two", "step one", 0),
+    ev("two", "step one", 31),
+    ev("two", "exclusion", 32),
+    ev("three", "step one", 0),
+    ev("three", "step one", 1),
+    ev("three", "exclusion", 2),
+]
+
+# Of two attempts that reach the last step, the one without the excluded event inside
+# counts, even though the other is earlier: view 0, cart 1, refund 2, cart 3, buy 4 with
+# a refund between the cart and the buy: the cart at 3 gives a clean attempt.
+CLEAN_LATER = funnel(
+    "view", "cart", "buy", window=10, exclusions=(Exclusion(EventFilter("refund"), 2, 3),)
+)
+CLEAN_LATER_LOG = [
+    ev("c", "view", 0),
+    ev("c", "cart", 1),
+    ev("c", "refund", 2),
+    ev("c", "cart", 3),
+    ev("c", "buy", 4),
+]
+
+
+# PostHog's attribution types (https://posthog.com/docs/product-analytics/funnels,
+# "Attribution types"), its examples as logs. Funnel `$pageview` → `user signed up`:
+# - chrome_then_firefox: a pageview with browser Chrome, a sign-up with Firefox: first
+#   touch Chrome, last touch Firefox, step 2 Firefox;
+# - no_browser_first: the pageview has no browser, the sign-up Firefox: first touch is
+#   "the first property value seen in any of the steps", Firefox.
+SIGNUP = funnel("$pageview", "user signed up")
+ATTRIBUTION_LOG = [
+    ev("chrome_then_firefox", "$pageview", 0, browser="Chrome"),
+    ev("chrome_then_firefox", "user signed up", 10, browser="Firefox"),
+    ev("no_browser_first", "$pageview", 0),
+    ev("no_browser_first", "user signed up", 10, browser="Firefox"),
+]
+# "All steps": one person's pageview Chrome, pageview Firefox, sign-up Chrome, posted
+# Chrome, posted Firefox, in the funnel `$pageview` → `user signed up` → `user posted`:
+# in Chrome for all three steps, in Firefox for the pageview only.
+POSTED = funnel("$pageview", "user signed up", "user posted")
+ALL_STEPS_LOG = [
+    ev("p", "$pageview", 0, browser="Chrome"),
+    ev("p", "$pageview", 10, browser="Firefox"),
+    ev("p", "user signed up", 20, browser="Chrome"),
+    ev("p", "user posted", 30, browser="Chrome"),
+    ev("p", "user posted", 40, browser="Firefox"),
+]

@@ -5,7 +5,8 @@ enumerates every chain, so it is exponential and meant for small generated logs.
 Definitions (one customer at a time):
 
 - An event *matches* step i when its name is the step's event and the step's `where`
-  holds on its properties.
+  holds on its properties; for a step written with `any`, when it so matches any one
+  of the alternatives. Either way it is one event: it fills at most one step.
 - A *chain* of length k is a sequence of k distinct events c1..ck with ci matching step
   i, timestamps non-decreasing (equal timestamps may fill consecutive steps, in step
   order) and ts(ck) - ts(c1) <= window (the window is inclusive). Row order never
@@ -17,12 +18,19 @@ Definitions (one customer at a time):
     within `window` of the earliest.
 - The customer's *level* is the longest chain (0 when no event matches step 1, or, for
   unordered, any step). They count at every step up to their level.
-- The *counted attempt* is, among the longest chains, the one whose timestamps, in
-  step order (unordered: in time order), are smallest lexicographically. Times between
-  steps and first/last-touch attribution come from it.
-- An exclusion `{event, between: [i, j]}` removes the customer from the funnel when a
-  matching event lies strictly after the counted attempt's step-i event and strictly
-  before its step-j event, or before the window's end when step j was not reached.
+- An attempt (a longest chain) is *excluded* by an exclusion `{event, between: [i, j]}`
+  when a matching event lies strictly after its step-i event and strictly before its
+  step-j event, or before the window's end when step j was not reached.
+- The *counted attempt* is, among the longest chains that no exclusion excludes, the one
+  whose timestamps, in step order (unordered: in time order), are smallest
+  lexicographically. When every longest chain is excluded, the customer is removed from
+  the funnel (PostHog: of the attempts that tie, one without an excluded event counts).
+  Times between steps and the breakdown come from it.
+- A breakdown by a property puts the customer's counted attempt in a group: the value
+  on the first step event that has the property (`first_touch`), on the last one
+  (`last_touch`) or on step N's event (`step_N`), `(none)` when there is none. At an
+  instant where several events could fill the step, the smallest value. `all_steps`
+  counts the funnel once per value, only the step events with that value filling steps.
 
 Over time and time to convert, on the counted attempts of the customers not excluded:
 
@@ -44,11 +52,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cjo_cli.conditions.python import filters_match
+from cjo_cli.engine.funnel_customer import json_text_value
 from cjo_cli.model import Funnel
 
 
@@ -68,13 +77,21 @@ class StepResult:
     mean_seconds: float | None
 
 
-def _matches(funnel: Funnel, event: LogEvent, step: int) -> bool:
-    spec = funnel.steps[step].event
-    return event.event == spec.event and filters_match(event.properties, spec.where)
+Keep = Callable[[LogEvent], bool] | None
+"""For `all_steps` breakdowns: which events may fill steps (None: all)."""
+
+
+def _matches(funnel: Funnel, event: LogEvent, step: int, keep: Keep = None) -> bool:
+    if keep is not None and not keep(event):
+        return False
+    return any(
+        event.event == spec.event and filters_match(event.properties, spec.where)
+        for spec in funnel.steps[step].alternatives
+    )
 
 
 def _ordered_chains(
-    funnel: Funnel, events: Sequence[LogEvent], strict: bool
+    funnel: Funnel, events: Sequence[LogEvent], strict: bool, keep: Keep = None
 ) -> list[tuple[int, ...]]:
     """Every chain (as indexes into `events`), of every length >= 1."""
     window = funnel.window.seconds
@@ -90,27 +107,30 @@ def _ordered_chains(
         for index, candidate in enumerate(events):
             if index in chain or candidate.ts < last.ts or candidate.ts - first.ts > window:
                 continue
-            if not _matches(funnel, candidate, step):
+            if not _matches(funnel, candidate, step, keep):
                 continue
             if strict and any(last.ts < other.ts < candidate.ts for other in events):
                 continue
             extend((*chain, index))
 
     for index, event in enumerate(events):
-        if _matches(funnel, event, 0):
+        if _matches(funnel, event, 0, keep):
             extend((index,))
     return found
 
 
-def _unordered_best(funnel: Funnel, events: Sequence[LogEvent]) -> tuple[int, ...]:
-    """The longest set of distinct events matching distinct steps within the window,
-    earliest first; returned as event indexes in time order."""
+def _unordered_longest(
+    funnel: Funnel, events: Sequence[LogEvent], keep: Keep = None
+) -> list[tuple[int, ...]]:
+    """Every largest set of distinct events matching distinct steps within the window, as
+    event indexes in time order."""
     window = funnel.window.seconds
     steps = range(len(funnel.steps))
-    best: tuple[int, ...] = ()
-    best_key: tuple[int, ...] = ()
-    candidates = [i for i, e in enumerate(events) if any(_matches(funnel, e, s) for s in steps)]
+    candidates = [
+        i for i, e in enumerate(events) if any(_matches(funnel, e, s, keep) for s in steps)
+    ]
     for size in range(len(funnel.steps), 0, -1):
+        found = []
         for chosen in itertools.combinations(candidates, size):
             times = sorted(events[i].ts for i in chosen)
             if times[-1] - times[0] > window:
@@ -119,33 +139,41 @@ def _unordered_best(funnel: Funnel, events: Sequence[LogEvent]) -> tuple[int, ..
                 all(_matches(funnel, events[i], s) for i, s in zip(chosen, perm, strict=True))
                 for perm in itertools.permutations(steps, size)
             )
-            if not assignable:
-                continue
-            ordered = tuple(sorted(chosen, key=lambda i: events[i].ts))
-            key = tuple(events[i].ts for i in ordered)
-            if not best or key < best_key:
-                best, best_key = ordered, key
-        if best:
-            return best
-    return ()
+            if assignable:
+                found.append(tuple(sorted(chosen, key=lambda i: events[i].ts)))
+        if found:
+            return found
+    return []
 
 
-def counted_attempt(funnel: Funnel, events: Sequence[LogEvent]) -> tuple[LogEvent, ...]:
-    """The customer's counted attempt (empty when they never enter the funnel)."""
+def longest_attempts(
+    funnel: Funnel, events: Sequence[LogEvent], keep: Keep = None
+) -> list[tuple[LogEvent, ...]]:
+    """Every attempt that reaches the customer's level, earliest first (step times
+    compared in step order; unordered: in time order)."""
     if funnel.order == "unordered":
-        return tuple(events[i] for i in _unordered_best(funnel, events))
-    chains = _ordered_chains(funnel, events, strict=funnel.order == "strict")
+        chains = _unordered_longest(funnel, events, keep)
+    else:
+        chains = _ordered_chains(funnel, events, funnel.order == "strict", keep)
     if not chains:
-        return ()
+        return []
     longest = max(len(chain) for chain in chains)
-    best = min(
-        (chain for chain in chains if len(chain) == longest),
-        key=lambda chain: tuple(events[i].ts for i in chain),
-    )
-    return tuple(events[i] for i in best)
+    attempts = [tuple(events[i] for i in chain) for chain in chains if len(chain) == longest]
+    return sorted(attempts, key=lambda attempt: tuple(e.ts for e in attempt))
 
 
-def _excluded(funnel: Funnel, events: Sequence[LogEvent], attempt: Sequence[LogEvent]) -> bool:
+def counted_attempt(
+    funnel: Funnel, events: Sequence[LogEvent], keep: Keep = None
+) -> tuple[LogEvent, ...]:
+    """The customer's counted attempt (empty when they never enter the funnel): the
+    earliest longest attempt with no excluded event inside, else the earliest longest
+    (and the customer is excluded)."""
+    attempts = longest_attempts(funnel, events, keep)
+    clean = [attempt for attempt in attempts if not excluded(funnel, events, attempt)]
+    return (clean or attempts or [()])[0]
+
+
+def excluded(funnel: Funnel, events: Sequence[LogEvent], attempt: Sequence[LogEvent]) -> bool:
     if not attempt:
         return False
     window_end = attempt[0].ts + funnel.window.seconds
@@ -171,7 +199,7 @@ def counted_attempts(funnel: Funnel, log: Sequence[LogEvent]) -> list[tuple[LogE
     found = []
     for events in by_customer.values():
         attempt = counted_attempt(funnel, events)
-        if attempt and not _excluded(funnel, events, attempt):
+        if attempt and not excluded(funnel, events, attempt):
             found.append(attempt)
     return found
 
@@ -193,6 +221,91 @@ def funnel_counts(funnel: Funnel, log: Sequence[LogEvent]) -> list[StepResult]:
         )
         for step in range(len(funnel.steps))
     ]
+
+
+NONE = "(none)"
+
+
+def _label(event: LogEvent, key: str) -> str:
+    """The breakdown label of an event: its property as text, `(none)` when absent or null."""
+    value = json_text_value(event.properties.get(key))
+    return NONE if value is None else value
+
+
+def _step_value(
+    funnel: Funnel, events: Sequence[LogEvent], attempt: Sequence[LogEvent], step: int, key: str
+) -> str | None:
+    """The property on the attempt's step `step` (0-based) event: of the customer's events
+    at that instant that could fill the step (unordered: any step), the smallest value;
+    None when none has it."""
+    at = attempt[step].ts
+    steps = range(len(funnel.steps)) if funnel.order == "unordered" else [step]
+    values = [
+        json_text_value(e.properties.get(key))
+        for e in events
+        if e.ts == at and any(_matches(funnel, e, s) for s in steps)
+    ]
+    present = [value for value in values if value is not None]
+    return min(present) if present else None
+
+
+def breakdown_value(
+    funnel: Funnel,
+    events: Sequence[LogEvent],
+    attempt: Sequence[LogEvent],
+    key: str,
+    attribution: str,
+) -> str:
+    """The group of a customer's counted attempt: `first_touch` the first step event
+    (in step order; unordered: in time order) that has the property, `last_touch` the last
+    one, `step_N` step N's event; `(none)` when there is none (or step N is not reached)."""
+    if attribution.startswith("step_"):
+        step = int(attribution.removeprefix("step_")) - 1
+        order = [step] if step < len(attempt) else []
+    else:
+        order = list(range(len(attempt)))
+        if attribution == "last_touch":
+            order.reverse()
+    for step in order:
+        value = _step_value(funnel, events, attempt, step, key)
+        if value is not None:
+            return value
+    return NONE
+
+
+def breakdown_counts(
+    funnel: Funnel, log: Sequence[LogEvent], key: str, attribution: str
+) -> dict[str, list[int]]:
+    """Customers per step in each breakdown group. For `all_steps` (PostHog's "All steps"),
+    each value of the property is a funnel of its own, on the step events that carry that
+    value (`(none)`: those without it); a customer counts in every value's group they
+    enter, and exclusions still read all their events."""
+    by_customer: dict[str, list[LogEvent]] = {}
+    for event in log:
+        by_customer.setdefault(event.customer_id, []).append(event)
+    groups: dict[str, list[int]] = {}
+
+    def add(label: str, attempt: Sequence[LogEvent]) -> None:
+        counts = groups.setdefault(label, [0] * len(funnel.steps))
+        for step in range(len(attempt)):
+            counts[step] += 1
+
+    for events in by_customer.values():
+        if attribution != "all_steps":
+            attempt = counted_attempt(funnel, events)
+            if attempt and not excluded(funnel, events, attempt):
+                add(breakdown_value(funnel, events, attempt, key, attribution), attempt)
+            continue
+        values = {
+            _label(e, key)
+            for e in events
+            if any(_matches(funnel, e, s) for s in range(len(funnel.steps)))
+        }
+        for value in values:
+            attempt = counted_attempt(funnel, events, lambda e, v=value: _label(e, key) == v)
+            if attempt and not excluded(funnel, events, attempt):
+                add(value, attempt)
+    return groups
 
 
 MINUTE, HOUR, DAY = 60, 3600, 86400

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from cjo_cli.engine.funnel_customer import Attempt, EventRow, FunnelProgram, json_text_value
 from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, parse_breakdown
@@ -31,8 +32,9 @@ from cjo_cli.model import (
     PropertyFilter,
 )
 from cjo_cli.model.clock import SECOND, to_us
-from tests.engine.funnel_helpers import EPOCH, ev, funnel, load
-from tests.engine.funnel_reference import LogEvent
+from tests.engine.funnel_helpers import EPOCH, any_step, ev, funnel, load
+from tests.engine.funnel_reference import LogEvent, counted_attempt, excluded
+from tests.engine.test_funnel_clean import busy_logs, excluding_funnels
 
 BASE = to_us(EPOCH)
 SIGNED_UP = Persona("signed", "signed", segment=EventCondition("signup"))
@@ -186,11 +188,27 @@ FUNNELS: dict[str, Funnel] = {
     "last touch": funnel(
         "view", "cart", "buy", breakdown=Breakdown("property", "channel", "last_touch")
     ),
+    "step 2": funnel(
+        "view", "cart", "buy", breakdown=Breakdown("property", "channel", "step", step=2)
+    ),
+    "first touch after step 1": funnel(
+        "signup", "view", breakdown=Breakdown("property", "channel", "first_touch")
+    ),
     "last touch unordered": funnel(
         "view",
         "cart",
         order="unordered",
         breakdown=Breakdown("property", "channel", "last_touch"),
+    ),
+    # `any` steps: a signup or a view, then a cart or a buy (the buy also fills step 3).
+    "any": Funnel(
+        "f",
+        "f",
+        (
+            any_step("signup", "view"),
+            any_step("cart", "buy"),
+            FunnelStep(EventFilter("buy"), "buy"),
+        ),
     ),
     # c's buy has amount 0; d's "12" is a number as text.
     "where": Funnel(
@@ -265,9 +283,14 @@ def test_exclusions() -> None:
         # The view that starts each attempt: a web (1), b app (0), c the smaller of two
         # values at its instant (None is skipped: store), d the smaller of "7" and "x".
         ("first touch", {"a": "web", "b": "app", "c": "store", "d": "7"}),
-        # The last step reached: a's buy (app), b's cart (no channel), c's buy (none),
-        # d's view (d's cart comes before its views).
-        ("last touch", {"a": "app", "b": None, "c": None, "d": "7"}),
+        # The last step event that has a channel: a's buy (app); b's cart has none, its
+        # view at 0 has app; c's buy has none, its cart web; d's view (d's cart comes
+        # before its views).
+        ("last touch", {"a": "app", "b": "app", "c": "web", "d": "7"}),
+        # Step 2's event: a's cart (app), b's (no channel), c's (web); d has no step 2.
+        ("step 2", {"a": "app", "b": None, "c": "web", "d": None}),
+        # The signups (step 1) have no channel: the views' count.
+        ("first touch after step 1", {"a": "web", "b": "web"}),
     ],
 )
 def test_breakdown_value(name: str, values: dict[str, str | None]) -> None:
@@ -379,3 +402,48 @@ def test_json_text_value_of_floats_in_exponent_form(value: float) -> None:
 def test_breakdown_group_of_a_large_float() -> None:
     log = [ev("a", "view", 0, channel=1e16), ev("a", "cart", 1)]
     compare(FUNNELS["first touch"], log, FunnelOptions())
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(busy_logs, excluding_funnels())
+def test_attempts_equal_the_reference_with_exclusions(log: list[LogEvent], f: Funnel) -> None:
+    # The counted attempt, exclusion preference included: the reference's, customer by
+    # customer.
+    found = python_attempts(f, log, FunnelOptions())
+    by_customer: dict[str, list[LogEvent]] = {}
+    for e in log:
+        by_customer.setdefault(e.customer_id, []).append(e)
+    expected = {}
+    for customer, events in by_customer.items():
+        attempt = counted_attempt(f, events)
+        if attempt:
+            times = tuple(us(e.ts) for e in attempt)
+            expected[customer] = (len(attempt), times, excluded(f, events, attempt))
+    mine = {
+        c: (a.level, tuple(t for t in a.times if t is not None), a.excluded)
+        for c, a in found.items()
+    }
+    assert mine == expected
+
+
+def test_all_steps_one_program_per_value() -> None:
+    # SHOP's channels: a program per value counts the customers DuckDB puts in that
+    # value's group (steps filled only by that value's events; `(none)`: no channel).
+    f = funnel("view", "cart", "buy")
+    with pytest.raises(ValueError, match="one FunnelProgram per value"):
+        FunnelProgram(f, None, None, None, "channel", "all_steps")
+    _, groups = duckdb_run(f, SHOP, FunnelOptions(breakdown="channel:all_steps"))
+    rows = rows_of(SHOP)
+    probe = FunnelProgram(f, None, None, None, "channel", "all_steps", only_value=NONE_LABEL)
+    assert probe.values(rows["c"]) == ["(none)", "store", "web"]
+    found: dict[str | None, list[int]] = {}
+    for customer_rows in rows.values():
+        for value in probe.values(customer_rows):
+            program = FunnelProgram(f, None, None, None, "channel", "all_steps", value)
+            attempt = program.attempt(customer_rows)
+            if attempt is None or attempt.excluded:
+                continue
+            counts = found.setdefault(value, [0, 0, 0])
+            for step in range(attempt.level):
+                counts[step] += 1
+    assert found == groups

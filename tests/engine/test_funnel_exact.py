@@ -14,7 +14,9 @@ import pytest
 from cjo_cli.conditions.python import filters_match
 from cjo_cli.engine.funnel_exact import (
     ATTEMPTS,
+    Barrier,
     Instant,
+    clean_attempt,
     ordered_attempt,
     strict_attempt,
     unordered_attempt,
@@ -218,3 +220,38 @@ def test_the_reference_comparison_is_not_vacuous() -> None:
     strict = funnel("view", "cart", "buy", window=10, order="strict")
     # "other" at 1 shares cart's instant (no break); "other" at 2 breaks cart@1 → buy@3.
     assert strict_attempt(to_instants(strict, LOGS["interleaved"]), 3, 10) == (0, 1)
+
+
+# ---- clean_attempt: the attempt no exclusion removes -----------------------------------
+
+
+def test_clean_attempt_takes_the_earliest_attempt_without_an_excluded_event() -> None:
+    # view 0, cart 1, cart 3, buy 4; an excluded event at 2 between the cart and the buy:
+    # the greedy cart at 1 has it inside, the cart at 3 does not.
+    found = instants((0, (1,)), (1, (2,)), (3, (2,)), (4, (4,)))
+    barrier = Barrier(2, 3, (2,))
+    assert ordered_attempt(found, 3, 10) == (0, 1, 4)
+    assert clean_attempt(found, 3, 10, "ordered", 3, [barrier]) == (0, 3, 4)
+    # Strict: the cart at 3 does not follow the view, and (0, 1) stops before the buy;
+    # there is then no clean attempt of level 3.
+    assert clean_attempt(found, 3, 10, "strict", 3, [barrier]) is None
+    # Unordered: the events in time order, the exclusion between the 2nd and the 3rd.
+    assert clean_attempt(found, 3, 10, "unordered", 3, [barrier]) == (0, 3, 4)
+
+
+def test_clean_attempt_looks_to_the_window_end_when_the_last_step_is_not_reached() -> None:
+    # PostHog's tie case: step one at 0 and at 31, the excluded event at 1, a 10 s window.
+    found = instants((0, (1,)), (31, (1,)))
+    assert clean_attempt(found, 2, 10, "ordered", 1, [Barrier(1, 2, (1,))]) == (31,)
+    # The excluded event exactly at the window's end is outside it.
+    assert clean_attempt(found, 2, 10, "ordered", 1, [Barrier(1, 2, (10,))]) == (0,)
+    assert clean_attempt(found, 2, 10, "ordered", 1, [Barrier(1, 2, (5, 35))]) is None
+    # An exclusion whose first step is past the level never removes the attempt.
+    assert clean_attempt(found, 3, 10, "ordered", 1, [Barrier(2, 3, (1,))]) == (0,)
+
+
+def test_clean_attempt_at_one_instant_keeps_one_event_per_step() -> None:
+    # Two events at 5 that can fill steps 2 and 3 (one each), after the view at 0; the
+    # exclusion between steps 1 and 2 has an event at 3, so the view at 4 must start.
+    found = instants((0, (1,)), (3, (8,)), (4, (1,)), (5, (2, 4)))
+    assert clean_attempt(found, 3, 10, "ordered", 3, [Barrier(1, 2, (3,))]) == (4, 5, 5)

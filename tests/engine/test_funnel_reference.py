@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,9 @@ from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel
 from tests.engine.funnel_reference import (
     LogEvent,
     Times,
+    breakdown_counts,
     counted_attempt,
+    counted_attempts,
     funnel_counts,
     funnel_trend,
     time_to_steps,
@@ -56,6 +59,13 @@ def test_a_later_step_one_event_can_give_the_better_attempt() -> None:
     assert [e.ts for e in counted_attempt(f, worked.TWO_ATTEMPTS)] == [3 * D, 3 * D + H]
 
 
+def test_any_step_takes_any_alternative_one_event_one_step() -> None:
+    result = funnel_counts(worked.BROWSE_THEN_CART, worked.BROWSE_LOG)
+    assert [s.customers for s in result] == [2, 1]
+    result = funnel_counts(worked.VIEW_OR_CART_THEN_CART, worked.ONE_CART_LOG)
+    assert [s.customers for s in result] == [3, 2]
+
+
 def test_window_is_inclusive_to_the_second() -> None:
     # cart exactly `window` after the view counts; one second later it does not.
     f = funnel("product_view", "add_to_cart", window=D)
@@ -84,6 +94,39 @@ def test_exclusion_between_steps_removes_the_customer() -> None:
     # c2's refund comes after the purchase, outside [2, 4]: c2 stays.
     # c1: steps at 0, 10, 20, 30 and a refund at 15 (after the cart at 10, before 30).
     assert counts(worked.NO_REFUND, worked.REFUNDS) == [1, 1, 1, 1]
+
+
+def test_exclusions_prefer_a_clean_attempt_as_posthog() -> None:
+    # The tie cases of PostHog's test suite (funnel_helpers.POSTHOG_TIES): one and two
+    # count at step 1, three is excluded.
+    attempts = counted_attempts(worked.POSTHOG_TIES, worked.POSTHOG_TIES_LOG)
+    assert sorted((a[0].customer_id, a[0].ts) for a in attempts) == [("one", 31), ("two", 0)]
+    assert counts(worked.POSTHOG_TIES, worked.POSTHOG_TIES_LOG) == [2, 0]
+    # A later clean attempt to the last step counts; its cart is the one at 3.
+    result = funnel_counts(worked.CLEAN_LATER, worked.CLEAN_LATER_LOG)
+    assert [(s.customers, s.median_seconds) for s in result] == [(1, None), (1, 3.0), (1, 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("attribution", "groups"),
+    [
+        ("first_touch", {"Chrome": [1, 1], "Firefox": [1, 1]}),
+        ("last_touch", {"Firefox": [2, 2]}),
+        ("step_1", {"Chrome": [1, 1], "(none)": [1, 1]}),
+        ("step_2", {"Firefox": [2, 2]}),
+    ],
+)
+def test_attribution_as_posthog(attribution: str, groups: dict[str, list[int]]) -> None:
+    # PostHog's examples (funnel_helpers.ATTRIBUTION_LOG). Unlike PostHog's specific
+    # step, a customer without the property on that step's event is in `(none)`, not out.
+    assert breakdown_counts(worked.SIGNUP, worked.ATTRIBUTION_LOG, "browser", attribution) == (
+        groups
+    )
+
+
+def test_all_steps_as_posthog() -> None:
+    found = breakdown_counts(worked.POSTED, worked.ALL_STEPS_LOG, "browser", "all_steps")
+    assert found == {"Chrome": [1, 1, 1], "Firefox": [1, 0, 0]}
 
 
 def test_step_filters() -> None:

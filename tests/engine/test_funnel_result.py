@@ -55,6 +55,22 @@ BY_PERSONA = Breakdown("persona")
         # The hyphenated spelling is the underscored one; a key may hold a colon.
         (None, "channel:last-touch", BreakdownChoice("property", "channel", "last_touch")),
         (None, "utm:src:last_touch", BreakdownChoice("property", "utm:src", "last_touch")),
+        # A step's value: `stepN`, `step_N`, `step-N`; all steps.
+        (None, "channel:step2", BreakdownChoice("property", "channel", "step_2")),
+        (None, "channel:step_1", BreakdownChoice("property", "channel", "step_1")),
+        (None, "channel:Step-2", BreakdownChoice("property", "channel", "step_2")),
+        (None, "channel:all_steps", BreakdownChoice("property", "channel", "all_steps")),
+        (None, "channel:all-steps", BreakdownChoice("property", "channel", "all_steps")),
+        (
+            Breakdown("property", "channel", "step", step=2),
+            None,
+            BreakdownChoice("property", "channel", "step_2"),
+        ),
+        (
+            Breakdown("property", "channel", "all_steps"),
+            None,
+            BreakdownChoice("property", "channel", "all_steps"),
+        ),
     ],
 )
 def test_parse_breakdown(
@@ -71,6 +87,11 @@ def test_parse_breakdown(
         ("category:last touch", "unknown attribution 'last touch'"),
         ("category:", "unknown attribution ''"),
         (":last_touch", "':last_touch' names no property"),
+        ("category:step0", "unknown attribution 'step0'"),
+        ("category:step", "unknown attribution 'step'"),
+        ("category:stepx", "or PROPERTY:stepN (N: a step number)"),
+        # The funnel has two steps.
+        ("category:step3", "f: breakdown by step 3, but the funnel has 2 steps"),
     ],
 )
 def test_a_typo_in_the_attribution_is_an_error_not_first_touch(asked: str, message: str) -> None:
@@ -86,6 +107,8 @@ def test_a_typo_in_the_attribution_is_an_error_not_first_touch(asked: str, messa
         (BreakdownChoice("property", "channel"), "channel (first touch)"),
         (BreakdownChoice("property", "channel", "last_touch"), "channel (last touch)"),
         (BreakdownChoice("property", "utm_source", "first_touch"), "utm_source (first touch)"),
+        (BreakdownChoice("property", "channel", "step_2"), "channel (step 2)"),
+        (BreakdownChoice("property", "channel", "all_steps"), "channel (all steps)"),
     ],
 )
 def test_breakdown_label(choice: BreakdownChoice, label: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,11 @@ from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, 
 from cjo_cli.model.clock import to_us
 from tests.engine import funnel_helpers as worked
 from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel, load
-from tests.engine.funnel_reference import LogEvent, counted_attempt, funnel_counts
+from tests.engine.funnel_reference import (
+    LogEvent,
+    counted_attempt,
+    funnel_counts,
+)
 
 
 def run(f: Funnel, log: Sequence[LogEvent], **options: object) -> FunnelResult:
@@ -124,6 +129,30 @@ def test_breakdown_first_and_last_touch() -> None:
     assert {g.label: [s.customers for s in g.steps] for g in last.groups} == {"app": [2, 1]}
 
 
+def test_any_steps_on_both_paths() -> None:
+    # Step alternatives that no other step names keep the SQL path.
+    result = run(worked.BROWSE_THEN_CART, worked.BROWSE_LOG)
+    assert (result.engine, [s.customers for s in result.total.steps]) == ("sql", [2, 1])
+    assert result.total.steps[0].event == "view | search"
+    # A cart in step 1's alternatives and in step 2: the exact path, one event one step.
+    result = run(worked.VIEW_OR_CART_THEN_CART, worked.ONE_CART_LOG)
+    assert (result.engine, [s.customers for s in result.total.steps]) == ("exact", [3, 2])
+
+
+def test_exclusions_prefer_a_clean_attempt_as_posthog() -> None:
+    # PostHog's tie cases (funnel_helpers.POSTHOG_TIES), on the SQL path.
+    result = run(worked.POSTHOG_TIES, worked.POSTHOG_TIES_LOG)
+    assert result.engine == "sql"
+    assert [s.customers for s in result.total.steps] == [2, 0]
+    assert result.total.excluded == 1
+    # And on the exact path (a strict funnel), the later clean attempt with its times.
+    for order in ("ordered", "strict"):
+        f = replace(worked.CLEAN_LATER, order=order)  # type: ignore[arg-type]
+        steps = run(f, worked.CLEAN_LATER_LOG).total.steps
+        expected = [(1, None), (1, 3.0), (1, 1.0)] if order == "ordered" else [(0, None)] * 3
+        assert [(s.customers, s.median_seconds) for s in steps] == expected
+
+
 # ---- the engine equals the reference -----------------------------------------------
 
 NAMES = ["view", "cart", "buy", "other"]
@@ -145,11 +174,25 @@ def funnels(draw: st.DrawFn, distinct: bool = False) -> Funnel:
     else:
         names = draw(st.lists(st.sampled_from(NAMES[:3]), min_size=1, max_size=4))
     steps = []
+    other_used = False
     for index, name in enumerate(names):
         where = ()
         if draw(st.integers(0, 4)) == 0:
             where = (PropertyFilter("tier", "eq", draw(st.sampled_from([1, 2]))),)
-        steps.append(FunnelStep(EventFilter(name, where), f"s{index}"))
+        spec = EventFilter(name, where)
+        if draw(st.integers(0, 3)):
+            steps.append(FunnelStep(spec, f"s{index}"))
+            continue
+        # An `any` step. On the SQL path no event name may be in two steps: the extra
+        # alternative is the step's own event with a `where`, or `other` once.
+        extra_name = draw(st.sampled_from([name, *(() if other_used else NAMES[3:])]))
+        if not distinct:
+            extra_name = draw(st.sampled_from(NAMES))
+        other_used = other_used or extra_name == NAMES[3]
+        extra = EventFilter(
+            extra_name, (PropertyFilter("tier", "eq", 2),) if draw(st.booleans()) else ()
+        )
+        steps.append(FunnelStep(spec, f"s{index}", any_of=(spec, extra)))
     exclusions: tuple[Exclusion, ...] = ()
     if len(steps) >= 2 and draw(st.booleans()):
         first = draw(st.integers(1, len(steps) - 1))

@@ -172,3 +172,32 @@ def test_no_traits_when_the_plan_reads_none(tmp_path: Path) -> None:
     con.execute(CREATE_CUSTOMERS)
     con.execute("INSERT INTO customers VALUES ('a', '{\"tier\": \"gold\"}')")
     assert load_traits(con, plan) == {}
+
+
+# ---- audiences -----------------------------------------------------------------------
+
+AUDIENCE = journey("a", entry="{audience: {event: unsubscribe}, every: 1d}")
+
+
+def test_an_audience_plan_feeds_every_known_customer_from_when_it_is_known(
+    tmp_path: Path,
+) -> None:
+    con, plan = setup(tmp_path, AUDIENCE)
+    con.execute(CREATE_CUSTOMERS)
+    for customer in ("x", "z"):  # x is in the log too; z only in the customers file
+        con.execute("INSERT INTO customers VALUES (?, '{}')", [customer])
+    found = {rows.customer: rows for rows in customer_rows(con, plan)}
+    assert sorted(found) == ["v", "w", "x", "y", "z"]
+    start = at("2026-06-01T08:00:00Z")  # the log's first event (x's page view)
+    # A row of no events first, at the instant the customer became known: the log's
+    # start for the customers file's, else its first event of any name.
+    assert (found["z"].times, found["z"].names, found["z"].events) == ([start], [None], 0)
+    assert found["v"].times == [at("2026-06-01T12:00:00Z")] and found["v"].events == 0
+    x = found["x"]
+    assert (x.times[0], x.names[0], x.masks[0]) == (start, None, 0)
+    assert x.names[1:] == ["unsubscribe"] and x.events == 1
+    # w's first event is the unsubscribe the plan reads: the row of no events comes first.
+    assert found["w"].names == [None, "unsubscribe"]
+    assert found["w"].times == [at("2026-06-01T12:00:00Z")] * 2
+    # One customer: only its rows.
+    assert [rows.customer for rows in customer_rows(con, plan, "z")] == ["z"]

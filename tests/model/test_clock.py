@@ -208,3 +208,49 @@ def test_in_window(local: str, start: str, end: str, inside: bool) -> None:
 )
 def test_in_window_reads_the_zones_wall_clock(now: str, inside: bool) -> None:
     assert in_window(us(now), dt.time(22), dt.time(8), "Asia/Tokyo") is inside
+
+
+def _instants(every: str, at: str, tz: str, start: str | None, first: str, last: str) -> list[str]:
+    from cjo_cli.model.clock import scheduled_instants
+    from cjo_cli.model.timing import parse_duration, parse_time_of_day
+
+    found = scheduled_instants(
+        parse_duration(every).seconds * SECOND,
+        parse_time_of_day(at),
+        tz,
+        dt.date.fromisoformat(start) if start else None,
+        parse_instant(first),
+        parse_instant(last),
+    )
+    return [iso(us) for us in found]
+
+
+def test_a_weekly_schedule_keeps_its_clock_time_across_dst() -> None:
+    # Los Angeles springs forward on 2026-03-08: 09:00 stays 09:00 local, so the instant
+    # moves from 17:00 to 16:00 UTC.
+    assert _instants(
+        "1w", "09:00", "America/Los_Angeles", "2026-03-01", "2026-02-01", "2026-03-20"
+    ) == ["2026-03-01T17:00:00+00:00", "2026-03-08T16:00:00+00:00", "2026-03-15T16:00:00+00:00"]
+
+
+def test_a_skipped_clock_time_takes_the_offset_before_the_change() -> None:
+    # 02:30 does not exist in Los Angeles on 2026-03-08: 02:30 PST is 10:30 UTC.
+    assert _instants(
+        "1d", "02:30", "America/Los_Angeles", "2026-03-07", "2026-03-07", "2026-03-09T12:00:00"
+    ) == ["2026-03-07T10:30:00+00:00", "2026-03-08T10:30:00+00:00", "2026-03-09T09:30:00+00:00"]
+
+
+def test_hours_add_plain_time_and_the_span_bounds_both_ends() -> None:
+    assert _instants("6h", "00:00", "UTC", None, "2026-06-01T05:00:00", "2026-06-02T00:00:00") == [
+        "2026-06-01T06:00:00+00:00",
+        "2026-06-01T12:00:00+00:00",
+        "2026-06-01T18:00:00+00:00",
+        "2026-06-02T00:00:00+00:00",
+    ]
+
+
+def test_a_start_long_before_the_log_jumps_ahead() -> None:
+    found = _instants("1d", "09:00", "UTC", "1990-01-01", "2026-06-01", "2026-06-03")
+    assert found == ["2026-06-01T09:00:00+00:00", "2026-06-02T09:00:00+00:00"]
+    # A start after the log's end: no instant at all.
+    assert _instants("1d", "09:00", "UTC", "2027-01-01", "2026-06-01", "2026-06-03") == []

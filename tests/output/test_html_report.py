@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from cjo_cli import __version__
 from cjo_cli import model as m
 from cjo_cli.engine.funnel_result import FunnelGroup, FunnelResult, StepStats
 from cjo_cli.engine.map_overlay import (
@@ -224,13 +225,33 @@ def test_no_raw_hostile_text_anywhere() -> None:
         assert "<" not in attribute and ">" not in attribute
 
 
-def test_the_page_says_what_was_read() -> None:
-    page = full_page()
+def facts_of(page: str) -> dict[str, str]:
+    """The header's facts, name to value."""
+    return dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page))
+
+
+def test_the_header_says_what_when_by_which_cjo_and_from_which_log() -> None:
+    ws = make_workspace()
+    page = render_report(
+        ws,
+        log_facts(),
+        [funnel_result()],
+        replay_totals(),
+        {"lisa_map": overlay()},
+        generated="2026-12-01 09:30",
+    )
+    assert '<header class="report-head"><h1>cjo report</h1>' in page
     assert (
-        f'<p class="meta">Log: {shown("log.jsonl")}, second.csv · read 1,234 rows, rejected 5 · '
-        "50 customers · 2026-06-01 00:00 … 2026-06-30 23:59 (UTC)</p>"
+        '<p class="lead">What this log shows of 1 funnel, 2 journeys replayed, 1 journey map '
+        "measured.</p>"
     ) in page
-    assert "<h2>Assumptions</h2><ul><li>" + shown("note") + "</li></ul>" in page
+    assert facts_of(page) == {
+        "Generated": f"2026-12-01 09:30 UTC by cjo {__version__}",
+        "Log files": f"{shown('log.jsonl')}, second.csv",
+        "Read": "1,234 rows, rejected 5 · 50 customers",
+        "Span": "2026-06-01 00:00 … 2026-06-30 23:59 UTC",
+    }
+    assert "<h2>Assumptions</h2><ul><li>" + shown("note") + "</li></ul>" in full_page()
 
 
 def test_sections_and_table_of_contents() -> None:
@@ -259,7 +280,10 @@ def test_funnels_only() -> None:
 def test_an_empty_log_has_no_span() -> None:
     facts = LogFacts((), 0, 0, None, None, 0)
     page = render_report(m.Workspace(), facts, [], None, {})
-    assert "read 0 rows, rejected 0 · 0 customers · empty (UTC)" in page
+    assert facts_of(page)["Span"] == "empty"
+    assert facts_of(page)["Log files"] == "none"
+    assert facts_of(page)["Generated"] == f"– by cjo {__version__}"
+    assert '<p class="lead">What this log shows of the workspace.</p>' in page
     assert "<nav><ul></ul></nav>" in page
 
 
@@ -290,7 +314,13 @@ def test_effects_table_and_journey_sections() -> None:
     assert '<p class="kpi">4 entered, 1 converted (25.0%)</p>' in page
     assert page.count('class="holdout-chart"') == 0  # drawn only for a measured effect
     assert page.count('class="flow-chart"') == 2
-    assert "<tr><td>mail</td><td>email</td><td>7</td><td>1</td><td>2</td>" in page
+    assert '<h2 id="journeys">Journeys</h2><p class="meta legend">On an arrow: the moves' in page
+    # The touchpoint by its name, the exits in words.
+    assert f"<tr><td>{shown('touchpoint')}</td><td>email</td><td>7</td><td>1</td><td>2</td>" in page
+    assert (
+        "exits: goal 0, exit event 0, end of the journey 0, still in it at the log&#x27;s end 0"
+        in page
+    )
     assert "<td>–</td><td>–</td><td>–</td></tr>" in page
 
 
@@ -332,7 +362,16 @@ def test_render_page_states_the_assumptions(
         title="Weekly",
     )
     assert "<title>Weekly</title>" in page
-    assert "77 customers · 2026-06-01 09:15 … 2026-06-02 23:00 (UTC)" in page
+    assert facts_of(page)["Read"] == "10 rows, rejected 1 · 77 customers"
+    assert facts_of(page)["Span"] == "2026-06-01 09:15 … 2026-06-02 23:00 UTC"
+    assert facts_of(page)["Log file"] == "log.jsonl"
+    # Generated now, in UTC.
+    generated = facts_of(page)["Generated"]
+    assert re.fullmatch(
+        rf"20[0-9]{{2}}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9] UTC "
+        rf"by cjo {re.escape(__version__)}",
+        generated,
+    )
     assert "<h2>Assumptions</h2>" in page
     assert "Journeys still open at the end of the log are closed as censored" in page
     assert ("No --customers file was given" in page) is traits_note
@@ -342,7 +381,7 @@ def test_render_page_without_a_replay_has_no_assumptions() -> None:
     found = Measured({}, None, {}, 0, None, None)
     page = render_page(make_workspace(), found, [funnel_result()], ["a"], 0, 0, True)
     assert "Assumptions" not in page
-    assert "0 customers · empty (UTC)" in page
+    assert facts_of(page)["Span"] == "empty"
 
 
 def breakdown_result(by: str) -> FunnelResult:
@@ -372,3 +411,29 @@ def test_persona_groups_get_no_comparison_and_say_why() -> None:
     page = render_report(make_workspace(), log_facts(), [breakdown_result("persona")], None, {})
     assert "vs rest</th>" not in page
     assert "not compared: persona groups may overlap" in page
+
+
+def test_no_negative_zero_anywhere() -> None:
+    """A group 0.04 points below the rest, a measured effect of -0.04 points and an
+    interval ending at -0.04: each rounds to zero, and reads 0.0, never -0.0."""
+
+    def steps(entered: int, converted: int) -> tuple[StepStats, ...]:
+        return (
+            StepStats("view", "view", entered, 1.0, 1.0, None, None),
+            StepStats("buy", "buy", converted, converted / entered, None, 60.0, 60.0),
+        )
+
+    base = funnel_result()
+    groups = (FunnelGroup("web", steps(50000, 25000)), FunnelGroup("app", steps(50020, 25000)))
+    result = FunnelResult(base.funnel, FunnelGroup(None, steps(100020, 50000)), "channel", groups)
+    totals = replay_totals()
+    cart = totals.journeys["cart"]
+    cart.recorded = True
+    cart.treated, cart.holdout = (
+        GroupTotals(250000, 125000, 250000),
+        GroupTotals(250000, 125010, 250000),
+    )
+    page = render_report(make_workspace(), log_facts(), [result], totals, {})
+    assert "-0.0" not in page and "−0.0" not in page
+    assert "<td>+0.0 pt <small" in page
+    assert "+0.0 pt (95% CI" in page

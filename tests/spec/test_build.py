@@ -96,6 +96,22 @@ def test_funnel() -> None:
     )
 
 
+def test_funnel_any_steps_and_step_attribution() -> None:
+    funnel = workspace("funnel_any.yaml").funnels["signup"]
+    first, second, third = funnel.steps
+    assert first.alternatives == (
+        m.EventFilter("landing_view"),
+        m.EventFilter("search", (m.PropertyFilter("source", "eq", "ad"),)),
+    )
+    assert first.event == m.EventFilter("landing_view")
+    # No name: the alternatives' distinct event names.
+    assert first.name == first.event_label == "landing_view | search"
+    assert (second.name, second.event_label) == ("登録", "signup")
+    assert third.alternatives == (m.EventFilter("purchase"),)
+    assert third.event_label == "purchase"
+    assert funnel.breakdown == m.Breakdown("property", "channel", "step", step=2)
+
+
 def test_map_and_policy() -> None:
     ws = workspace("spec_examples.yaml")
     lisa_map = ws.maps["lisa_map"]

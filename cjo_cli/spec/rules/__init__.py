@@ -107,6 +107,7 @@ LOADER_RULES: dict[str, tuple[Level, str]] = {
     "bad-duration": (Level.ERROR, "A duration that is not 30s, 15m, 1h, 7d or 2w style."),
     "bad-time-of-day": (Level.ERROR, 'A time of day that is not "HH:MM".'),
     "bad-percent": (Level.ERROR, 'A percentage that is not like "10%".'),
+    "bad-date": (Level.ERROR, "A date that is not a calendar day YYYY-MM-DD."),
 }
 
 
@@ -162,4 +163,10 @@ def run_rules(index: WorkspaceIndex, scope: Scope) -> list[Finding]:
     return findings
 
 
-from cjo_cli.spec.rules import graph, journey_tests, references, settings  # noqa: E402, F401
+from cjo_cli.spec.rules import (  # noqa: E402, F401
+    audience,
+    graph,
+    journey_tests,
+    references,
+    settings,
+)

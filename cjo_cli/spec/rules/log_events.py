@@ -66,7 +66,8 @@ def _journey(journey: Journey) -> Iterator[Watched]:
     name = f"journey {journey.id!r}"
     entry_loc = journey.locs.get("entry", journey.loc)
     # Property conditions in the entry `if` and in splits read the entry event.
-    keys = list(_filter_keys(journey.entry.event.where)) + list(
+    entry_event = journey.entry.event
+    keys = list(_filter_keys(entry_event.where) if entry_event else ()) + list(
         _property_keys(journey.entry.condition)
     )
     in_steps: list[Watched] = []
@@ -100,10 +101,12 @@ def _journey(journey: Journey) -> Iterator[Watched]:
                     " (every customer waits for the timeout)",
                 )
             )
-    yield Watched(
-        owner, f"{name} entry", entry_loc, journey.entry.event.event, tuple(dict.fromkeys(keys))
-    )
-    yield from _condition_events(owner, f"{name} entry `if`", entry_loc, journey.entry.condition)
+    if entry_event is not None:
+        yield Watched(
+            owner, f"{name} entry", entry_loc, entry_event.event, tuple(dict.fromkeys(keys))
+        )
+    what = "entry `if`" if entry_event is not None else "audience"
+    yield from _condition_events(owner, f"{name} {what}", entry_loc, journey.entry.condition)
     if journey.goal is not None:
         yield Watched(
             owner,
@@ -131,15 +134,16 @@ def watched(ws: Workspace) -> Iterator[Watched]:
     for funnel in ws.funnels.values():
         owner = ("funnel", funnel.id)
         breakdown = funnel.breakdown
-        # first_touch reads the first step's event; last_touch whichever step was last
-        # reached, so no single event must carry it.
-        first_touch = breakdown is not None and breakdown.attribution == "first_touch"
-        extra = (breakdown.property,) if breakdown and breakdown.property and first_touch else ()
+        # `attribution: step` reads one step's event; the other attributions take the
+        # first or last step event that has the property, so no single event must carry it.
+        by_step = breakdown.step if breakdown and breakdown.attribution == "step" else None
+        extra = (breakdown.property,) if breakdown and breakdown.property and by_step else ()
         for number, step in enumerate(funnel.steps, start=1):
-            keys = _filter_keys(step.event.where) + (extra if number == 1 else ())
-            yield Watched(
-                owner, f"funnel {funnel.id!r} step {number}", step.loc, step.event.event, keys
-            )
+            for spec in step.alternatives:
+                keys = _filter_keys(spec.where) + (extra if number == by_step else ())
+                yield Watched(
+                    owner, f"funnel {funnel.id!r} step {number}", step.loc, spec.event, keys
+                )
         for exclusion in funnel.exclusions:
             yield Watched(
                 owner,

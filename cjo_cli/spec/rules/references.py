@@ -224,11 +224,30 @@ def unknown_local_references(index: WorkspaceIndex) -> RuleResult:
 @rule(
     "bad-step-number",
     Level.ERROR,
-    "A funnel exclusion's `between` names steps the funnel does not have, or in the wrong order.",
+    "A funnel exclusion's `between` names steps the funnel does not have, or in the wrong "
+    "order; a breakdown's `step` is missing, not a step of the funnel, or given with "
+    "another attribution.",
 )
 def bad_step_numbers(index: WorkspaceIndex) -> RuleResult:
     for funnel in index.workspace.funnels.values():
         count = len(funnel.steps)
+        breakdown = funnel.breakdown
+        if breakdown is not None and breakdown.by == "property":
+            loc = funnel.locs.get("breakdown", funnel.loc)
+            if breakdown.attribution == "step" and breakdown.step is None:
+                yield loc, "breakdown with `attribution: step` needs `step: N`, the step number"
+            elif breakdown.attribution != "step" and breakdown.step is not None:
+                yield (
+                    loc,
+                    f"breakdown gives `step: {breakdown.step}` with `attribution: "
+                    f"{breakdown.attribution}`; use `attribution: step` (or leave it out)",
+                )
+            elif breakdown.step is not None and not 1 <= breakdown.step <= count:
+                yield (
+                    loc,
+                    f"breakdown by step {breakdown.step}, but funnel {funnel.id!r} has steps "
+                    f"1 to {count}",
+                )
         for exclusion in funnel.exclusions:
             first, last = exclusion.first_step, exclusion.last_step
             if not (1 <= first < last <= count):

@@ -132,6 +132,8 @@ def _zones(index: WorkspaceIndex) -> Iterator[tuple[str, Loc]]:
         if journey.quiet_hours is not None:
             qh = journey.quiet_hours
             yield qh.tz, qh.locs.get("tz", qh.loc)
+        if (schedule := journey.entry.schedule) is not None:
+            yield schedule.tz, schedule.locs.get("tz", schedule.loc)
         for step in journey.steps.values():
             if isinstance(step, WaitUntilStep):
                 yield step.tz, step.locs.get("tz", step.loc)
@@ -151,6 +153,8 @@ def bad_timezones(index: WorkspaceIndex) -> RuleResult:
 def _durations(index: WorkspaceIndex) -> Iterator[tuple[Duration, Loc, str]]:
     ws = index.workspace
     for journey in ws.journeys.values():
+        if (schedule := journey.entry.schedule) is not None:
+            yield schedule.every, schedule.locs.get("every", schedule.loc), "entry.every"
         if journey.goal is not None and journey.goal.within is not None:
             yield journey.goal.within, journey.locs.get("goal", journey.loc), "goal.within"
         if journey.re_entry.after is not None:

@@ -1,0 +1,49 @@
+"""A customer's agenda of scheduled audience checks (docs/replay.md, "Audience entry").
+
+Each journey that enters on a schedule has the same instants for every customer
+(`Plan.scheduled`); a customer's agenda holds, per such journey, the next instant
+at or after the moment the customer became known. The replay asks it for the next
+due check and takes them in (instant, send priority) order, like timers.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from cjo_cli.engine.replay_plan import PlanJourney
+from cjo_cli.engine.replay_records import NEVER
+
+
+class Agenda:
+    def __init__(self, journeys: Sequence[PlanJourney], known_from: int) -> None:
+        # [next instant, rank, journey, index of that instant]: a short list (one item per
+        # audience journey), so a linear scan beats a heap.
+        self.items: list[tuple[int, int, PlanJourney, int]] = []
+        for journey in journeys:
+            index = bisect_left(journey.instants, known_from)
+            if index < len(journey.instants):
+                self.items.append((journey.instants[index], journey.rank, journey, index))
+
+    def next_due(self) -> int:
+        return min((item[0] for item in self.items), default=NEVER)
+
+    def first(self, until: int) -> tuple[int, int, PlanJourney] | None:
+        """The earliest check due at or before `until` (lowest rank first at one instant),
+        as (instant, rank, journey), or None."""
+        due = [item for item in self.items if item[0] <= until]
+        if not due:
+            return None
+        instant, rank, journey, _ = min(due, key=lambda item: (item[0], item[1]))
+        return instant, rank, journey
+
+    def done(self, journey: PlanJourney) -> None:
+        """The journey's current check is taken: move on to its next instant."""
+        for position, (_, rank, item_journey, index) in enumerate(self.items):
+            if item_journey is journey:
+                following = index + 1
+                if following < len(journey.instants):
+                    self.items[position] = (journey.instants[following], rank, journey, following)
+                else:
+                    del self.items[position]
+                return

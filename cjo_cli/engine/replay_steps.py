@@ -1,0 +1,255 @@
+"""The steps of a customer's open entries: moving through them, sending, and ending.
+
+`CustomerState` holds one customer's replay state and the moves that take no
+input (a step entered, a send made or skipped, an entry ended); `engine.replay`
+drives it with the customer's events and timers. The rules are docs/replay.md's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cjo_cli.conditions.bits import BitMoment, History, parse_properties
+from cjo_cli.engine.delivery import MESSAGE_CHANNELS, MessageEvents, SendLog, quiet_end
+from cjo_cli.engine.replay_agenda import Agenda
+from cjo_cli.engine.replay_plan import (
+    AB,
+    EXIT,
+    SEND,
+    SPLIT,
+    WAIT,
+    WAIT_FOR,
+    WAIT_UNTIL,
+    Plan,
+    PlanJourney,
+)
+from cjo_cli.engine.replay_records import (
+    NEVER,
+    CustomerReplay,
+    EntryRecord,
+    OpenEntry,
+    ReplayError,
+    SendRecord,
+    TraceLine,
+    VisitRecord,
+    choose_variant,
+)
+from cjo_cli.model.clock import next_wall_time, utc_text
+
+
+class CustomerState:
+    """One customer's replay: its open entries, history, sends and what it records."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        customer: str,
+        traits: dict[str, Any],
+        log_end: int,
+        explain: bool,
+        known_from: int,
+    ) -> None:
+        self.plan = plan
+        self.customer = customer
+        self.traits = traits
+        self.log_end = log_end
+        self.explain = explain
+        self.out = CustomerReplay(customer)
+        self.history = History()
+        self.open: dict[str, OpenEntry] = {}
+        self.entries: dict[str, int] = {}
+        self.last_entry: dict[str, int] = {}
+        self.watching: list[tuple[PlanJourney, EntryRecord]] = []
+        """Entries that left before their conversion window closed."""
+        self.sent = SendLog()
+        self.awaiting = MessageEvents()
+        self.agenda = Agenda(plan.audiences, known_from)
+        self.next_due = self.agenda.next_due()
+        self.dirty = False
+        """An entry started, moved or ended: the next due time must be looked up again."""
+
+    # -- bookkeeping -----------------------------------------------------------
+
+    def note(self, ts: int, journey: str, text: str) -> None:
+        if self.explain:
+            self.out.trace.append(TraceLine(ts, journey, text))
+
+    def moment(self, now: int, properties: Any) -> BitMoment:
+        return BitMoment(now, lambda: parse_properties(properties), self.traits, self.history)
+
+    def refresh_due(self) -> None:
+        self.dirty = False
+        due = min((s.due for s in self.open.values()), default=NEVER)
+        self.next_due = min(due, self.agenda.next_due()) if self.agenda.items else due
+
+    def finish(self, state: OpenEntry, ts: int, reason: str) -> None:
+        self.dirty = True
+        record = state.record
+        if state.deferred:
+            self.not_sent(state, ts, reason)
+        record.exit_ts = ts
+        record.exit_reason = reason
+        record.exit_step = state.journey.steps[state.step].id if state.step >= 0 else ""
+        del self.open[state.journey.id]
+        journey = state.journey
+        if (
+            record.converted_ts is None
+            and journey.goal_bit
+            and journey.goal_within is not None
+            and reason != "censored"
+            and ts <= record.ts + journey.goal_within
+        ):
+            self.watching.append((journey, record))
+        if self.explain:
+            self.note(ts, journey.id, f"exit: {reason} at step {record.exit_step or '-'}")
+
+    # -- events ----------------------------------------------------------------
+
+    def advance(self, state: OpenEntry, to: int, ts: int) -> None:
+        self.dirty = True
+        # Leaving a step ends what it waited for: an answered wait_for's event, a held
+        # send, a timer. Only the step moved to may set them again.
+        state.waiting_bit = 0
+        state.deferred = False
+        state.due = NEVER
+        journey = state.journey
+        moves = 0
+        while True:
+            moves += 1
+            if moves > len(journey.steps) + 1:
+                raise ReplayError(
+                    f"journey {journey.id}: steps loop without waiting "
+                    f"(from {journey.steps[to].id})"
+                )
+            state.step = to
+            step = journey.steps[to]
+            record = state.record
+            self.out.visits.append(
+                VisitRecord(journey.id, record.entry, step.id, ts, record.holdout, record.variant)
+            )
+            kind = step.kind
+            if kind == WAIT:
+                state.due = ts + step.seconds
+                if self.explain:
+                    self.note(ts, journey.id, f"{step.id}: wait until {iso_text(state.due)}")
+                return
+            if kind == WAIT_UNTIL:
+                assert step.at is not None
+                state.due = next_wall_time(ts, step.at, step.tz)
+                if self.explain:
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: wait until {step.at:%H:%M} {step.tz} ({iso_text(state.due)})",
+                    )
+                return
+            if kind == WAIT_FOR:
+                state.waiting_bit = step.bit
+                state.due = ts + step.seconds
+                if self.explain:
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: waiting for the event until {iso_text(state.due)}",
+                    )
+                return
+            if kind == SEND:
+                state.planned = ts
+                if record.holdout:
+                    if self.explain:
+                        self.note(
+                            ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)"
+                        )
+                elif step.channel in MESSAGE_CHANNELS:
+                    end = quiet_end(journey.quiet_hours, ts)
+                    if end > ts:
+                        state.deferred = True
+                        state.due = end
+                        if self.explain:
+                            self.note(
+                                ts,
+                                journey.id,
+                                f"{step.id}: quiet hours, {step.touchpoint} deferred to "
+                                f"{iso_text(end)}",
+                            )
+                        return
+                    self.send(state, ts, move=False)
+                else:
+                    self.send(state, ts, move=False)
+                to = step.next
+                continue
+            if kind == SPLIT:
+                number, is_else, to = step.branch(self.moment(ts, state.properties))
+                if self.explain:
+                    which = "else" if is_else else "if"
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: branch {number} ({which}) → {journey.steps[to].id}",
+                    )
+                continue
+            if kind == AB:
+                name, to, record.variant_recorded, how = choose_variant(
+                    step, journey.id, self.customer, state.properties, self.traits
+                )
+                record.variant = name
+                if self.explain:
+                    self.note(ts, journey.id, f"{step.id}: variant {name}{how}")
+                continue
+            assert kind == EXIT
+            self.finish(state, ts, "end")
+            return
+
+    def send(self, state: OpenEntry, ts: int, move: bool = True) -> None:
+        journey = state.journey
+        step = journey.steps[state.step]
+        requires = self.plan.touchpoints[step.touchpoint].requires
+        if requires is not None and not requires(self.moment(ts, state.properties)):
+            status, reason = "unreachable", "the customer cannot receive it (`requires`)"
+        else:
+            reason = self.sent.cap_reason(
+                journey.id, journey.limit, self.plan.caps, step.channel, ts
+            )
+            status = "capped" if reason else "sent"
+        send = self.record_send(state, ts, status, reason)
+        if status == "sent":
+            self.sent.add(ts, journey.id, step.channel)
+            if self.explain:
+                self.note(ts, journey.id, f"{step.id}: sent {step.touchpoint} ({step.channel})")
+            if self.plan.touchpoints[step.touchpoint].observable:
+                self.awaiting.add(send)
+        if move:
+            self.advance(state, step.next, ts)
+
+    def not_sent(self, state: OpenEntry, ts: int, reason: str) -> None:
+        """A send held by quiet hours whose entry ended before the window did."""
+        why = f"held by quiet hours until {iso_text(state.due)}" + (
+            ", after the log's end"
+            if reason == "censored"
+            else f"; the entry ended first ({reason})"
+        )
+        self.record_send(state, ts, "not_sent", why)
+
+    def record_send(self, state: OpenEntry, ts: int, status: str, reason: str) -> SendRecord:
+        step = state.journey.steps[state.step]
+        send = SendRecord(
+            state.journey.id,
+            state.record.entry,
+            step.id,
+            step.touchpoint,
+            step.channel,
+            ts,
+            status,
+            reason,
+            state.planned,
+        )
+        self.out.sends.append(send)
+        if reason and self.explain:
+            self.note(ts, state.journey.id, f"{step.id}: {step.touchpoint} not sent: {reason}")
+        return send
+
+    # -- end of log --------------------------------------------------------------
+
+
+def iso_text(us: int) -> str:
+    return utc_text(us, "%Y-%m-%dT%H:%M:%SZ")
