@@ -519,6 +519,33 @@ def step_branches() -> list[Schema]:
             ["next"],
         ),
         branch(
+            "set",
+            {
+                "set": prop(
+                    "Set",
+                    "Set a customer attribute (trait) for the rest of the replay: later "
+                    "conditions see it.",
+                    obj(
+                        {
+                            "attribute": prop(
+                                "Attribute",
+                                "The trait's name.",
+                                {"type": "string", "minLength": 1},
+                            ),
+                            "value": prop(
+                                "Value",
+                                "Its new value: text, a number, true/false, or null to clear it.",
+                                {"type": ["string", "number", "boolean", "null"]},
+                            ),
+                        },
+                        ["attribute", "value"],
+                    ),
+                ),
+                "next": nxt,
+            },
+            ["next"],
+        ),
+        branch(
             "split",
             {
                 "split": prop(
@@ -576,6 +603,45 @@ def step_branches() -> list[Schema]:
         ),
         branch("exit", {"exit": prop("Exit", "Leave the journey here.", {"const": True})}, []),
     ]
+
+
+def goal_schema() -> Schema:
+    """One goal event, or `any` of several (the first to come converts)."""
+    common = {
+        "within": prop("Within", "Conversion window from entry.", ref("duration")),
+        "value": prop(
+            "Value",
+            "The goal event's property holding its value (e.g. amount): gives revenue and "
+            "revenue per entrant.",
+            {"type": "string", "minLength": 1},
+        ),
+    }
+    one = obj(
+        {
+            "event": prop("Event", "The goal event.", ref("event_name")),
+            "where": ref("where"),
+            **common,
+        },
+        ["event"],
+        **{"x-cjo-key": "event"},
+    )
+    several = obj(
+        {
+            "any": prop(
+                "Any",
+                "Several conversion events: the first of them to come converts.",
+                {
+                    "type": "array",
+                    "items": event_filter("Goal event", "An event that converts."),
+                    "minItems": 1,
+                },
+            ),
+            **common,
+        },
+        ["any"],
+        **{"x-cjo-key": "any"},
+    )
+    return {"type": "object", "oneOf": [one, several]}
 
 
 def entry_schema() -> Schema:
@@ -656,21 +722,9 @@ def journey_schema() -> Schema:
             "re_entry": re_entry,
             "goal": prop(
                 "Goal",
-                "Reaching this event exits the customer as converted (within the window).",
-                obj(
-                    {
-                        "event": prop("Event", "The goal event.", ref("event_name")),
-                        "where": ref("where"),
-                        "within": prop("Within", "Conversion window from entry.", ref("duration")),
-                        "value": prop(
-                            "Value",
-                            "The goal event's property holding its value (e.g. amount): gives "
-                            "revenue and revenue per entrant.",
-                            {"type": "string", "minLength": 1},
-                        ),
-                    },
-                    ["event"],
-                ),
+                "Reaching this event (or the first of `any`) exits the customer as converted "
+                "(within the window).",
+                goal_schema(),
             ),
             "exit_on": prop(
                 "Exit on",

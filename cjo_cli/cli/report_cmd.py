@@ -54,7 +54,10 @@ def report(
         None,
         "--by",
         metavar="PROPERTY",
-        help="Break down by persona, or by an event property (PROPERTY or PROPERTY:last_touch).",
+        help=(
+            "Break down by persona, by variant[:JOURNEY] (replayed), or by an event property: "
+            "PROPERTY, PROPERTY:last_touch, PROPERTY:stepN or PROPERTY:all_steps."
+        ),
     ),
     since: str | None = typer.Option(
         None, "--since", metavar="TIME", help="Ignore events before this time (ISO date or time)."

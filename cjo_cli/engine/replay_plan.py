@@ -30,6 +30,7 @@ from cjo_cli.engine.delivery import Cap, JourneyLimit, PlanTouchpoint
 from cjo_cli.engine.replay_plan_steps import AB as AB
 from cjo_cli.engine.replay_plan_steps import EXIT as EXIT
 from cjo_cli.engine.replay_plan_steps import SEND as SEND
+from cjo_cli.engine.replay_plan_steps import SET as SET
 from cjo_cli.engine.replay_plan_steps import SPLIT as SPLIT
 from cjo_cli.engine.replay_plan_steps import WAIT as WAIT
 from cjo_cli.engine.replay_plan_steps import WAIT_FOR as WAIT_FOR
@@ -146,9 +147,11 @@ class Plan:
             if j.entry_reads_properties and j.entry_bit
         }
         goals = {
-            self.filters[j.goal_bit.bit_length() - 1].event
+            event_filter.event
             for j in self.journeys
-            if j.goal_value and j.goal_bit
+            if j.goal_value
+            for number, event_filter in enumerate(self.filters)
+            if j.goal_bit >> number & 1
         }
         return sorted(entries | goals)
 
@@ -207,7 +210,9 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         own_bits |= compiled_steps.bits
         reads = reads or compiled_steps.reads_properties
         uses_traits = uses_traits or compiled_steps.reads_traits
-        goal_bit = bits.bit(journey.goal.event) if journey.goal else 0
+        goal_bit = 0
+        for goal_event in journey.goal.events if journey.goal else ():
+            goal_bit |= bits.bit(goal_event)
         goal_within = (
             journey.goal.within.seconds * SECOND
             if journey.goal is not None and journey.goal.within is not None

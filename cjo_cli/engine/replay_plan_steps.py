@@ -24,6 +24,7 @@ from cjo_cli.model import (
     ExitStep,
     Journey,
     SendStep,
+    SetStep,
     SplitStep,
     Touchpoint,
     WaitAnyStep,
@@ -35,7 +36,7 @@ from cjo_cli.model import (
 from cjo_cli.model.clock import SECOND
 from cjo_cli.model.conditions import EventFilter
 
-WAIT, WAIT_UNTIL, WAIT_FOR, SEND, SPLIT, AB, EXIT = range(7)
+WAIT, WAIT_UNTIL, WAIT_FOR, SEND, SPLIT, AB, EXIT, SET = range(8)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class PlanStep:
     seed: str = ""
     variant_from: str = ""
     """ab: the property (or trait) recording the real variant; empty: a stable hash."""
+    attribute: str = ""
+    """set: the trait it sets to `value`."""
+    value: str | int | float | bool | None = None
     paths: tuple[tuple[int, int], ...] = ()
     """wait_any: (event bit, next step) in order; `bit` is their union, `on_timeout` else."""
 
@@ -171,6 +175,10 @@ def compile_steps(
             tp = touchpoints[step.touchpoint]
             steps.append(
                 PlanStep(step_id, SEND, index[step.next], touchpoint=tp.id, channel=tp.channel)
+            )
+        elif isinstance(step, SetStep):
+            steps.append(
+                PlanStep(step_id, SET, index[step.next], attribute=step.attribute, value=step.value)
             )
         elif isinstance(step, SplitStep):
             branches = []

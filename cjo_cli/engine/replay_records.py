@@ -124,6 +124,18 @@ class VisitRecord:
     variant: str | None
 
 
+@dataclass(frozen=True)
+class AttributeRecord:
+    """A set step changed the customer's trait `attribute` to `value` at `ts`."""
+
+    journey: str
+    entry: int
+    step: str
+    ts: int
+    attribute: str
+    value: str | int | float | bool | None
+
+
 @dataclass
 class SendRecord:
     journey: str
@@ -157,6 +169,7 @@ class CustomerReplay:
     entries: list[EntryRecord] = field(default_factory=list)
     visits: list[VisitRecord] = field(default_factory=list)
     sends: list[SendRecord] = field(default_factory=list)
+    attributes: list[AttributeRecord] = field(default_factory=list)
     trace: list[TraceLine] = field(default_factory=list)
 
 

@@ -16,15 +16,18 @@ from cjo_cli.engine.replay_plan import (
     AB,
     EXIT,
     SEND,
+    SET,
     SPLIT,
     WAIT,
     WAIT_FOR,
     WAIT_UNTIL,
     Plan,
     PlanJourney,
+    PlanStep,
 )
 from cjo_cli.engine.replay_records import (
     NEVER,
+    AttributeRecord,
     CustomerReplay,
     EntryRecord,
     OpenEntry,
@@ -52,6 +55,8 @@ class CustomerState:
         self.plan = plan
         self.customer = customer
         self.traits = traits
+        self.own_traits = False
+        """Whether `traits` is this replay's own copy (a set step changed it)."""
         self.log_end = log_end
         self.explain = explain
         self.out = CustomerReplay(customer)
@@ -178,6 +183,10 @@ class CustomerState:
                     self.send(state, ts, move=False)
                 to = step.next
                 continue
+            if kind == SET:
+                self.set_attribute(state, step, ts)
+                to = step.next
+                continue
             if kind == SPLIT:
                 number, is_else, to = step.branch(self.moment(ts, state.properties))
                 if self.explain:
@@ -199,6 +208,28 @@ class CustomerState:
             assert kind == EXIT
             self.finish(state, ts, "end")
             return
+
+    def set_attribute(self, state: OpenEntry, step: PlanStep, ts: int) -> None:
+        """A set step: the trait changes for the rest of this customer's replay (every
+        journey's later conditions see it). A holdout entry gets nothing from the journey,
+        so nothing is set."""
+        journey, record = state.journey, state.record
+        if record.holdout:
+            if self.explain:
+                self.note(ts, journey.id, f"{step.id}: {step.attribute} not set (holdout)")
+            return
+        if not self.own_traits:  # the traits file's dict is shared: copy before changing
+            self.traits = dict(self.traits)
+            self.own_traits = True
+        if step.value is None:
+            self.traits.pop(step.attribute, None)
+        else:
+            self.traits[step.attribute] = step.value
+        self.out.attributes.append(
+            AttributeRecord(journey.id, record.entry, step.id, ts, step.attribute, step.value)
+        )
+        if self.explain:
+            self.note(ts, journey.id, f"{step.id}: set {step.attribute} = {step.value!r}")
 
     def send(self, state: OpenEntry, ts: int, move: bool = True) -> None:
         journey = state.journey

@@ -1,4 +1,5 @@
-"""The replay's rows as DuckDB tables (`--db`): entries, visits, sends, exits, step_stats.
+"""The replay's rows as DuckDB tables (`--db`): entries, visits, sends, exits, attributes,
+step_stats.
 
 Rows are buffered per table and appended in Arrow batches, so memory stays flat
 however many customers the log has. Times are TIMESTAMPTZ (UTC).
@@ -6,6 +7,7 @@ however many customers the log has. Times are TIMESTAMPTZ (UTC).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
@@ -71,6 +73,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("holdout", pa.bool_()),
         ]
     ),
+    "attributes": pa.schema(
+        [
+            ("customer_id", pa.string()),
+            ("journey", pa.string()),
+            ("entry", pa.int32()),
+            ("step", pa.string()),
+            ("ts", _TS),
+            ("attribute", pa.string()),
+            # JSON: a set step's value is text, a number, a boolean or null.
+            ("value", pa.string()),
+        ]
+    ),
 }
 
 
@@ -133,6 +147,10 @@ class ReplayTables:
                     s.opened_ts,
                     s.clicked_ts,
                 )
+            )
+        for a in replay.attributes:
+            self.buffers["attributes"].append(
+                (who, a.journey, a.entry, a.step, a.ts, a.attribute, json.dumps(a.value))
             )
         if any(len(rows) >= FLUSH_ROWS for rows in self.buffers.values()):
             self.flush()

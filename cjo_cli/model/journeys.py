@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Literal
 
-from cjo_cli.model.conditions import Condition, EventFilter
+from cjo_cli.model.conditions import Condition, EventFilter, Scalar
 from cjo_cli.model.loc import Loc, loc_field, locs_field
 from cjo_cli.model.timing import Duration
 
@@ -113,6 +113,19 @@ class SendStep(StepBase):
 
 
 @dataclass(frozen=True)
+class SetStep(StepBase):
+    """Sets the customer's trait `attribute` to `value` (None clears it) for the rest of
+    the replay, as Braze's User Update and SFMC's Update Contact steps do."""
+
+    attribute: str = ""
+    value: Scalar = None
+    next: str = ""
+
+    def successors(self) -> tuple[tuple[str, Loc], ...]:
+        return ((self.next, self.locs.get("next", self.loc)),)
+
+
+@dataclass(frozen=True)
 class SplitBranch:
     """`{if: condition, next: step}`, or the `else` branch when `condition` is None."""
 
@@ -160,7 +173,15 @@ class ExitStep(StepBase):
 
 
 Step = (
-    WaitStep | WaitUntilStep | WaitForStep | WaitAnyStep | SendStep | SplitStep | AbStep | ExitStep
+    WaitStep
+    | WaitUntilStep
+    | WaitForStep
+    | WaitAnyStep
+    | SendStep
+    | SetStep
+    | SplitStep
+    | AbStep
+    | ExitStep
 )
 
 
@@ -189,7 +210,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Goal:
-    event: EventFilter
+    """The conversion: the first of `events` to come (one, or several under `any`)."""
+
+    events: tuple[EventFilter, ...]
     within: Duration | None = None
     value: str | None = None
     """The goal event's property that holds its value (revenue)."""

@@ -8,12 +8,15 @@ and draws. Every text drawn comes from a workspace, or is a number, and is escap
 
 from __future__ import annotations
 
+import json
+
 from cjo_cli.engine.replay_stats import JourneyTotals
 from cjo_cli.model import (
     AbStep,
     ExitStep,
     Journey,
     SendStep,
+    SetStep,
     SplitStep,
     Step,
     WaitAnyStep,
@@ -57,6 +60,8 @@ def _describe(step: Step, ws: Workspace) -> str:
     if isinstance(step, SendStep):
         tp = ws.touchpoints.get(step.touchpoint)
         return f"send {tp.name} · {tp.channel}" if tp is not None else f"send {step.touchpoint}"
+    if isinstance(step, SetStep):
+        return f"set {step.attribute} = {json.dumps(step.value, ensure_ascii=False)}"
     if isinstance(step, SplitStep):
         return f"split ({len(step.branches)} branches)"
     if isinstance(step, AbStep):

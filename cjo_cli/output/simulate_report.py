@@ -99,6 +99,16 @@ def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, 
         "revenue": _revenue_json(journey),
         "exits": dict(journey.exits),
         "sends": {tp: send.sent for tp, send in journey.sends.items()},
+        # The would-be sends that did not go out, by why: a frequency or journey cap, a
+        # customer who cannot receive it (`requires`), quiet hours past the entry's end.
+        "not_sent": {
+            tp: {
+                "capped": send.capped,
+                "unreachable": send.unreachable,
+                "quiet_hours": send.not_sent,
+            }
+            for tp, send in journey.sends.items()
+        },
         "channels": channel_totals(list(journey.sends.values())),
         "send_details": [
             {

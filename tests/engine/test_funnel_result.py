@@ -42,7 +42,7 @@ BY_PERSONA = Breakdown("persona")
         (BY_CHANNEL, None, BreakdownChoice("property", "channel", "last_touch")),
         (Breakdown("property", "tier"), None, BreakdownChoice("property", "tier", "first_touch")),
         (BY_PERSONA, None, BreakdownChoice("persona")),
-        (BY_VARIANT, None, BreakdownChoice("variant")),
+        (BY_VARIANT, None, BreakdownChoice("variant", "ab")),
         # `--by` overrides it, whatever it is.
         (None, "persona", BreakdownChoice("persona")),
         (BY_CHANNEL, "persona", BreakdownChoice("persona")),
@@ -55,6 +55,10 @@ BY_PERSONA = Breakdown("persona")
         # The hyphenated spelling is the underscored one; a key may hold a colon.
         (None, "channel:last-touch", BreakdownChoice("property", "channel", "last_touch")),
         (None, "utm:src:last_touch", BreakdownChoice("property", "utm:src", "last_touch")),
+        # A journey's variant; a property named variant takes an attribution.
+        (None, "variant", BreakdownChoice("variant")),
+        (None, "variant:signup_ab", BreakdownChoice("variant", "signup_ab")),
+        (None, "variant:last_touch", BreakdownChoice("property", "variant", "last_touch")),
         # A step's value: `stepN`, `step_N`, `step-N`; all steps.
         (None, "channel:step2", BreakdownChoice("property", "channel", "step_2")),
         (None, "channel:step_1", BreakdownChoice("property", "channel", "step_1")),
@@ -104,6 +108,7 @@ def test_a_typo_in_the_attribution_is_an_error_not_first_touch(asked: str, messa
     [
         (BreakdownChoice("persona"), "persona"),
         (BreakdownChoice("variant"), "variant"),
+        (BreakdownChoice("variant", "signup_ab"), "variant of signup_ab"),
         (BreakdownChoice("property", "channel"), "channel (first touch)"),
         (BreakdownChoice("property", "channel", "last_touch"), "channel (last touch)"),
         (BreakdownChoice("property", "utm_source", "first_touch"), "utm_source (first touch)"),

@@ -59,3 +59,8 @@ def test_an_unsubscribed_customer_is_unreachable_and_moves_on(tmp_path: Path) ->
     mail = next(d for d in data["send_details"] if d["touchpoint"] == "consented_mail")
     assert (mail["sent"], mail["unreachable"], mail["capped"]) == (1, 1, 0)
     assert json.dumps(data["sends"]) == '{"consented_mail": 1, "banner": 2}'
+    # By reason, per touchpoint: the one unreachable mail; the banner always went out.
+    assert data["not_sent"] == {
+        "consented_mail": {"capped": 0, "unreachable": 1, "quiet_hours": 0},
+        "banner": {"capped": 0, "unreachable": 0, "quiet_hours": 0},
+    }

@@ -52,6 +52,7 @@ JOURNEY_KEYS = [
     "revenue",
     "exits",
     "sends",
+    "not_sent",
     "channels",
     "send_details",
     "variants",

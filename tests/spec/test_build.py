@@ -28,7 +28,7 @@ def test_the_spec_journey_becomes_typed_steps() -> None:
     assert journey.persona == "lisa"
     assert journey.entry == m.Entry(m.EventFilter("cart_abandoned"))
     assert journey.re_entry == m.ReEntry("after", m.parse_duration("7d"))
-    assert journey.goal == m.Goal(m.EventFilter("purchase"), m.Duration(7 * 86400))
+    assert journey.goal == m.Goal((m.EventFilter("purchase"),), m.Duration(7 * 86400))
     assert journey.exit_on == (m.EventFilter("unsubscribe"),)
     assert journey.per_customer == m.SendLimit(3, m.Duration(86400))
     assert journey.quiet_hours == m.QuietHours(time(22, 0), time(8, 0), "Asia/Tokyo")

@@ -160,7 +160,7 @@ def test_the_walk_reaches_nested_properties() -> None:
     checked too: the walk finds them."""
     paths = {path for kind in KINDS for path, node in walk(load(kind)) if "properties" in node}
     assert "#/$defs/condition/oneOf/0" in paths  # in a $def, in a oneOf branch
-    assert "#/properties/steps/additionalProperties/oneOf/5/properties/split/items/anyOf/0" in paths
+    assert "#/properties/steps/additionalProperties/oneOf/6/properties/split/items/anyOf/0" in paths
     assert "#/properties/phases/items" in paths  # in items
     assert "#/properties/stages/additionalProperties" in paths  # in additionalProperties
     assert "#/$defs/where/additionalProperties/anyOf/1" in paths  # in anyOf

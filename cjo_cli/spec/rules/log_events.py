@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from cjo_cli.findings import Finding
 from cjo_cli.model import Loc, Workspace
 from cjo_cli.model import conditions as c
-from cjo_cli.model.journeys import Journey, SendStep, SplitStep, WaitAnyStep, WaitForStep
+from cjo_cli.model.journeys import (
+    Journey,
+    SendStep,
+    SetStep,
+    SplitStep,
+    WaitAnyStep,
+    WaitForStep,
+)
 from cjo_cli.spec.rules import INPUT_RULES
 from cjo_cli.spec.suggest import did_you_mean
 
@@ -108,14 +115,16 @@ def _journey(journey: Journey) -> Iterator[Watched]:
     what = "entry `if`" if entry_event is not None else "audience"
     yield from _condition_events(owner, f"{name} {what}", entry_loc, journey.entry.condition)
     if journey.goal is not None:
-        yield Watched(
-            owner,
-            f"{name} goal",
-            journey.locs.get("goal", journey.loc),
-            journey.goal.event.event,
-            _filter_keys(journey.goal.event.where),
-            " (nobody can convert)",
-        )
+        alone = len(journey.goal.events) == 1
+        for goal_event in journey.goal.events:
+            yield Watched(
+                owner,
+                f"{name} goal",
+                journey.locs.get("goal", journey.loc),
+                goal_event.event,
+                _filter_keys(goal_event.where),
+                " (nobody can convert)" if alone else " (nobody converts by it)",
+            )
     for exit_filter in journey.exit_on:
         yield Watched(
             owner,
@@ -258,8 +267,16 @@ def concerned(
 
 
 def trait_readers(ws: Workspace, owners: Set[Owner]) -> list[tuple[str, tuple[str, ...]]]:
-    """(what, attributes) for each of the documents that compares customer attributes."""
+    """(what, attributes) for each of the documents that compares customer attributes
+    that only a customers file could give (not those a journey's set step writes)."""
     found = []
+    written = {
+        step.attribute
+        for kind, ident in owners
+        if kind == "journey"
+        for step in ws.journeys[ident].steps.values()
+        if isinstance(step, SetStep)
+    }
     for kind, ident in sorted(owners):
         if kind == "persona":
             conditions: list[c.Condition | None] = [ws.personas[ident].segment]
@@ -283,7 +300,7 @@ def trait_readers(ws: Workspace, owners: Set[Owner]) -> list[tuple[str, tuple[st
                 leaf.attribute
                 for condition in conditions
                 for leaf in c.leaves(condition)
-                if isinstance(leaf, c.AttributeCondition)
+                if isinstance(leaf, c.AttributeCondition) and leaf.attribute not in written
             )
         )
         if attributes:
