@@ -102,7 +102,8 @@ COMMON_DEFS: dict[str, Schema] = {
     ),
     "timezone": prop(
         "Time zone",
-        "An IANA time zone name such as Asia/Tokyo, Europe/Berlin or UTC.",
+        "An IANA time zone name such as Asia/Tokyo, Europe/Berlin or UTC; or `customer`: "
+        "each customer's `timezone` attribute, else the policy's `default_tz`.",
         {"type": "string", "minLength": 1},
     ),
     "percent": prop(
@@ -1044,6 +1045,12 @@ def policy_schema() -> Schema:
                 {"type": "array", "items": cap},
             ),
             "quiet_hours": quiet_hours(),
+            "default_tz": prop(
+                "Default time zone",
+                "The zone of a customer without a valid `timezone` attribute, where a time "
+                "says `tz: customer`.",
+                {"type": "string", "minLength": 1},
+            ),
             "priority": ids(
                 "Priority", "Journey ids, first wins when two want to send at the same moment."
             ),

@@ -26,6 +26,10 @@ polynomial time:
 - unordered: events that can be matched to distinct steps form a matroid, so
   taking events in time order whenever they still fit gives the largest set in
   the window with the earliest times.
+
+When an exclusion removes that attempt, `clean_attempt` searches the attempts of the
+same level, earliest first, for one with no excluded event inside (a memoised search
+over the same states, with the deadlines the exclusions put on later steps).
 """
 
 from __future__ import annotations
@@ -321,23 +325,18 @@ def _unordered_clean(
     `start_index`."""
 
     @cache
-    def solve(
+    def taking(
         position: int, chosen: tuple[int, ...], limits: tuple[int | None, ...]
     ) -> tuple[int, ...] | None:
-        if len(chosen) == level:
-            return ()
-        if position == len(instants) or instants[position].ts > deadline:
-            return None
+        """The earliest clean completion that takes events at instant `position` first.
+        More events there is always earlier; of the ways to take as many, the earliest
+        completion counts."""
         here = instants[position]
-        most = min(level - len(chosen), len(here.masks))
-        least = 1 if position == start_index else 0
-        # More events at an earlier instant is always earlier; of the ways to take as
-        # many, the earliest completion counts.
-        for size in range(most, least - 1, -1):
+        for size in range(min(level - len(chosen), len(here.masks)), 0, -1):
             best: tuple[int, ...] | None = None
             for taken in sorted(set(combinations(sorted(here.masks), size))):
                 masks = (*chosen, *taken)
-                if size and _distinct_steps(masks, steps) != len(masks):
+                if _distinct_steps(masks, steps) != len(masks):
                     continue
                 placed: tuple[int | None, ...] | None = limits
                 for offset in range(size):
@@ -345,7 +344,7 @@ def _unordered_clean(
                         placed = placer.place(len(chosen) + offset, here.ts, placed)
                 if placed is None:
                     continue
-                rest = solve(position + 1, tuple(sorted(masks)), placed)
+                rest = after(position + 1, tuple(sorted(masks)), placed)
                 if rest is not None:
                     option = (*([here.ts] * size), *rest)
                     best = option if best is None or option < best else best
@@ -353,4 +352,20 @@ def _unordered_clean(
                 return best
         return None
 
-    return solve(start_index, (), (None,) * len(placer.barriers))
+    def after(
+        position: int, chosen: tuple[int, ...], limits: tuple[int | None, ...]
+    ) -> tuple[int, ...] | None:
+        """The earliest clean completion from instant `position` on. The first instant
+        that starts one gives the earliest next time; a loop, not a recursion per
+        instant skipped, so the depth stays at most the level."""
+        if len(chosen) == level:
+            return ()
+        for following in range(position, len(instants)):
+            if instants[following].ts > deadline:
+                break
+            found = taking(following, chosen, limits)
+            if found is not None:
+                return found
+        return None
+
+    return taking(start_index, (), (None,) * len(placer.barriers))

@@ -10,7 +10,8 @@
    of `funnel_exact`, fed in Arrow batches.
 3. Exclusions mark customers (docs/funnels.md: an excluded event between the given steps
    of the counted attempt, or before the window closes when the later step was
-   not reached).
+   not reached); `funnel_clean` then looks for another attempt of the same level
+   that no exclusion removes.
 
 The customer key is a 64-bit hash of the customer id (sorting and joining on it is
 much faster than on text); if two ids in the log share a hash the funnel is

@@ -16,14 +16,18 @@ from cjo_cli.engine.replay_records import NEVER
 
 
 class Agenda:
-    def __init__(self, journeys: Sequence[PlanJourney], known_from: int) -> None:
-        # [next instant, rank, journey, index of that instant]: a short list (one item per
+    def __init__(
+        self, journeys: Sequence[tuple[PlanJourney, tuple[int, ...]]], known_from: int
+    ) -> None:
+        """`journeys`: each audience journey with its instants for this customer."""
+        # (next instant, rank, journey, index of that instant): a short list (one item per
         # audience journey), so a linear scan beats a heap.
         self.items: list[tuple[int, int, PlanJourney, int]] = []
-        for journey in journeys:
-            index = bisect_left(journey.instants, known_from)
-            if index < len(journey.instants):
-                self.items.append((journey.instants[index], journey.rank, journey, index))
+        self.instants = {journey.id: instants for journey, instants in journeys}
+        for journey, instants in journeys:
+            index = bisect_left(instants, known_from)
+            if index < len(instants):
+                self.items.append((instants[index], journey.rank, journey, index))
 
     def next_due(self) -> int:
         return min((item[0] for item in self.items), default=NEVER)
@@ -42,8 +46,9 @@ class Agenda:
         for position, (_, rank, item_journey, index) in enumerate(self.items):
             if item_journey is journey:
                 following = index + 1
-                if following < len(journey.instants):
-                    self.items[position] = (journey.instants[following], rank, journey, following)
+                instants = self.instants[journey.id]
+                if following < len(instants):
+                    self.items[position] = (instants[following], rank, journey, following)
                 else:
                     del self.items[position]
                 return

@@ -44,7 +44,7 @@ from cjo_cli.model import (
     Schedule,
     Workspace,
 )
-from cjo_cli.model.clock import SECOND, scheduled_instants
+from cjo_cli.model.clock import CUSTOMER_TZ, SECOND, scheduled_instants
 from cjo_cli.model.conditions import AllOf, Condition, EventFilter
 
 
@@ -92,9 +92,29 @@ class Plan:
     caps: tuple[Cap, ...] = ()
     reads_properties: bool = False
     reads_traits: bool = False
+    default_tz: str | None = None
+    """Set when some time says `tz: customer`: the zone of a customer without one."""
+    span: tuple[int, int] | None = None
+    """The log's first and last instants, once `scheduled`."""
     _routes: dict[int, tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _zone_instants: dict[tuple[str, str], tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def instants(self, journey: PlanJourney, zone: str | None) -> tuple[int, ...]:
+        """An audience journey's instants for a customer in `zone` (its own under
+        `tz: customer`, computed once per zone)."""
+        schedule = journey.schedule
+        if schedule is None or schedule.tz != CUSTOMER_TZ or self.span is None:
+            return journey.instants
+        key = (journey.id, zone or self.default_tz or "UTC")
+        found = self._zone_instants.get(key)
+        if found is None:
+            found = _instants(schedule, key[1], *self.span)
+            self._zone_instants[key] = found
+        return found
 
     @property
     def audiences(self) -> tuple[PlanJourney, ...]:
@@ -107,22 +127,12 @@ class Plan:
         if not self.audiences:
             return self
         journeys = tuple(
-            replace(
-                journey,
-                instants=scheduled_instants(
-                    journey.schedule.every.seconds * SECOND,
-                    journey.schedule.at,
-                    journey.schedule.tz,
-                    journey.schedule.start,
-                    first,
-                    last,
-                ),
-            )
-            if journey.schedule is not None
+            replace(journey, instants=_instants(journey.schedule, journey.schedule.tz, first, last))
+            if journey.schedule is not None and journey.schedule.tz != CUSTOMER_TZ
             else journey
             for journey in self.journeys
         )
-        return replace(self, journeys=journeys, _routes={})
+        return replace(self, journeys=journeys, span=(first, last), _routes={}, _zone_instants={})
 
     def routes(self, mask: int) -> tuple[tuple[PlanJourney, ...], tuple[PlanJourney, ...]]:
         """The journeys an event with these bits concerns, and those it may enter."""
@@ -167,6 +177,20 @@ class Plan:
                 params += [event_filter.event, *where.params]
             columns.append(Sql("(" + " + ".join(parts) + ")::BIGINT", params))
         return columns
+
+
+def _instants(schedule: Schedule, tz: str, first: int, last: int) -> tuple[int, ...]:
+    every = schedule.every.seconds * SECOND
+    return scheduled_instants(every, schedule.at, tz, schedule.start, first, last)
+
+
+def _customer_zones(ws: Workspace, journeys: Sequence[Journey]) -> bool:
+    """Whether some time these journeys keep says `tz: customer`."""
+    policy = ws.policy()
+    zones = [policy.quiet_hours.tz] if policy and policy.quiet_hours else []
+    for journey in journeys:
+        zones += [tz for tz, _ in journey.zones()]
+    return CUSTOMER_TZ in zones
 
 
 def _priority(journeys: Sequence[Journey], policy: Policy | None) -> list[Journey]:
@@ -270,6 +294,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         Cap(cap.channel, cap.max, cap.per.seconds * SECOND, f"{cap.max} per {cap.per}")
         for cap in (policy.frequency_caps if policy else ())
     )
+    customer_zones = _customer_zones(ws, journeys)
     return Plan(
         journeys=tuple(compiled),
         touchpoints=touchpoints,
@@ -279,5 +304,6 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
         observe_bits=observe,
         caps=caps,
         reads_properties=reads_props,
-        reads_traits=uses_traits,
+        reads_traits=uses_traits or customer_zones,
+        default_tz=((policy.default_tz if policy else None) or "UTC") if customer_zones else None,
     )

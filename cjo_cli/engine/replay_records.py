@@ -171,6 +171,8 @@ class CustomerReplay:
     sends: list[SendRecord] = field(default_factory=list)
     attributes: list[AttributeRecord] = field(default_factory=list)
     trace: list[TraceLine] = field(default_factory=list)
+    zone_fallback: bool = False
+    """Under `tz: customer`: the customer had no valid `timezone` trait (`default_tz`)."""
 
 
 class ReplayError(InputError):

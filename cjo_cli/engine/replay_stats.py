@@ -163,6 +163,9 @@ class ReplayTotals:
     def __init__(self, plan: Plan, span_us: int = 0) -> None:
         self.customers = 0
         self.events = 0
+        self.default_tz = plan.default_tz
+        self.without_zone = 0
+        """Under `tz: customer`: customers without a valid `timezone` trait."""
         self.span_us = span_us
         """The log's span (last event minus first), for the holdout plans."""
         self.journeys: dict[str, JourneyTotals] = {}
@@ -194,6 +197,7 @@ class ReplayTotals:
         """Add totals counted elsewhere (another partition of the customers) to these."""
         self.customers += other.customers
         self.events += other.events
+        self.without_zone += other.without_zone
         for journey_id, theirs in other.journeys.items():
             mine = self.journeys[journey_id]
             _add_counts(mine, theirs)
@@ -213,6 +217,7 @@ class ReplayTotals:
     def add(self, replay: CustomerReplay, events: int = 0) -> None:
         self.customers += 1
         self.events += events
+        self.without_zone += replay.zone_fallback
         if not replay.entries:
             return
         first: dict[str, EntryRecord] = {}

@@ -7,6 +7,7 @@ drives it with the customer's events and timers. The rules are docs/replay.md's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cjo_cli.conditions.bits import BitMoment, History, parse_properties
@@ -37,7 +38,8 @@ from cjo_cli.engine.replay_records import (
     VisitRecord,
     choose_variant,
 )
-from cjo_cli.model.clock import next_wall_time, utc_text
+from cjo_cli.model import QuietHours
+from cjo_cli.model.clock import CUSTOMER_TZ, TIMEZONE_TRAIT, known_zone, next_wall_time, utc_text
 
 
 class CustomerState:
@@ -68,12 +70,35 @@ class CustomerState:
         """Entries that left before their conversion window closed."""
         self.sent = SendLog()
         self.awaiting = MessageEvents()
-        self.agenda = Agenda(plan.audiences, known_from)
+        self.zone = self.customer_zone()
+        self.agenda = Agenda([(j, plan.instants(j, self.zone)) for j in plan.audiences], known_from)
         self.next_due = self.agenda.next_due()
         self.dirty = False
         """An entry started, moved or ended: the next due time must be looked up again."""
 
     # -- bookkeeping -----------------------------------------------------------
+
+    def customer_zone(self) -> str | None:
+        """The customer's zone for `tz: customer`: its `timezone` trait when that is a zone,
+        else the policy's `default_tz` (the replay records that it fell back)."""
+        if self.plan.default_tz is None:
+            return None
+        own = self.traits.get(TIMEZONE_TRAIT)
+        if isinstance(own, str) and own != CUSTOMER_TZ and known_zone(own):
+            return own
+        self.out.zone_fallback = True
+        return self.plan.default_tz
+
+    def tz(self, name: str) -> str:
+        """A time's zone as written, the customer's own for `customer`."""
+        return (self.zone or "UTC") if name == CUSTOMER_TZ else name
+
+    def quiet_hours(self, journey: PlanJourney) -> tuple[QuietHours, ...]:
+        if self.zone is None:
+            return journey.quiet_hours
+        return tuple(
+            replace(q, tz=self.zone) if q.tz == CUSTOMER_TZ else q for q in journey.quiet_hours
+        )
 
     def note(self, ts: int, journey: str, text: str) -> None:
         if self.explain:
@@ -140,12 +165,13 @@ class CustomerState:
                 return
             if kind == WAIT_UNTIL:
                 assert step.at is not None
-                state.due = next_wall_time(ts, step.at, step.tz)
+                state.due = next_wall_time(ts, step.at, self.tz(step.tz))
                 if self.explain:
                     self.note(
                         ts,
                         journey.id,
-                        f"{step.id}: wait until {step.at:%H:%M} {step.tz} ({iso_text(state.due)})",
+                        f"{step.id}: wait until {step.at:%H:%M} {self.tz(step.tz)} "
+                        f"({iso_text(state.due)})",
                     )
                 return
             if kind == WAIT_FOR:
@@ -166,7 +192,7 @@ class CustomerState:
                             ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)"
                         )
                 elif step.channel in MESSAGE_CHANNELS:
-                    end = quiet_end(journey.quiet_hours, ts)
+                    end = quiet_end(self.quiet_hours(journey), ts)
                     if end > ts:
                         state.deferred = True
                         state.due = end

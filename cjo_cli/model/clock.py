@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+CUSTOMER_TZ = "customer"
+"""`tz: customer`: the zone of each customer (its `timezone` trait, else `default_tz`)."""
+
+TIMEZONE_TRAIT = "timezone"
 
 SECOND = 1_000_000
 """Microseconds per second."""
@@ -23,6 +28,16 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 @cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+@cache
+def known_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone this machine knows."""
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def to_datetime(us: int) -> dt.datetime:

@@ -226,6 +226,8 @@ class Policy:
     frequency_caps: tuple[FrequencyCap, ...] = ()
     quiet_hours: QuietHours | None = None
     priority: tuple[str, ...] = ()
+    default_tz: str | None = None
+    """The zone of a customer without a valid `timezone` trait, for `tz: customer`."""
     description: str = ""
     loc: Loc = loc_field()
     locs: Mapping[str, Loc] = locs_field()

@@ -272,5 +272,16 @@ class Journey:
     loc: Loc = loc_field()
     locs: Mapping[str, Loc] = locs_field()
 
+    def zones(self) -> Iterator[tuple[str, Loc]]:
+        """Every time zone the journey's times are written in, with where: its quiet
+        hours, its audience schedule and its `wait_until` steps (`customer` included)."""
+        if self.quiet_hours is not None:
+            yield self.quiet_hours.tz, self.quiet_hours.locs.get("tz", self.quiet_hours.loc)
+        if (schedule := self.entry.schedule) is not None:
+            yield schedule.tz, schedule.locs.get("tz", schedule.loc)
+        for step in self.steps.values():
+            if isinstance(step, WaitUntilStep):
+                yield step.tz, step.locs.get("tz", step.loc)
+
     def ab_steps(self) -> Iterator[AbStep]:
         return (step for step in self.steps.values() if isinstance(step, AbStep))

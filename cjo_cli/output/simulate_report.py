@@ -16,7 +16,7 @@ from cjo_cli.engine.effects import MIN_PER_ARM
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import GroupTotals, JourneyTotals, ReplayTotals, channel_totals
 from cjo_cli.events.tables import LoadSummary
-from cjo_cli.model.clock import HOUR, iso, utc_text
+from cjo_cli.model.clock import HOUR, TIMEZONE_TRAIT, iso, utc_text
 from cjo_cli.output.effect_text import (
     effect_json,
     effect_line,
@@ -61,6 +61,12 @@ def assumptions(totals: ReplayTotals, traits_missing: bool) -> list[str]:
             "Sends are matched to their touchpoint's delivered/opened/clicked events in the log "
             f"within {OBSERVE_WITHIN // HOUR}h after the send; those counts are observed, "
             "not simulated."
+        )
+    if totals.default_tz is not None:
+        found.append(
+            "Times written `tz: customer` are in each customer's `timezone` attribute; "
+            f"{totals.without_zone:,} of {totals.customers:,} customers replayed had none (or "
+            f"no valid zone) and got the policy's default_tz, {totals.default_tz}."
         )
     if traits_missing:
         found.append(
@@ -168,6 +174,13 @@ def to_json_data(
             for journey in totals.journeys.values()
         ],
         "log": dict(log),
+        "customer_tz": None
+        if totals.default_tz is None
+        else {
+            "trait": TIMEZONE_TRAIT,
+            "default": totals.default_tz,
+            "customers_without": totals.without_zone,
+        },
         "assumptions": notes,
     }
 

@@ -315,6 +315,7 @@ class Builder:
             quiet_hours=self.quiet_hours(node.get("quiet_hours")),
             priority=tuple(node.get("priority") or ()),
             priority_locs=self.item_locs(node.get("priority")),
+            default_tz=str(node["default_tz"]) if "default_tz" in node else None,
             **self.header(node),
         )
 

@@ -21,7 +21,7 @@ def journeys(tmp_path: Path) -> tuple[PlanJourney, PlanJourney]:
 
 def test_checks_from_the_instant_known(tmp_path: Path) -> None:
     a, b = journeys(tmp_path)
-    agenda = Agenda([a, b], known_from=20)
+    agenda = Agenda([(a, a.instants), (b, b.instants)], known_from=20)
     # At one instant, the journey of lower rank (higher send priority) first.
     assert agenda.next_due() == 20
     assert agenda.first(19) is None
@@ -38,4 +38,4 @@ def test_checks_from_the_instant_known(tmp_path: Path) -> None:
 
 def test_known_after_the_last_instant_nothing(tmp_path: Path) -> None:
     a, b = journeys(tmp_path)
-    assert Agenda([a, b], known_from=41).items == []
+    assert Agenda([(a, a.instants), (b, b.instants)], known_from=41).items == []

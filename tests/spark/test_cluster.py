@@ -87,14 +87,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
     base = tmp_path_factory.mktemp("spark-cluster")
     port, webui = _free_port(), _free_port()
     master = f"spark://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "SPARK_LOG_DIR": str(base),
-        "SPARK_WORKER_DIR": str(base / "work"),
-        # The executors' JVMs keep to the host's time zone otherwise; cjo pins UTC itself.
-        "TZ": "UTC",
-    }
+    # The daemons bind and advertise loopback only (the executors get UTC from cjo's
+    # own spark.executor.extraJavaOptions).
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
     spark_class = str(_spark_class())
     here = ["--host", "127.0.0.1"]
     ui = ["--webui-port", str(webui)]

@@ -25,15 +25,6 @@ def property_without_event(index: WorkspaceIndex) -> RuleResult:
         places: list[tuple[str, c.Condition | None, Loc]] = [
             ("the audience", journey.entry.condition, journey.locs.get("entry", journey.loc))
         ]
-        persona = ws.personas.get(journey.persona) if journey.persona else None
-        if persona is not None:
-            places.append(
-                (
-                    f"persona {persona.id!r}'s segment",
-                    persona.segment,
-                    journey.locs.get("persona", journey.loc),
-                )
-            )
         for step in journey.steps.values():
             if isinstance(step, SplitStep):
                 for branch in step.branches:
@@ -67,4 +58,23 @@ def schedule_too_frequent(index: WorkspaceIndex) -> RuleResult:
                 schedule.locs.get("every", schedule.loc),
                 f"journey {journey.id!r}: an audience every {schedule.every} is too often; "
                 f"the shortest period is {MIN_EVERY}",
+            )
+
+
+@rule(
+    "property-without-event",
+    Level.WARNING,
+    "A `property` condition in a journey that enters on a schedule, where no event is read.",
+    scope="workspace",
+)
+def segment_without_event(index: WorkspaceIndex) -> RuleResult:
+    # The persona may be in another file: its segment is known from what files provide.
+    reading = index.provided.get("persona_reads_property", set())
+    for ref in index.references:
+        if ref.namespace == "persona_reads_property" and ref.ident in reading:
+            yield (
+                ref.loc,
+                f"{ref.where} enters on a schedule, so persona {ref.ident!r}'s segment has no "
+                "event whose property it could read: the property is always absent there (use "
+                "an `attribute` of the customer instead)",
             )

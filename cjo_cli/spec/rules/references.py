@@ -12,6 +12,8 @@ from dataclasses import replace
 
 from cjo_cli.findings import Finding, Level
 from cjo_cli.model import Loc, SendStep, Workspace
+from cjo_cli.model.clock import CUSTOMER_TZ
+from cjo_cli.model.conditions import PropertyCondition, leaves
 from cjo_cli.model.journey_tests import JourneyTest
 from cjo_cli.spec.build_tests import SEND_LISTS
 from cjo_cli.spec.rules import Declared, Reference, RuleResult, WorkspaceIndex, rule
@@ -27,8 +29,29 @@ _WORDS = {
 }
 
 
+FACTS = ("default_tz", "persona_reads_property")
+"""Namespaces of facts another document may or may not provide (`customer-tz-default`,
+`property-without-event` read them), not of names that must exist."""
+
+
+def _fact_references(ws: Workspace) -> Iterator[Reference]:
+    for journey in ws.journeys.values():
+        where = f"journey {journey.id!r}"
+        for tz, loc in journey.zones():
+            if tz == CUSTOMER_TZ:
+                yield Reference("default_tz", "policy", loc, where)
+        if journey.entry.schedule is not None and journey.persona is not None:
+            loc = journey.locs.get("persona", journey.loc)
+            yield Reference("persona_reads_property", journey.persona, loc, where)
+    for policy in ws.policies.values():
+        if policy.quiet_hours is not None and policy.quiet_hours.tz == CUSTOMER_TZ:
+            qh = policy.quiet_hours
+            yield Reference("default_tz", "policy", qh.locs.get("tz", qh.loc), "the policy")
+
+
 def collect_references(ws: Workspace) -> Iterator[Reference]:
     """Every name the documents of `ws` use that some document must provide."""
+    yield from _fact_references(ws)
 
     def refs(
         namespace: str, pairs: Iterable[tuple[str | None, Loc]], where: str
@@ -99,6 +122,12 @@ def _test_references(test: JourneyTest) -> Iterator[Reference]:
 
 def provided_names(ws: Workspace) -> Iterator[tuple[str, str]]:
     """The names the valid documents of `ws` provide beyond their own ids."""
+    for policy in ws.policies.values():
+        if policy.default_tz is not None:
+            yield "default_tz", "policy"
+    for persona in ws.personas.values():
+        if any(isinstance(leaf, PropertyCondition) for leaf in leaves(persona.segment)):
+            yield "persona_reads_property", persona.id
     for phases in ws.phases.values():
         for phase_id in phases.ids():
             yield "phase", phase_id
@@ -158,7 +187,7 @@ def unknown_references(index: WorkspaceIndex) -> RuleResult:
     known_journeys = index.provided.get("journey", set())
     for ref in index.references:
         names = index.provided.get(ref.namespace, set())
-        if ref.ident in names:
+        if ref.ident in names or ref.namespace in FACTS:
             continue
         if ref.namespace == "journey_with_ab":
             # Unknown or broken journeys are reported on their own.

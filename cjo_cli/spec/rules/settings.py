@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cjo_cli.findings import Level
 from cjo_cli.model import (
@@ -20,6 +18,7 @@ from cjo_cli.model import (
     WaitStep,
     WaitUntilStep,
 )
+from cjo_cli.model.clock import CUSTOMER_TZ, known_zone
 from cjo_cli.model.conditions import EventCondition
 from cjo_cli.model.timing import MAX_DURATION_SECONDS
 from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
@@ -117,26 +116,10 @@ def _timer_ends(steps: Mapping[str, Any], start: str) -> dict[int, set[str]]:
     return ends
 
 
-@cache
-def _zone_exists(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
 def _zones(index: WorkspaceIndex) -> Iterator[tuple[str, Loc]]:
     ws = index.workspace
     for journey in ws.journeys.values():
-        if journey.quiet_hours is not None:
-            qh = journey.quiet_hours
-            yield qh.tz, qh.locs.get("tz", qh.loc)
-        if (schedule := journey.entry.schedule) is not None:
-            yield schedule.tz, schedule.locs.get("tz", schedule.loc)
-        for step in journey.steps.values():
-            if isinstance(step, WaitUntilStep):
-                yield step.tz, step.locs.get("tz", step.loc)
+        yield from journey.zones()
     for policy in ws.policies.values():
         if policy.quiet_hours is not None:
             qh = policy.quiet_hours
@@ -146,8 +129,34 @@ def _zones(index: WorkspaceIndex) -> Iterator[tuple[str, Loc]]:
 @rule("bad-timezone", Level.ERROR, "A time zone that is not an IANA zone name.")
 def bad_timezones(index: WorkspaceIndex) -> RuleResult:
     for name, loc in _zones(index):
-        if not _zone_exists(name):
+        if name != CUSTOMER_TZ and not known_zone(name):
             yield loc, f"unknown time zone {name!r} (use an IANA name such as Asia/Tokyo or UTC)"
+    for policy in index.workspace.policies.values():
+        if policy.default_tz is not None and not known_zone(policy.default_tz):
+            yield (
+                policy.locs.get("default_tz", policy.loc),
+                f"unknown time zone {policy.default_tz!r} for default_tz "
+                "(use an IANA name such as Asia/Tokyo or UTC)",
+            )
+
+
+@rule(
+    "customer-tz-default",
+    Level.ERROR,
+    "A `tz: customer` without the policy's `default_tz` for customers who have no zone.",
+    scope="workspace",
+)
+def customer_tz_default(index: WorkspaceIndex) -> RuleResult:
+    if index.provided.get("default_tz"):
+        return
+    for ref in index.references:
+        if ref.namespace == "default_tz":
+            yield (
+                ref.loc,
+                f"{ref.where}: tz: customer reads each customer's `timezone` attribute; say "
+                "which zone applies to a customer without one: `default_tz: Asia/Tokyo` in "
+                "the policy",
+            )
 
 
 def _durations(index: WorkspaceIndex) -> Iterator[tuple[Duration, Loc, str]]:
