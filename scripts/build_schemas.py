@@ -737,7 +737,7 @@ def journey_schema() -> Schema:
             ),
             "limits": prop(
                 "Limits",
-                "Per-customer limits of this journey.",
+                "Limits of this journey: per customer, quiet hours, and its send rate.",
                 obj(
                     {
                         "per_customer": prop(
@@ -756,6 +756,23 @@ def journey_schema() -> Schema:
                             ),
                         ),
                         "quiet_hours": quiet_hours(),
+                        "rate": prop(
+                            "Rate",
+                            "At most `max` sends of this journey, to all customers together, "
+                            "per window of `per`; sends over it wait for the next window with "
+                            "room, in arrival order.",
+                            obj(
+                                {
+                                    "max": prop(
+                                        "Max",
+                                        "Most sends in a window.",
+                                        {"type": "integer", "minimum": 1},
+                                    ),
+                                    "per": prop("Per", "The window.", ref("duration")),
+                                },
+                                ["max", "per"],
+                            ),
+                        ),
                     }
                 ),
             ),

@@ -98,6 +98,13 @@ def simulate_command(
         inputs.refuse_duckdb_options(
             db=db, explain=explain, memory_limit=memory_limit, threads=threads
         )
+        if plan.rate_limited:
+            limited = ", ".join(j.id for j in plan.journeys if j.rate is not None)
+            raise UsageError(
+                f"journey {limited}: `limits.rate` couples every customer in one time order, "
+                "which Spark's partitions of customers cannot keep: replay it with "
+                "--engine duckdb (the embedded engine)"
+            )
         totals, info = _replay_on_spark(
             given, ws, [j.id for j in journeys], spark_master, spark_conf
         )

@@ -155,3 +155,24 @@ class MessageEvents:
                     setattr(send, f"{kind}_ts", us)
                     return send, kind
         return None
+
+
+class RateLimiter:
+    """The journeys' send rates (`limits.rate`), shared by every customer of a replay.
+
+    Windows are fixed, `per` long from the epoch (an hour's window starts on the hour).
+    Sends claim a place in arrival order: the window they arrive in while it has room,
+    else the first later window that has; a send placed in a later window waits for its
+    start. The replay must then run every customer in one time order (`engine.replay`).
+    """
+
+    def __init__(self) -> None:
+        self.used: dict[tuple[str, int], int] = {}
+
+    def claim(self, journey: str, limit: JourneyLimit, us: int) -> int:
+        """The instant the send may go: `us`, or the start of a later window."""
+        window = us // limit.per
+        while self.used.get((journey, window), 0) >= limit.max:
+            window += 1
+        self.used[(journey, window)] = self.used.get((journey, window), 0) + 1
+        return max(us, window * limit.per)

@@ -14,9 +14,11 @@ Holdout and ab variants: `replay_records.assign` and `choose_variant`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cjo_cli.engine.delivery import RateLimiter
 from cjo_cli.engine.replay_plan import WAIT_FOR, Plan, PlanJourney
 from cjo_cli.engine.replay_records import (
     NEVER,
@@ -150,7 +152,8 @@ class _Customer(CustomerState):
             step = state.journey.steps[state.step]
             if state.deferred:
                 state.deferred = False
-                self.send(state, ts)
+                if not self.hold(state, step, ts):  # quiet hours, then the rate, may hold again
+                    self.send(state, ts)
             elif step.kind == WAIT_FOR:
                 state.waiting_bit = 0
                 if self.explain:
@@ -203,3 +206,73 @@ def replay_customer(
         state.on_event(ts, masks[index], properties[index], names[index])
     state.close()
     return state.out
+
+
+def replay_together(
+    plan: Plan,
+    customers: Sequence[
+        tuple[str, Sequence[int], Sequence[int], Sequence[Any], Sequence[str | None]]
+    ],
+    log_end: int,
+    traits: Mapping[str, dict[str, Any]] | None = None,
+    explain: str | None = None,
+) -> list[CustomerReplay]:
+    """Replay customers (id, times, masks, properties, names) in one time order, for a
+    plan whose journeys limit their send rate across customers: at each instant, the
+    customers due then in id order, each its timers and then its events of that instant,
+    exactly as `replay_customer` orders one customer's. `explain`: the customer to trace.
+    Every customer's rows are held at once: a rate couples them all."""
+    limiter = RateLimiter()
+    states: list[_Customer] = []
+    cursors: list[int] = []
+    remembered: list[int] = []
+    for customer, times, *_ in customers:
+        known_from = times[0] if times else log_end
+        state = _Customer(
+            plan,
+            customer,
+            (traits or {}).get(customer) or {},
+            log_end,
+            customer == explain,
+            known_from,
+        )
+        state.limiter = limiter
+        states.append(state)
+        cursors.append(0)
+        remembered.append(0)
+
+    def wake(number: int) -> int | None:
+        times = customers[number][1]
+        due = states[number].next_due
+        event = times[cursors[number]] if cursors[number] < len(times) else NEVER
+        when = min(due, event)
+        return when if when <= log_end else None
+
+    heap = [(when, customers[n][0], n) for n in range(len(states)) if (when := wake(n)) is not None]
+    heapq.heapify(heap)
+    counted, kept = plan.counted, plan.history_bits
+    while heap:
+        ts, _, number = heapq.heappop(heap)
+        state = states[number]
+        _, times, masks, properties, names = customers[number]
+        if state.next_due <= ts:
+            state.fire_due(ts)
+        index = cursors[number]
+        while index < len(times) and times[index] == ts:
+            if state.next_due <= ts:
+                state.fire_due(ts)
+            if remembered[number] == index:
+                while remembered[number] < len(times) and times[remembered[number]] == ts:
+                    row = remembered[number]
+                    if masks[row] & kept:
+                        state.history.add(ts, masks[row], counted)
+                    remembered[number] += 1
+            state.on_event(ts, masks[index], properties[index], names[index])
+            index += 1
+        cursors[number] = index
+        when = wake(number)
+        if when is not None:
+            heapq.heappush(heap, (when, customers[number][0], number))
+    for state in states:
+        state.close()
+    return [state.out for state in states]

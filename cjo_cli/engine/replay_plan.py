@@ -76,6 +76,8 @@ class PlanJourney:
     """The goal event's property holding its value; empty: no revenue."""
     schedule: Schedule | None = None
     """An audience entry's schedule (`entry_bit` is then 0: no event enters)."""
+    rate: JourneyLimit | None = None
+    """`limits.rate`: sends of all customers together per window."""
     instants: tuple[int, ...] = ()
     """The schedule's instants within the log's span (`Plan.scheduled`)."""
 
@@ -115,6 +117,11 @@ class Plan:
             found = _instants(schedule, key[1], *self.span)
             self._zone_instants[key] = found
         return found
+
+    @property
+    def rate_limited(self) -> bool:
+        """Some journey limits its sends across customers: one time order for all."""
+        return any(j.rate is not None for j in self.journeys)
 
     @property
     def audiences(self) -> tuple[PlanJourney, ...]:
@@ -282,6 +289,15 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 assignment=(assignment.property, assignment.holdout) if assignment else None,
                 goal_value=(journey.goal.value or "") if journey.goal else "",
                 schedule=schedule,
+                rate=(
+                    JourneyLimit(
+                        journey.rate.max,
+                        journey.rate.per.seconds * SECOND,
+                        f"{journey.rate.max} per {journey.rate.per}",
+                    )
+                    if journey.rate
+                    else None
+                ),
             )
         )
     observe = 0

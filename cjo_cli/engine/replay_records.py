@@ -190,5 +190,9 @@ class OpenEntry:
     due: int = NEVER
     waiting_bit: int = 0
     deferred: bool = False
-    """Waiting in a send step for quiet hours to end."""
+    """Waiting in a send step for quiet hours to end, or for its rate window."""
+    held_by: str = ""
+    """Why it waits: `quiet_hours` or `rate`."""
+    rate_slot: bool = False
+    """The send has its place under the journey's rate limit (claimed once per send)."""
     planned: int = 0

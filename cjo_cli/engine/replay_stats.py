@@ -54,6 +54,8 @@ class SendTotals:
     """Of `sent`, those that quiet hours held first."""
     not_sent: int = 0
     """Held by quiet hours, and the entry ended (goal, exit event, log end) first."""
+    rate_limited: int = 0
+    """Held by the journey's rate limit, and the entry ended first."""
     delivered: int = 0
     opened: int = 0
     clicked: int = 0
@@ -163,6 +165,8 @@ class ReplayTotals:
     def __init__(self, plan: Plan, span_us: int = 0) -> None:
         self.customers = 0
         self.events = 0
+        self.rate_limited = {j.id for j in plan.journeys if j.rate is not None}
+        """The journeys with a send rate (their not-sent counts say how many it held)."""
         self.default_tz = plan.default_tz
         self.without_zone = 0
         """Under `tz: customer`: customers without a valid `timezone` trait."""
@@ -273,6 +277,9 @@ class ReplayTotals:
                 continue
             if send.status == "not_sent":
                 totals_send.not_sent += 1
+                continue
+            if send.status == "rate_limited":
+                totals_send.rate_limited += 1
                 continue
             totals_send.sent += 1
             totals_send.deferred += send.ts > send.planned_ts

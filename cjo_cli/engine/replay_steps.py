@@ -11,7 +11,13 @@ from dataclasses import replace
 from typing import Any
 
 from cjo_cli.conditions.bits import BitMoment, History, parse_properties
-from cjo_cli.engine.delivery import MESSAGE_CHANNELS, MessageEvents, SendLog, quiet_end
+from cjo_cli.engine.delivery import (
+    MESSAGE_CHANNELS,
+    MessageEvents,
+    RateLimiter,
+    SendLog,
+    quiet_end,
+)
 from cjo_cli.engine.replay_agenda import Agenda
 from cjo_cli.engine.replay_plan import (
     AB,
@@ -59,6 +65,8 @@ class CustomerState:
         self.traits = traits
         self.own_traits = False
         """Whether `traits` is this replay's own copy (a set step changed it)."""
+        self.limiter: RateLimiter | None = None
+        """The journeys' send rates, shared by all customers (a rate-limited plan only)."""
         self.log_end = log_end
         self.explain = explain
         self.out = CustomerReplay(customer)
@@ -186,25 +194,14 @@ class CustomerState:
                 return
             if kind == SEND:
                 state.planned = ts
+                state.rate_slot = False
                 if record.holdout:
                     if self.explain:
                         self.note(
                             ts, journey.id, f"{step.id}: {step.touchpoint} not sent (holdout)"
                         )
-                elif step.channel in MESSAGE_CHANNELS:
-                    end = quiet_end(self.quiet_hours(journey), ts)
-                    if end > ts:
-                        state.deferred = True
-                        state.due = end
-                        if self.explain:
-                            self.note(
-                                ts,
-                                journey.id,
-                                f"{step.id}: quiet hours, {step.touchpoint} deferred to "
-                                f"{iso_text(end)}",
-                            )
-                        return
-                    self.send(state, ts, move=False)
+                elif self.hold(state, step, ts):
+                    return
                 else:
                     self.send(state, ts, move=False)
                 to = step.next
@@ -257,17 +254,52 @@ class CustomerState:
         if self.explain:
             self.note(ts, journey.id, f"{step.id}: set {step.attribute} = {step.value!r}")
 
+    def hold(self, state: OpenEntry, step: PlanStep, ts: int) -> bool:
+        """Whether a send due now must wait: for the end of quiet hours (messages), then for
+        a window of the journey's rate with room. True: `state` waits until `due`."""
+        journey = state.journey
+        if step.channel in MESSAGE_CHANNELS:
+            end = quiet_end(self.quiet_hours(journey), ts)
+            if end > ts:
+                state.deferred, state.due, state.held_by = True, end, "quiet_hours"
+                if self.explain:
+                    self.note(
+                        ts,
+                        journey.id,
+                        f"{step.id}: quiet hours, {step.touchpoint} deferred to {iso_text(end)}",
+                    )
+                return True
+        if journey.rate is None or state.rate_slot or self.limiter is None:
+            return False
+        if self.skipped(state, step, ts)[0] != "sent":
+            return False  # a send that will not go out takes no place under the rate
+        state.rate_slot = True
+        slot = self.limiter.claim(journey.id, journey.rate, ts)
+        if slot == ts:
+            return False
+        state.deferred, state.due, state.held_by = True, slot, "rate"
+        if self.explain:
+            self.note(
+                ts,
+                journey.id,
+                f"{step.id}: rate {journey.rate.text} reached, {step.touchpoint} deferred to "
+                f"{iso_text(slot)}",
+            )
+        return True
+
+    def skipped(self, state: OpenEntry, step: PlanStep, ts: int) -> tuple[str, str]:
+        """(`sent`, "") for a send that goes out now, else its status and reason."""
+        journey = state.journey
+        requires = self.plan.touchpoints[step.touchpoint].requires
+        if requires is not None and not requires(self.moment(ts, state.properties)):
+            return "unreachable", "the customer cannot receive it (`requires`)"
+        reason = self.sent.cap_reason(journey.id, journey.limit, self.plan.caps, step.channel, ts)
+        return ("capped", reason) if reason else ("sent", "")
+
     def send(self, state: OpenEntry, ts: int, move: bool = True) -> None:
         journey = state.journey
         step = journey.steps[state.step]
-        requires = self.plan.touchpoints[step.touchpoint].requires
-        if requires is not None and not requires(self.moment(ts, state.properties)):
-            status, reason = "unreachable", "the customer cannot receive it (`requires`)"
-        else:
-            reason = self.sent.cap_reason(
-                journey.id, journey.limit, self.plan.caps, step.channel, ts
-            )
-            status = "capped" if reason else "sent"
+        status, reason = self.skipped(state, step, ts)
         send = self.record_send(state, ts, status, reason)
         if status == "sent":
             self.sent.add(ts, journey.id, step.channel)
@@ -279,13 +311,15 @@ class CustomerState:
             self.advance(state, step.next, ts)
 
     def not_sent(self, state: OpenEntry, ts: int, reason: str) -> None:
-        """A send held by quiet hours whose entry ended before the window did."""
-        why = f"held by quiet hours until {iso_text(state.due)}" + (
+        """A send held (quiet hours, or the rate) whose entry ended before it could go."""
+        held = "quiet hours" if state.held_by == "quiet_hours" else "the journey's rate"
+        why = f"held by {held} until {iso_text(state.due)}" + (
             ", after the log's end"
             if reason == "censored"
             else f"; the entry ended first ({reason})"
         )
-        self.record_send(state, ts, "not_sent", why)
+        status = "not_sent" if state.held_by == "quiet_hours" else "rate_limited"
+        self.record_send(state, ts, status, why)
 
     def record_send(self, state: OpenEntry, ts: int, status: str, reason: str) -> SendRecord:
         step = state.journey.steps[state.step]

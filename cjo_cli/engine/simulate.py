@@ -7,13 +7,14 @@ and the optional `--db` tables together; another executor (Spark) would call
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
-from cjo_cli.engine.replay import replay_customer
-from cjo_cli.engine.replay_feed import customer_rows, load_traits
+from cjo_cli.engine.replay import replay_customer, replay_together
+from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
@@ -48,17 +49,7 @@ def simulate(
     traits = load_traits(con, plan)
     tables = ReplayTables(con.cursor()) if keep_tables else None
     done = 0
-    for rows in customer_rows(con, plan):
-        replay = replay_customer(
-            plan,
-            rows.customer,
-            rows.times,
-            rows.masks,
-            rows.properties,
-            rows.names,
-            end,
-            traits.get(rows.customer),
-        )
+    for rows, replay in _replays(con, plan, end, traits):
         totals.add(replay, rows.events)
         if tables is not None:
             tables.add(replay)
@@ -72,6 +63,41 @@ def simulate(
     if progress is not None:
         progress(done)
     return result
+
+
+def _replays(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    end: int,
+    traits: Mapping[str, dict[str, Any]],
+    explain: str | None = None,
+) -> Iterator[tuple[CustomerRows, CustomerReplay]]:
+    """Each customer's rows and replay: one at a time, or, when a journey limits its
+    send rate across customers, all in one time order (`replay_together`)."""
+    if plan.rate_limited:
+        everyone = list(customer_rows(con, plan))
+        replays = replay_together(
+            plan,
+            [(r.customer, r.times, r.masks, r.properties, r.names) for r in everyone],
+            end,
+            traits,
+            explain,
+        )
+        yield from zip(everyone, replays, strict=True)
+        return
+    for rows in customer_rows(con, plan, explain):
+        replay = replay_customer(
+            plan,
+            rows.customer,
+            rows.times,
+            rows.masks,
+            rows.properties,
+            rows.names,
+            end,
+            traits.get(rows.customer),
+            explain is not None,
+        )
+        yield rows, replay
 
 
 def explain(
@@ -88,12 +114,11 @@ def explain(
     assert first is not None and last is not None
     end = max(last, until) if until is not None else last
     plan = plan.scheduled(first, end)
-    traits = load_traits(con, plan).get(customer)
-    for rows in customer_rows(con, plan, customer):
-        return replay_customer(
-            plan, customer, rows.times, rows.masks, rows.properties, rows.names, end, traits, True
-        )
-    return replay_customer(plan, customer, [], [], [], [], end, traits, True)
+    traits = load_traits(con, plan)
+    for rows, replay in _replays(con, plan, end, traits, customer):
+        if rows.customer == customer:
+            return replay
+    return replay_customer(plan, customer, [], [], [], [], end, traits.get(customer), True)
 
 
 def relevant_events(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:

@@ -264,6 +264,8 @@ class Journey:
     exit_on: tuple[EventFilter, ...] = ()
     per_customer: SendLimit | None = None
     quiet_hours: QuietHours | None = None
+    rate: SendLimit | None = None
+    """At most `max` sends per window of `per`, all customers together."""
     holdout_percent: float = 0.0
     holdout_text: str = ""
     """The holdout as written (`10%`, `0.1`), for the rule that catches fractions."""

@@ -80,7 +80,24 @@ def _rate(group: GroupTotals) -> float | None:
     return None if group.rate is None else round(group.rate, 6)
 
 
-def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, Any]:
+def _not_sent(journey: JourneyTotals, rated: bool) -> dict[str, dict[str, int]]:
+    """The would-be sends that did not go out, per touchpoint and why: a frequency or
+    journey cap, a customer who cannot receive it (`requires`), quiet hours or the
+    journey's rate past the entry's end (`rate_limited` only under a rate limit)."""
+    return {
+        tp: {
+            "capped": send.capped,
+            "unreachable": send.unreachable,
+            "quiet_hours": send.not_sent,
+            **({"rate_limited": send.rate_limited} if rated else {}),
+        }
+        for tp, send in journey.sends.items()
+    }
+
+
+def _journey_json(
+    journey: JourneyTotals, name: str, span_us: int, rated: bool = False
+) -> dict[str, Any]:
     recorded = journey.recorded
     return {
         "id": journey.id,
@@ -105,16 +122,7 @@ def _journey_json(journey: JourneyTotals, name: str, span_us: int) -> dict[str, 
         "revenue": _revenue_json(journey),
         "exits": dict(journey.exits),
         "sends": {tp: send.sent for tp, send in journey.sends.items()},
-        # The would-be sends that did not go out, by why: a frequency or journey cap, a
-        # customer who cannot receive it (`requires`), quiet hours past the entry's end.
-        "not_sent": {
-            tp: {
-                "capped": send.capped,
-                "unreachable": send.unreachable,
-                "quiet_hours": send.not_sent,
-            }
-            for tp, send in journey.sends.items()
-        },
+        "not_sent": _not_sent(journey, rated),
         "channels": channel_totals(list(journey.sends.values())),
         "send_details": [
             {
@@ -170,7 +178,12 @@ def to_json_data(
 ) -> dict[str, Any]:
     return {
         "journeys": [
-            _journey_json(journey, names.get(journey.id, ""), totals.span_us)
+            _journey_json(
+                journey,
+                names.get(journey.id, ""),
+                totals.span_us,
+                journey.id in totals.rate_limited,
+            )
             for journey in totals.journeys.values()
         ],
         "log": dict(log),

@@ -218,6 +218,11 @@ class Builder:
                 else None
             ),
             quiet_hours=self.quiet_hours(limits.get("quiet_hours")),
+            rate=(
+                j.SendLimit(rate["max"], parse_duration(rate["per"]))
+                if (rate := limits.get("rate"))
+                else None
+            ),
             holdout_percent=parse_percent(holdout) if holdout is not None else 0.0,
             holdout_text=self.label(node, "holdout"),
             assignment=(

@@ -63,7 +63,10 @@ def test_no_value_no_revenue(tmp_path: Path) -> None:
 SEVERAL = journey(
     "shop",
     entry="{event: cart}",
-    goal="{any: [{event: buy}, {event: subscribe, where: {plan: paid}}], within: 1d, value: amount}",
+    goal=(
+        "{any: [{event: buy}, {event: subscribe, where: {plan: paid}}], "
+        "within: 1d, value: amount}"
+    ),
     steps="""
         ask: {send: mail, next: pause}
         pause: {wait: 2h, next: done}
