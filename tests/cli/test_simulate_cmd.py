@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -113,3 +114,24 @@ def test_usage_errors_exit_2(run_cjo: RunCjo, args: tuple[str, ...]) -> None:
     result = run_cjo("simulate", *args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_spark_refuses_a_rate_limited_journey(run_cjo: RunCjo, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    shutil.copytree(REPO / "journeys", folder)
+    path = folder / "orchestration" / "cart_abandonment.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("limits:\n", "limits:\n  rate: {max: 100, per: 1h}\n", 1))
+    assert "rate: {max: 100" in path.read_text(encoding="utf-8")
+    result = run_cjo(
+        "simulate",
+        "cart_abandonment",
+        "--workspace",
+        str(folder),
+        "--log",
+        SAMPLE,
+        "--engine",
+        "spark",
+    )
+    assert result.returncode == 2, result.stderr
+    assert "limits.rate" in result.stderr and "--engine duckdb" in result.stderr
