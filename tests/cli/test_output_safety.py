@@ -181,7 +181,8 @@ def test_the_map_shows_its_name_escaped(run_cjo: RunCjo, where: Path, output_for
 def test_simulate_explain_shows_the_customer_escaped(run_cjo: RunCjo, where: Path) -> None:
     log = str(where / "full.jsonl")
     lonely = "\x1b]8;;http://x\x07me"
-    result = run_cjo("simulate", "--log", log, "--explain", lonely)
+    # One event-triggered journey: an audience journey would check this customer too.
+    result = run_cjo("simulate", "cart_abandonment", "--log", log, "--explain", lonely)
     assert result.returncode == 0, result.stderr
     no_raw_control_character(result.stdout)
     assert "\\x1b]8;;http://x\\x07me: no event of this customer" in result.stdout
