@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cjo_cli.engine.journey_diff import JourneyDiff
+from cjo_cli.output.numbers import percent, points
 from cjo_cli.output.tables import numbers_table
 from cjo_cli.output.text import rich_text
 
@@ -28,10 +29,6 @@ def _count(value: float | None) -> str:
     return "-" if value is None else f"{int(value):,}"
 
 
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
 def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
     """Entered, converted, exits, sends and steps of both versions, with the change."""
     table = numbers_table(
@@ -41,18 +38,18 @@ def comparison_table(diff: JourneyDiff, old: str, new: str) -> Table:
         padding=(0, 1),
     )
 
-    def row(label: str, a: float | None, b: float | None, percent: bool = False) -> None:
-        show = _rate if percent else _count
+    def row(label: str, a: float | None, b: float | None, rate: bool = False) -> None:
+        show = percent if rate else _count
         change = ""
         if a is not None and b is not None:
-            change = f"{(b - a) * 100:+.1f} pt" if percent else f"{int(b - a):+,}"
+            change = f"{points(b - a)} pt" if rate else f"{int(b - a):+,}"
         # Exit reasons, touchpoints and step ids come from the workspace and the log.
         table.add_row(rich_text(label), show(a), show(b), change)
 
     old_side, new_side = diff.sides
     row("entered", old_side["entered"], new_side["entered"])
     row("converted", old_side["converted"], new_side["converted"])
-    row("conversion", old_side["conversion_rate"], new_side["conversion_rate"], percent=True)
+    row("conversion", old_side["conversion_rate"], new_side["conversion_rate"], rate=True)
     for reason in old_side["exits"]:
         row(f"exit: {reason}", old_side["exits"][reason], new_side["exits"][reason])
     for tp in dict.fromkeys([*old_side["sends"], *new_side["sends"]]):

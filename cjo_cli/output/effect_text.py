@@ -11,7 +11,7 @@ from typing import Any
 
 from cjo_cli.engine.effects import MIN_PER_ARM, WEEK_US, Difference, Effect, HoldoutPlan
 from cjo_cli.engine.replay_stats import JourneyTotals
-from cjo_cli.output.numbers import points
+from cjo_cli.output.numbers import percent, points
 
 
 def _points(fraction: float | None) -> float | None:
@@ -85,15 +85,11 @@ def _pt(fraction: float) -> str:
     return f"{points(fraction)} pt"
 
 
-def _rate(fraction: float | None) -> str:
-    return "-" if fraction is None else f"{fraction * 100:.1f}%"
-
-
 def effect_line(effect: Effect) -> str:
     """`measured effect: treated 60.0% vs holdout 30.0%: +30.0 pt (95% CI …), significant`."""
     head = (
-        f"measured effect (recorded run): treated {_rate(effect.treated.rate)} of "
-        f"{effect.treated.customers:,}, holdout {_rate(effect.holdout.rate)} of "
+        f"measured effect (recorded run): treated {percent(effect.treated.rate)} of "
+        f"{effect.treated.customers:,}, holdout {percent(effect.holdout.rate)} of "
         f"{effect.holdout.customers:,}"
     )
     difference = effect.difference
@@ -119,7 +115,7 @@ def plan_line(plan: HoldoutPlan, span_us: int) -> str:
     )
     return (
         f"holdout plan (a prediction, not a measured effect): {plan.holdout_percent:g}% held "
-        f"out of {per_week} entrants a week, {_rate(plan.baseline_conversion)} baseline "
+        f"out of {per_week} entrants a week, {percent(plan.baseline_conversion)} baseline "
         f"conversion; the smallest rise it detects: {_mde(plan.mde)} over the log's "
         f"{span_us / WEEK_US:.1f} weeks, {weeks}"
     )
@@ -134,7 +130,9 @@ def variants_line(journey: JourneyTotals) -> str:
         if result is None:
             parts.append(f"{name} {group.entries:,} entries (simulated)")
             continue
-        text = f"{name} {group.converted:,}/{group.entries:,} converted ({_rate(result.arm.rate)})"
+        text = (
+            f"{name} {group.converted:,}/{group.entries:,} converted ({percent(result.arm.rate)})"
+        )
         if result.against_first is not None:
             against = result.against_first
             text += (

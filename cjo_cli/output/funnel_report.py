@@ -52,6 +52,7 @@ from cjo_cli.engine.funnel_result import (
 from cjo_cli.engine.funnel_variant import assignment_note
 from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.model.clock import iso
+from cjo_cli.output import numbers
 from cjo_cli.output.tables import numbers_table
 from cjo_cli.output.text import csv_text, markdown, markdown_code, rich_text
 
@@ -209,7 +210,8 @@ def _plain(value: float | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    """A funnel's rate; an en dash where no customer reached the step before."""
+    return numbers.percent(value, "–")
 
 
 def duration(seconds: float | None) -> str:

@@ -26,6 +26,7 @@ from cjo_cli.output.effect_text import (
     variants_json,
     variants_line,
 )
+from cjo_cli.output.numbers import percent
 from cjo_cli.output.tables import numbers_table, plain_table
 from cjo_cli.output.text import rich_text, visible
 
@@ -224,10 +225,6 @@ def format_json(
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
 def _headline(journey: JourneyTotals, span_us: int) -> Text:
     # Exit reasons are a journey's exit events: workspace text.
     treated, holdout = journey.treated, journey.holdout
@@ -237,14 +234,14 @@ def _headline(journey: JourneyTotals, span_us: int) -> Text:
         text.append(f"entered {treated.entered:,}")
         if holdout.entered:
             text.append(f" + {holdout.entered:,} holdout")
-        text.append(f", converted {treated.converted:,} ({_percent(treated.rate)})")
+        text.append(f", converted {treated.converted:,} ({percent(treated.rate)})")
     else:
         text.append(f"would enter {treated.entered + holdout.entered:,}")
         if holdout.entered:
             text.append(f" ({holdout.entered:,} held out)")
         text.append(
             f"; converted {treated.converted:,} of {treated.entered:,} treated "
-            f"({_percent(treated.rate)}) without this journey"
+            f"({percent(treated.rate)}) without this journey"
         )
     if treated.entries != treated.entered:
         text.append(f", {treated.entries:,} entries")
@@ -391,7 +388,7 @@ def overview_table(totals: ReplayTotals) -> Table:
         table.add_row(
             rich_text(journey.id),
             f"{journey.treated.entered:,}",
-            f"{journey.treated.converted:,} ({_percent(journey.treated.rate)})",
+            f"{journey.treated.converted:,} ({percent(journey.treated.rate)})",
             f"{journey.holdout.entered:,}" if journey.holdout.entered else "–",
             overview_cell(journey, totals.span_us),
             f"{sum(send.sent for send in journey.sends.values()):,}",

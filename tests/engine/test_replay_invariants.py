@@ -7,7 +7,8 @@ edge), replayed, and held to what the rules imply (issue 22):
 - every send step reached by a treated entry is sent, capped or not sent, once;
 - a goal event within `goal.within` after entry converts it, whether or not the
   customer had already left, and nothing else does;
-- moving another customer's events changes nothing for this one.
+- moving another customer's events changes nothing for this one (without a send rate,
+  which couples the customers on purpose).
 """
 
 from __future__ import annotations
@@ -33,13 +34,19 @@ def _iso(seconds: int) -> str:
 
 
 @st.composite
-def journeys(draw: st.DrawFn) -> tuple[str, int]:
-    """A chain of steps ending in `done`, with a goal window; and that window in seconds."""
+def journeys(draw: st.DrawFn, coupled: bool = True) -> tuple[str, int]:
+    """A chain of steps ending in `done`, with a goal window; and that window in seconds.
+    The entry is an event or a daily audience; with `coupled`, the journey may have a
+    send rate (which couples the customers)."""
     count = draw(st.integers(1, 4))
     steps = []
     for index in range(count):
         here, after = f"s{index}", (f"s{index + 1}" if index + 1 < count else "done")
-        kind = draw(st.sampled_from(["wait", "wait_for", "send", "send"]))
+        kind = draw(st.sampled_from(["wait", "wait_for", "send", "send", "set"]))
+        if kind == "set":
+            value = draw(st.sampled_from(["gold", "null", "3"]))
+            steps.append(f"{here}: {{set: {{attribute: tier, value: {value}}}, next: {after}}}")
+            continue
         length = draw(st.sampled_from(sorted(DURATIONS)))
         if kind == "wait":
             steps.append(f"{here}: {{wait: {length}, next: {after}}}")
@@ -57,7 +64,12 @@ def journeys(draw: st.DrawFn) -> tuple[str, int]:
     fields["re_entry"] = draw(st.sampled_from(["always", "never"]))
     if draw(st.booleans()):
         fields["exit_on"] = "[{event: q}]"
-    return journey("j", "\n".join(steps), entry="{event: e}", **fields), DURATIONS[within]
+    if coupled and draw(st.booleans()):
+        fields["limits"] = "{rate: {max: 1, per: 1h}}"
+    hour = draw(st.integers(0, 23))
+    audience = f'{{audience: {{event: e}}, every: 1d, at: "{hour:02d}:00", start: 2026-06-01}}'
+    entry = draw(st.sampled_from(["{event: e}", "{event: e}", audience]))
+    return journey("j", "\n".join(steps), entry=entry, **fields), DURATIONS[within]
 
 
 # Instants on the boundaries the durations and quiet hours make, and a second either side.
@@ -140,12 +152,20 @@ def test_the_rules_hold_on_every_boundary(
             )
             handled = sorted(s.step for s in replay.sends if s.entry == entry.entry)
             assert reached == handled, (doc, rules, log)
-            assert {s.status for s in replay.sends} <= {"sent", "capped", "not_sent"}
+            assert {s.status for s in replay.sends} <= {
+                "sent",
+                "capped",
+                "not_sent",
+                "rate_limited",
+            }
 
 
 @settings(max_examples=25, deadline=None)
 @given(
-    made=journeys(), log=logs(), rules=POLICIES, shift=st.sampled_from([-HOUR, 1, HOUR, 7 * HOUR])
+    made=journeys(coupled=False),
+    log=logs(),
+    rules=POLICIES,
+    shift=st.sampled_from([-HOUR, 1, HOUR, 7 * HOUR]),
 )
 def test_another_customers_events_change_nothing(
     made: tuple[str, int], log: list[dict[str, Any]], rules: str, shift: int
