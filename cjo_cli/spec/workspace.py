@@ -37,7 +37,7 @@ from cjo_cli.model import Document, Loc, Workspace
 from cjo_cli.spec.build import Builder
 from cjo_cli.spec.partial_documents import build_partial, partial_findings
 from cjo_cli.spec.rules import Declared, Reference, WorkspaceIndex, run_rules
-from cjo_cli.spec.rules.references import collect_references, explain_alone, provided_names
+from cjo_cli.spec.rules.references import collect_references, provided_names
 from cjo_cli.spec.schema_check import check_document
 from cjo_cli.spec.yaml_loader import Limits, load_file
 
@@ -250,7 +250,7 @@ def check_files(jobs: Sequence[tuple[Path, str, Limits, bool]]) -> list[FileResu
         ) from None
 
 
-def workspace_index(results: Sequence[FileResult]) -> WorkspaceIndex:
+def workspace_index(results: Sequence[FileResult], alone: bool = False) -> WorkspaceIndex:
     """The facts workspace rules read, gathered from every file of a workspace."""
     provided: dict[str, set[str]] = {}
     declared: list[Declared] = []
@@ -262,7 +262,9 @@ def workspace_index(results: Sequence[FileResult]) -> WorkspaceIndex:
             provided.setdefault(item.kind, set()).add(item.id)
         for namespace, name in result.provided:
             provided.setdefault(namespace, set()).add(name)
-    return WorkspaceIndex(declared=tuple(declared), references=tuple(references), provided=provided)
+    return WorkspaceIndex(
+        declared=tuple(declared), references=tuple(references), provided=provided, alone=alone
+    )
 
 
 @dataclass(frozen=True)
@@ -386,9 +388,7 @@ def _validate_groups(
     model = Workspace()
     for group, results in zip(groups, members, strict=True):
         group_findings = [f for r in results for f in r.findings]
-        group_findings.extend(run_rules(workspace_index(results), "workspace"))
-        if group.alone:
-            group_findings = explain_alone(group_findings)
+        group_findings.extend(run_rules(workspace_index(results, group.alone), "workspace"))
         findings.extend(f for f in group_findings if f.path in reported_names)
         unreadable = unreadable or any(
             r.unreadable and r.display in reported_names for r in results

@@ -86,7 +86,7 @@ def funnel_result() -> FunnelResult:
 
 
 def test_measured_prints_steps_3_to_5(printer: DemoPrinter) -> None:
-    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}))  # type: ignore[arg-type]
+    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}, default_tz=None))  # type: ignore[arg-type]
     totals.journeys["cart"] = JourneyTotals("cart", GroupTotals(20, 5, 20))
     totals.journeys["welcome"] = JourneyTotals("welcome", GroupTotals(3, 0, 3))
     simulation = Simulation(SimpleNamespace(), totals, None, None)  # type: ignore[arg-type]

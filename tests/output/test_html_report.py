@@ -124,7 +124,7 @@ def make_workspace() -> m.Workspace:
 
 
 def replay_totals() -> ReplayTotals:
-    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}))  # type: ignore[arg-type]
+    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}, default_tz=None))  # type: ignore[arg-type]
     cart = JourneyTotals(
         "cart", GroupTotals(100, 30, 110), GroupTotals(10, 2, 10), holdout_percent=10.0
     )

@@ -170,7 +170,7 @@ def world(t: str) -> World:
         funnels={t: funnel},
         maps={t: jmap},
     )
-    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}))  # type: ignore[arg-type]
+    totals = ReplayTotals(SimpleNamespace(journeys=(), touchpoints={}, default_tz=None))  # type: ignore[arg-type]
     journey_totals = JourneyTotals(t, GroupTotals(10, 3, 12), GroupTotals(2, 1, 2))
     journey_totals.exits[t] = 1
     journey_totals.steps = {step: StepTotals(step, 5, 6) for step in journey.steps}

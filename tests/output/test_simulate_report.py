@@ -94,7 +94,7 @@ WEEK = 7 * 86_400 * 1_000_000
 
 
 def replay_totals(*journeys: JourneyTotals, span_us: int = 4 * WEEK) -> ReplayTotals:
-    plan = SimpleNamespace(journeys=(), touchpoints={})
+    plan = SimpleNamespace(journeys=(), touchpoints={}, default_tz=None)
     totals = ReplayTotals(plan, span_us)  # type: ignore[arg-type]
     for journey in journeys:
         totals.journeys[journey.id] = journey
@@ -132,7 +132,8 @@ def test_format_json_contract() -> None:
     no effect, a holdout plan; simulated variants have sizes only."""
     totals = replay_totals(journey_totals(holdout=(2, 0, 2), observable=True, holdout_percent=10))
     document = json.loads(format_json(totals, {"cart": "カゴ落ち"}, log_info(), ["note 1"]))
-    assert list(document) == ["journeys", "log", "assumptions"]
+    assert list(document) == ["journeys", "log", "customer_tz", "assumptions"]
+    assert document["customer_tz"] is None  # no time says `tz: customer`
     assert document["log"] == log_info().as_dict()
     assert document["assumptions"] == ["note 1"]
     (journey,) = document["journeys"]

@@ -57,6 +57,8 @@ class WorkspaceIndex:
     declared: tuple[Declared, ...] = ()
     references: tuple[Reference, ...] = ()
     provided: dict[str, set[str]] = field(default_factory=dict)
+    alone: bool = False
+    """The files were checked alone (no workspace found): other documents are unseen."""
 
 
 RuleResult = Iterator[tuple[Loc, str]]

@@ -8,9 +8,8 @@ records and checked once against what every file declares and provides.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
-from cjo_cli.findings import Finding, Level
+from cjo_cli.findings import Level
 from cjo_cli.model import Loc, SendStep, Workspace
 from cjo_cli.model.clock import CUSTOMER_TZ
 from cjo_cli.model.conditions import PropertyCondition, leaves
@@ -185,6 +184,7 @@ def unknown_references(index: WorkspaceIndex) -> RuleResult:
     invalid_phases = _invalid(index.declared, "phases")
     invalid_journeys = _invalid(index.declared, "journey")
     known_journeys = index.provided.get("journey", set())
+    alone_hinted: set[str] = set()
     for ref in index.references:
         names = index.provided.get(ref.namespace, set())
         if ref.ident in names or ref.namespace in FACTS:
@@ -218,6 +218,13 @@ def unknown_references(index: WorkspaceIndex) -> RuleResult:
             yield ref.loc, f"{ref.where}: journey {journey_id!r} has no {what} {ref.ident!r}{hint}"
             continue
         hint = did_you_mean(ref.ident, names)
+        if index.alone:
+            # Checked alone, the file cannot see the documents it names: say so, and (once
+            # per file) how to check it within its workspace.
+            hint += (
+                ALONE_HINT if ref.loc.path not in alone_hinted else " (this file was checked alone)"
+            )
+            alone_hinted.add(ref.loc.path)
         word = _WORDS[ref.namespace]
         yield ref.loc, f"{ref.where} refers to unknown {word} {ref.ident!r}{hint}"
 
@@ -293,21 +300,3 @@ ALONE_HINT = (
     "`.cjo-workspace` file; pass --workspace DIR, or add an empty .cjo-workspace file at "
     "the workspace's root, to check it with the rest of its workspace)"
 )
-
-
-def explain_alone(findings: list[Finding]) -> list[Finding]:
-    """A file checked alone cannot see the documents it names: say why a reference is
-    unknown, and (once per file) how to check it within its workspace."""
-    hinted: set[str] = set()
-    found = []
-    for f in findings:
-        if (
-            f.rule == "unknown-reference"
-            and "unknown" in f.message
-            and "unknown step" not in f.message
-        ):
-            hint = ALONE_HINT if f.path not in hinted else " (this file was checked alone)"
-            hinted.add(f.path)
-            f = replace(f, message=f.message + hint)
-        found.append(f)
-    return found
