@@ -27,6 +27,7 @@ from cjo_cli.model import (
     PropertyFilter,
 )
 from cjo_cli.model.clock import SECOND, to_datetime, to_us
+from tests.conftest import examples
 
 UTC = dt.UTC
 KEYS = ["cart_value", "category", "flag", "tags", "weird key", "名前"]
@@ -72,7 +73,7 @@ def sql_says(con: duckdb.DuckDBPyConnection, props: dict[str, Any], flt: Propert
     return bool(result)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(properties, filters())
 def test_sql_and_python_agree_on_property_filters(
     props: dict[str, Any], flt: PropertyFilter
@@ -152,7 +153,7 @@ history = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(conditions(), history, properties, properties)
 def test_sql_and_python_agree_on_conditions(
     condition: Condition, events: list[HistoryEvent], props: dict[str, Any], traits: dict[str, Any]

@@ -41,6 +41,7 @@ from tests.conditions.strategies import (
     nows,
     properties,
 )
+from tests.conftest import examples
 
 # --- masks, computed as production does ----------------------------------------------
 
@@ -143,7 +144,7 @@ def assert_replay_agrees(case: Case, masks_of: Callable[[BitRegistry], list[int]
     assert answers == expected, (condition, moments)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(250), deadline=None)
 @given(cases)
 def test_bits_agree_with_python(case: Case) -> None:
     assert_replay_agrees(case, lambda registry: [python_mask(e, registry) for e in case.events])
@@ -154,7 +155,7 @@ def con() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(75), deadline=None)
 @given(cases)
 def test_duckdb_masks_equal_python_masks_and_agree(
     con: duckdb.DuckDBPyConnection, case: Case
@@ -167,7 +168,7 @@ def test_duckdb_masks_equal_python_masks_and_agree(
     assert_replay_agrees(case, masks_of)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(75), deadline=None)
 @given(st.lists(filters(), max_size=3).map(tuple), st.lists(properties, min_size=1, max_size=6))
 def test_duckdb_masks_on_filters_alone(
     con: duckdb.DuckDBPyConnection, where: tuple[m.PropertyFilter, ...], rows: list[dict[str, Any]]

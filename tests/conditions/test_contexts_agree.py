@@ -62,6 +62,7 @@ from tests.conditions.strategies import (
     history_events,
     properties,
 )
+from tests.conftest import examples
 
 TRIGGER = "trigger"
 
@@ -165,7 +166,7 @@ def program_customers(group: list[Person], funnel: Funnel, ws: Workspace) -> dic
     return found
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(people(), st.lists(filters(), max_size=2).map(tuple))
 def test_funnel_step_filters(group: list[Person], where: tuple[PropertyFilter, ...]) -> None:
     funnel = Funnel("f", "f", (FunnelStep(EventFilter(TRIGGER, where), "trigger"),))
@@ -175,7 +176,7 @@ def test_funnel_step_filters(group: list[Person], where: tuple[PropertyFilter, .
     assert program_customers(group, funnel, ws) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(people(), st.lists(filters(), max_size=2).map(tuple))
 def test_funnel_exclusions(group: list[Person], where: tuple[PropertyFilter, ...]) -> None:
     """start (an hour before) → end (an hour after), the trigger excluded between them."""
@@ -201,7 +202,7 @@ def test_funnel_exclusions(group: list[Person], where: tuple[PropertyFilter, ...
     assert program_customers(bracketed, funnel, ws) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(people(), conditions())
 def test_persona_segments_in_funnels(group: list[Person], segment: Condition) -> None:
     persona = Persona("p", "p", segment)
@@ -269,7 +270,7 @@ def split_journey(entry: Entry, branch: Condition | None, persona: str | None = 
     return Journey("j", "j", entry, steps, "split", persona=persona)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(people(), st.lists(filters(), max_size=2).map(tuple))
 def test_journey_entry_where(group: list[Person], where: tuple[PropertyFilter, ...]) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER, where)), None)})
@@ -277,7 +278,7 @@ def test_journey_entry_where(group: list[Person], where: tuple[PropertyFilter, .
     assert_entered(ws, group, expected)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(people(), conditions())
 def test_journey_entry_conditions(group: list[Person], condition: Condition) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER), condition), None)})
@@ -285,7 +286,7 @@ def test_journey_entry_conditions(group: list[Person], condition: Condition) -> 
     assert_entered(ws, group, expected)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(people(), conditions())
 def test_split_branches(group: list[Person], condition: Condition) -> None:
     ws = Workspace(journeys={"j": split_journey(Entry(EventFilter(TRIGGER)), condition)})
@@ -293,7 +294,7 @@ def test_split_branches(group: list[Person], condition: Condition) -> None:
     assert_entered(ws, group, expected)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(people(), conditions())
 def test_persona_segments_in_journeys(group: list[Person], segment: Condition) -> None:
     journey = split_journey(Entry(EventFilter(TRIGGER)), None, persona="p")

@@ -24,6 +24,7 @@ from cjo_cli.json_pointer import key_pointer
 from cjo_cli.model.clock import SECOND, to_datetime
 from cjo_cli.model.conditions import Value
 from tests.conditions.strategies import NOW
+from tests.conftest import examples
 
 # Text that would change the query if it were pasted into it.
 DISTINCTIVE = [
@@ -86,7 +87,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: Sql, document: dict[str, Any]) -> b
     return result
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(keys, comparisons(), st.data())
 def test_no_value_or_key_in_the_text_and_python_answer(
     con: duckdb.DuckDBPyConnection, key: str, comparison: tuple[str, Value], data: st.DataObject
@@ -142,7 +143,7 @@ def conditions_with(event: str, key: str, text: str) -> list[m.Condition]:
     ]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(hostile_text, keys, hostile_text)
 def test_conditions_hold_no_event_key_or_value_in_the_text(
     con: duckdb.DuckDBPyConnection, event: str, key: str, text: str

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cjo_cli.model import Funnel
+from tests.conftest import examples
 from tests.engine import funnel_helpers as worked
 from tests.engine.funnel_helpers import ev
 from tests.engine.funnel_reference import LogEvent, breakdown_counts
@@ -58,7 +59,7 @@ channel_logs = st.lists(
 ATTRIBUTIONS = ["first_touch", "last_touch", "step_1", "step_2", "step_3", "all_steps"]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(channel_logs, funnels(), st.sampled_from(ATTRIBUTIONS))
 def test_breakdown_groups_equal_reference(log: list[LogEvent], f: Funnel, attribution: str) -> None:
     if attribution.startswith("step_") and int(attribution[-1]) > len(f.steps):

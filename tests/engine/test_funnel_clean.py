@@ -16,6 +16,7 @@ from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.funnels import run_funnel
 from cjo_cli.model import EventCondition, EventFilter, Exclusion, Funnel, Persona
 from cjo_cli.model.clock import to_us
+from tests.conftest import examples
 from tests.engine import funnel_helpers as worked
 from tests.engine.funnel_helpers import EPOCH, ev, load
 from tests.engine.funnel_reference import LogEvent
@@ -91,13 +92,13 @@ def excluding_funnels(draw: st.DrawFn, distinct: bool = False) -> Funnel:
     return replace(f, exclusions=(Exclusion(event, first, last),))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(busy_logs, excluding_funnels())
 def test_exclusion_preference_equals_reference(log: list[LogEvent], f: Funnel) -> None:
     assert_same(f, log)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(busy_logs, excluding_funnels(distinct=True))
 def test_exclusion_preference_on_the_sql_path(log: list[LogEvent], f: Funnel) -> None:
     assert run(f, log).engine == "sql"

@@ -22,6 +22,7 @@ from cjo_cli.engine.funnel_timing import log_end
 from cjo_cli.engine.funnels import run_funnel, run_funnels
 from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
 from cjo_cli.model.clock import SECOND, to_us
+from tests.conftest import examples
 from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel, load
 from tests.engine.funnel_reference import (
     BIN_BOUNDS,
@@ -282,19 +283,19 @@ def assert_same(f: Funnel, log: list[LogEvent], interval: str) -> FunnelResult:
     return result
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timed_logs(), timed_funnels(), st.sampled_from(INTERVALS))
 def test_engine_equals_reference(log: list[LogEvent], f: Funnel, interval: str) -> None:
     assert_same(f, log, interval)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timed_logs(), timed_funnels(distinct=True), st.sampled_from(INTERVALS))
 def test_sql_path_equals_reference(log: list[LogEvent], f: Funnel, interval: str) -> None:
     assert assert_same(f, log, interval).engine == "sql"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(timed_logs(), timed_funnels(), st.sampled_from(["tier", "tier:last_touch", "persona"]))
 def test_groups_add_up_and_partition_the_total(log: list[LogEvent], f: Funnel, by: str) -> None:
     result = run(f, log, breakdown=by)

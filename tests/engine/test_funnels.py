@@ -17,6 +17,7 @@ from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
 from cjo_cli.engine.funnels import run_funnel
 from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
 from cjo_cli.model.clock import to_us
+from tests.conftest import examples
 from tests.engine import funnel_helpers as worked
 from tests.engine.funnel_helpers import EPOCH, D, H, ev, funnel, load
 from tests.engine.funnel_reference import (
@@ -212,20 +213,20 @@ def assert_same(f: Funnel, log: list[LogEvent]) -> None:
         assert mine.mean_seconds == pytest.approx(theirs.mean_seconds)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs, funnels())
 def test_engine_equals_reference(log: list[LogEvent], f: Funnel) -> None:
     assert_same(f, log)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs, funnels(distinct=True))
 def test_sql_path_equals_reference(log: list[LogEvent], f: Funnel) -> None:
     assert run(f, log).engine == "sql"
     assert_same(f, log)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(logs, funnels(), st.randoms())
 def test_engine_invariants(log: list[LogEvent], f: Funnel, rnd: random.Random) -> None:
     base = counts(f, log)

@@ -64,8 +64,7 @@ SEVERAL = journey(
     "shop",
     entry="{event: cart}",
     goal=(
-        "{any: [{event: buy}, {event: subscribe, where: {plan: paid}}], "
-        "within: 1d, value: amount}"
+        "{any: [{event: buy}, {event: subscribe, where: {plan: paid}}], within: 1d, value: amount}"
     ),
     steps="""
         ask: {send: mail, next: pause}

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cjo_cli.spec.fast_schema import compile_schema, json_equal
 from cjo_cli.spec.schema_check import KINDS
 from cjo_cli.spec.yaml_loader import load_file
-from tests.conftest import REPO
+from tests.conftest import REPO, examples
 from tests.spec.schema_helpers import assert_agree, at, checks, paths_in
 
 
@@ -105,7 +105,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, Any]:
     return kind, document
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated())
 def test_the_compiled_check_agrees_with_jsonschema(case: tuple[str, Any]) -> None:
     assert_agree(*case)
