@@ -18,6 +18,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cjo_cli.conditions.bits import History
 from cjo_cli.engine.delivery import RateLimiter
 from cjo_cli.engine.replay_plan import WAIT_FOR, Plan, PlanJourney
 from cjo_cli.engine.replay_records import (
@@ -175,6 +176,24 @@ class _Customer(CustomerState):
                 self.finish(state, self.log_end, "censored")
 
 
+def _remember(
+    history: History,
+    times: Sequence[int],
+    masks: Sequence[int],
+    first: int,
+    counted: tuple[int, ...],
+    kept: int,
+) -> int:
+    """Put every row of the instant that starts at row `first` into the history (conditions
+    count all events of an instant, whatever their row order); the next instant's row."""
+    ts, row = times[first], first
+    while row < len(times) and times[row] == ts:
+        if masks[row] & kept:
+            history.add(ts, masks[row], counted)
+        row += 1
+    return row
+
+
 def replay_customer(
     plan: Plan,
     customer: str,
@@ -193,16 +212,12 @@ def replay_customer(
     known_from = known if known is not None else times[0] if times else log_end
     state = _Customer(plan, customer, traits or {}, log_end, explain, known_from)
     history, counted, kept = state.history, plan.counted, plan.history_bits
-    count = len(times)
     remembered = 0  # rows before this one are in the history
     for index, ts in enumerate(times):
         if state.next_due <= ts:
             state.fire_due(ts)
         if remembered == index:  # the first row of an instant: all of its rows count
-            while remembered < count and times[remembered] == ts:
-                if masks[remembered] & kept:
-                    history.add(ts, masks[remembered], counted)
-                remembered += 1
+            remembered = _remember(history, times, masks, index, counted, kept)
         state.on_event(ts, masks[index], properties[index], names[index])
     state.close()
     return state.out
@@ -262,11 +277,7 @@ def replay_together(
             if state.next_due <= ts:
                 state.fire_due(ts)
             if remembered[number] == index:
-                while remembered[number] < len(times) and times[remembered[number]] == ts:
-                    row = remembered[number]
-                    if masks[row] & kept:
-                        state.history.add(ts, masks[row], counted)
-                    remembered[number] += 1
+                remembered[number] = _remember(state.history, times, masks, index, counted, kept)
             state.on_event(ts, masks[index], properties[index], names[index])
             index += 1
         cursors[number] = index

@@ -9,6 +9,8 @@ from cjo_cli.model import conditions as c
 from cjo_cli.model.timing import Duration
 from cjo_cli.spec.rules import RuleResult, WorkspaceIndex, rule
 
+ABSENT = ": the property is always absent there (use an `attribute` of the customer instead)"
+
 
 @rule(
     "property-without-event",
@@ -35,8 +37,7 @@ def property_without_event(index: WorkspaceIndex) -> RuleResult:
                     yield (
                         loc,
                         f"journey {journey.id!r} enters on a schedule, so {what} has no event "
-                        f"whose property {leaf.property!r} it could read: the property is "
-                        "always absent there (use an `attribute` of the customer instead)",
+                        f"whose property {leaf.property!r} it could read{ABSENT}",
                     )
 
 
@@ -75,6 +76,5 @@ def segment_without_event(index: WorkspaceIndex) -> RuleResult:
             yield (
                 ref.loc,
                 f"{ref.where} enters on a schedule, so persona {ref.ident!r}'s segment has no "
-                "event whose property it could read: the property is always absent there (use "
-                "an `attribute` of the customer instead)",
+                f"event whose property it could read{ABSENT}",
             )
