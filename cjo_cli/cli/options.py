@@ -77,6 +77,15 @@ MEMORY_LIMIT = typer.Option(
     "process: Python's own memory (the replay, exact funnels, reports) comes on top.",
 )
 THREADS = typer.Option(None, "--threads", metavar="N", help="DuckDB threads.", min=1)
+JOBS = typer.Option(
+    None,
+    "--jobs",
+    "-j",
+    metavar="N",
+    help="Replay processes (default: one per core for a log of 200,000 rows or more; "
+    "1: this process alone).",
+    min=1,
+)
 
 
 class Identity(StrEnum):

@@ -64,6 +64,7 @@ def simulate_command(
     ),
     memory_limit: str | None = options.MEMORY_LIMIT,
     threads: int | None = options.THREADS,
+    jobs: int | None = options.JOBS,
     engine: options.Engine = options.ENGINE,
     spark_master: str = options.SPARK_MASTER,
     spark_conf: list[str] = options.SPARK_CONF,
@@ -96,7 +97,7 @@ def simulate_command(
     keep = db is not None and explain is None
     if engine is options.Engine.spark:
         inputs.refuse_duckdb_options(
-            db=db, explain=explain, memory_limit=memory_limit, threads=threads
+            db=db, explain=explain, memory_limit=memory_limit, threads=threads, jobs=jobs
         )
         if plan.rate_limited:
             limited = ", ".join(j.id for j in plan.journeys if j.rate is not None)
@@ -112,8 +113,9 @@ def simulate_command(
         _explain(given, plan, explain, output_format, memory_limit, threads, save_test)
         return
     else:
+        ids = tuple(journey.id for journey in journeys)
         totals, info = _replay_on_duckdb(
-            given, ws, plan, db if keep else None, memory_limit, threads
+            given, ws, plan, db if keep else None, memory_limit, threads, (ids, jobs)
         )
     notes = simulate_report.assumptions(totals, plan.reads_traits and customers is None)
     if output_format is SimulateFormat.json:
@@ -133,9 +135,17 @@ def _replay_on_duckdb(
     db: Path | None,
     memory_limit: str | None,
     threads: int | None,
+    jobs: tuple[tuple[str, ...], int | None],
 ) -> tuple[ReplayTotals, LogInfo]:
-    """The replay's totals and what the JSON says of the log."""
+    """The replay's totals and what the JSON says of the log. `jobs`: the journeys the
+    plan was built from, and the replay processes asked for (None: by the log's size)."""
     from cjo_cli.cli.input_warnings import warn_unmet
+    from cjo_cli.engine.replay_parallel import (
+        MAX_WORKERS,
+        PARALLEL_MIN_ROWS,
+        Workers,
+        available_cores,
+    )
     from cjo_cli.engine.simulate import relevant_events, simulate
     from cjo_cli.output import progress
     from cjo_cli.output.simulate_report import LogInfo
@@ -148,8 +158,13 @@ def _replay_on_duckdb(
             journeys=[j.id for j in plan.journeys],
             customers_given=given.customers is not None,
         )
+        journey_ids, asked = jobs
+        processes = asked or (available_cores() if summary.read >= PARALLEL_MIN_ROWS else 1)
+        workers = Workers(ws, journey_ids, min(processes, MAX_WORKERS))
         with progress.replaying(lambda: relevant_events(con, plan)) as tick:
-            simulation = simulate(con, plan, keep_tables=db is not None, progress=tick)
+            simulation = simulate(
+                con, plan, keep_tables=db is not None, progress=tick, workers=workers
+            )
     totals = simulation.totals
     return totals, LogInfo(summary, totals.customers, simulation.log_start, simulation.log_end)
 

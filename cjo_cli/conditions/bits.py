@@ -37,6 +37,11 @@ class BitRegistry:
             self.filters.append(event_filter)
         return 1 << found
 
+    def registered(self, event_filter: c.EventFilter) -> int:
+        """The filter's bit if it has one, else 0 (registers nothing)."""
+        found = self._index.get(event_filter)
+        return 0 if found is None else 1 << found
+
 
 class History:
     """The customer's events so far that conditions count: times and bits, in order."""
@@ -127,6 +132,28 @@ def compile_condition(condition: c.Condition, bits: BitRegistry, counted: set[in
     assert isinstance(condition, c.Not)
     inner = compile_condition(condition.item, bits, counted)
     return lambda m: not inner(m)
+
+
+def required_bits(condition: c.Condition, bits: BitRegistry) -> tuple[int, ...]:
+    """Events the condition cannot hold without: each mask names event filters of which
+    the customer's history must hold at least one (all masks at once). Empty when the
+    condition may hold with no event at all (`not`, a count of zero, traits). Nothing
+    is registered: the bits are those `compile_condition` gave the same filters."""
+    if isinstance(condition, c.EventCondition):
+        bit = bits.registered(c.EventFilter(condition.event, condition.where))
+        return (bit,) if bit and condition.count_min >= 1 else ()
+    if isinstance(condition, c.AllOf):
+        return tuple(mask for item in condition.items for mask in required_bits(item, bits))
+    if isinstance(condition, c.AnyOf):
+        # Each alternative needs one of its own masks at least: the union covers them all.
+        union = 0
+        for item in condition.items:
+            needed = required_bits(item, bits)
+            if not needed:
+                return ()
+            union |= needed[0]
+        return (union,) if union else ()
+    return ()
 
 
 def reads_properties(condition: c.Condition | None) -> bool:

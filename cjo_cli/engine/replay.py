@@ -194,6 +194,23 @@ def _remember(
     return row
 
 
+def audience_after(plan: Plan, times: Sequence[int], masks: Sequence[int]) -> dict[str, int] | None:
+    """Per audience journey with necessary events (`PlanJourney.needs`), the time up to
+    which none of its checks can hold: the latest of the first events of each need
+    (a check sees only the events before its instant). NEVER when one never comes.
+    Skipping those checks changes nothing but the work; `--explain` still makes them."""
+    found: dict[str, int] = {}
+    for journey in plan.audiences:
+        if not journey.needs:
+            continue
+        latest = 0
+        for need in journey.needs:
+            first = next((t for t, m in zip(times, masks, strict=True) if m & need), NEVER)
+            latest = max(latest, first)
+        found[journey.id] = latest
+    return found or None
+
+
 def replay_customer(
     plan: Plan,
     customer: str,
@@ -210,7 +227,8 @@ def replay_customer(
     checks start from the customer's first row (the feed gives every known customer a
     first row, of no events, when some journey enters on a schedule), else `known`."""
     known_from = known if known is not None else times[0] if times else log_end
-    state = _Customer(plan, customer, traits or {}, log_end, explain, known_from)
+    after = None if explain or not plan.audiences else audience_after(plan, times, masks)
+    state = _Customer(plan, customer, traits or {}, log_end, explain, known_from, after)
     history, counted, kept = state.history, plan.counted, plan.history_bits
     remembered = 0  # rows before this one are in the history
     for index, ts in enumerate(times):
@@ -241,15 +259,17 @@ def replay_together(
     states: list[_Customer] = []
     cursors: list[int] = []
     remembered: list[int] = []
-    for customer, times, *_ in customers:
+    for customer, times, masks, *_ in customers:
         known_from = times[0] if times else log_end
+        traced = customer == explain
         state = _Customer(
             plan,
             customer,
             (traits or {}).get(customer) or {},
             log_end,
-            customer == explain,
+            traced,
             known_from,
+            None if traced or not plan.audiences else audience_after(plan, times, masks),
         )
         state.limiter = limiter
         states.append(state)

@@ -8,8 +8,8 @@ due check and takes them in (instant, send priority) order, like timers.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
 
 from cjo_cli.engine.replay_plan import PlanJourney
 from cjo_cli.engine.replay_records import NEVER
@@ -17,15 +17,21 @@ from cjo_cli.engine.replay_records import NEVER
 
 class Agenda:
     def __init__(
-        self, journeys: Sequence[tuple[PlanJourney, tuple[int, ...]]], known_from: int
+        self,
+        journeys: Sequence[tuple[PlanJourney, tuple[int, ...]]],
+        known_from: int,
+        after: Mapping[str, int] | None = None,
     ) -> None:
-        """`journeys`: each audience journey with its instants for this customer."""
+        """`journeys`: each audience journey with its instants for this customer. `after`:
+        per journey, a time up to which no check can hold (its first instant is later)."""
         # (next instant, rank, journey, index of that instant): a short list (one item per
         # audience journey), so a linear scan beats a heap.
         self.items: list[tuple[int, int, PlanJourney, int]] = []
         self.instants = {journey.id: instants for journey, instants in journeys}
         for journey, instants in journeys:
             index = bisect_left(instants, known_from)
+            if after is not None and journey.id in after:
+                index = max(index, bisect_right(instants, after[journey.id]))
             if index < len(instants):
                 self.items.append((instants[index], journey.rank, journey, index))
 

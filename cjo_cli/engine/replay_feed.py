@@ -10,11 +10,13 @@ customer once it is done.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cjo_cli.conditions.sql import Sql
 from cjo_cli.engine.replay_plan import Plan
@@ -122,12 +124,26 @@ def customer_rows(
     con: duckdb.DuckDBPyConnection, plan: Plan, customer: str | None = None
 ) -> Iterator[CustomerRows]:
     """The reduced log, one customer at a time, in (ts, file, row) order."""
+    found = reduced_log(con, plan, customer)
+    if found is not None:
+        yield from group_customers(*found)
+
+
+def reduced_log(
+    con: duckdb.DuckDBPyConnection, plan: Plan, customer: str | None = None
+) -> tuple[pa.RecordBatchReader, int] | None:
+    """The reduced log's Arrow batches, sorted by customer, and how many mask columns
+    they have; None when the plan reads nothing."""
     if not plan.filters and not plan.audiences:
-        return
+        return None
     sql, params, width = _query(plan, customer, bool(plan.audiences) and _has_customers(con))
-    reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+    return con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS), width
+
+
+def group_customers(batches: Iterable[pa.RecordBatch], width: int) -> Iterator[CustomerRows]:
+    """Batches of the reduced log (sorted by customer) as each customer's rows."""
     current: CustomerRows | None = None
-    for batch in reader:
+    for batch in batches:
         ids = batch.column(0).to_pylist()
         times = batch.column(1).to_pylist()
         if width == 1:
@@ -161,3 +177,29 @@ def customer_rows(
             start = end
     if current is not None:
         yield current
+
+
+def customer_chunks(
+    batches: Iterable[pa.RecordBatch], rows: int = BATCH_ROWS
+) -> Iterator[list[pa.RecordBatch]]:
+    """The reduced log (sorted by customer) cut into chunks of whole customers, of about
+    `rows` rows each (a customer is never split between two chunks)."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        ids = batch.column(0)
+        # The batch's last customer may go on in the next batch: hold its rows back.
+        last = int(pc.index(ids, ids[-1]).as_py())
+        if last:
+            held.append(batch.slice(0, last))
+            count += last
+            if count >= rows:  # held ends where a customer ends
+                yield held
+                held, count = [], 0
+        tail = batch.slice(last)
+        held.append(tail)
+        count += tail.num_rows
+    if held:
+        yield held

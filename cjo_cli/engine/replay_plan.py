@@ -22,6 +22,7 @@ from cjo_cli.conditions.bits import (
     compile_condition,
     reads_properties,
     reads_traits,
+    required_bits,
 )
 from cjo_cli.conditions.sql import Sql, filters_sql
 from cjo_cli.engine.delivery import Cap, JourneyLimit, PlanTouchpoint
@@ -80,6 +81,9 @@ class PlanJourney:
     """`limits.rate`: sends of all customers together per window."""
     instants: tuple[int, ...] = ()
     """The schedule's instants within the log's span (`Plan.scheduled`)."""
+    needs: tuple[int, ...] = ()
+    """An audience's necessary events (`bits.required_bits`): before a customer has an
+    event of each mask, no check can let it in, so the replay starts its checks after."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,11 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 assignment=(assignment.property, assignment.holdout) if assignment else None,
                 goal_value=(journey.goal.value or "") if journey.goal else "",
                 schedule=schedule,
+                needs=(
+                    required_bits(entry_condition, bits)
+                    if schedule is not None and entry_condition is not None
+                    else ()
+                ),
                 rate=(
                     JourneyLimit(
                         journey.rate.max,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 
 from cjo_cli.engine.effects import (
     Arm,
@@ -95,9 +96,18 @@ class JourneyTotals:
     """Entries that reached a `variant_from` step without a recorded variant."""
     revenue_property: str = ""
     """The goal's `value` property; empty: the journey counts no revenue."""
-    revenue: float = 0.0
-    """The treated entries' goal values (their converting goal events)."""
-    holdout_revenue: float = 0.0
+    revenue_sum: Fraction = Fraction(0)
+    """The treated entries' goal values (their converting goal events), summed exactly:
+    totals counted in any order, or on several cores and merged, are the same."""
+    holdout_revenue_sum: Fraction = Fraction(0)
+
+    @property
+    def revenue(self) -> float:
+        return float(self.revenue_sum)
+
+    @property
+    def holdout_revenue(self) -> float:
+        return float(self.holdout_revenue_sum)
 
     def revenue_per_entrant(self, holdout: bool = False) -> float | None:
         group = self.holdout if holdout else self.treated
@@ -210,8 +220,8 @@ class ReplayTotals:
             for name, group in theirs.variants.items():
                 _add_counts(mine.variants.setdefault(name, GroupTotals()), group)
             _add_keyed(mine.exits, theirs.exits)
-            mine.revenue += theirs.revenue
-            mine.holdout_revenue += theirs.holdout_revenue
+            mine.revenue_sum += theirs.revenue_sum
+            mine.holdout_revenue_sum += theirs.holdout_revenue_sum
             for step_id, step in theirs.steps.items():
                 _add_counts(mine.steps[step_id], step)
                 _add_keyed(mine.steps[step_id].left, step.left)
@@ -232,9 +242,9 @@ class ReplayTotals:
             group.entries += 1
             if record.converted_value is not None:
                 if record.holdout:
-                    totals.holdout_revenue += record.converted_value
+                    totals.holdout_revenue_sum += Fraction(record.converted_value)
                 else:
-                    totals.revenue += record.converted_value
+                    totals.revenue_sum += Fraction(record.converted_value)
             first.setdefault(record.journey, record)
             converted = record.converted_ts is not None
             if converted:

@@ -7,6 +7,7 @@ drives it with the customer's events and timers. The rules are docs/replay.md's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -59,6 +60,7 @@ class CustomerState:
         log_end: int,
         explain: bool,
         known_from: int,
+        audience_after: Mapping[str, int] | None = None,
     ) -> None:
         self.plan = plan
         self.customer = customer
@@ -79,7 +81,9 @@ class CustomerState:
         self.sent = SendLog()
         self.awaiting = MessageEvents()
         self.zone = self.customer_zone()
-        self.agenda = Agenda([(j, plan.instants(j, self.zone)) for j in plan.audiences], known_from)
+        self.agenda = Agenda(
+            [(j, plan.instants(j, self.zone)) for j in plan.audiences], known_from, audience_after
+        )
         self.next_due = self.agenda.next_due()
         self.dirty = False
         """An entry started, moved or ended: the next due time must be looked up again."""

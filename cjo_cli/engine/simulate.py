@@ -14,7 +14,8 @@ from typing import Any
 import duckdb
 
 from cjo_cli.engine.replay import replay_customer, replay_together
-from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits
+from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits, reduced_log
+from cjo_cli.engine.replay_parallel import Workers, replay_in_workers
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.replay_stats import ReplayTotals
@@ -38,8 +39,12 @@ def simulate(
     keep_tables: bool = False,
     on_customer: Callable[[CustomerReplay], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: Workers | None = None,
 ) -> Simulation:
-    """Replay every customer of the log; with `keep_tables`, write the `--db` tables."""
+    """Replay every customer of the log; with `keep_tables`, write the `--db` tables.
+    With `workers` (more than one process), customers are replayed on several cores,
+    unless the replay needs each customer's records here (`keep_tables`, `on_customer`)
+    or one time order for all of them (a send rate)."""
     start, end = log_span(con)
     totals = ReplayTotals(plan, end - start if start is not None and end is not None else 0)
     result = Simulation(plan, totals, start, end)
@@ -47,6 +52,17 @@ def simulate(
         return result
     plan = plan.scheduled(start, end)
     traits = load_traits(con, plan)
+    if (
+        workers is not None
+        and workers.processes > 1
+        and not keep_tables
+        and on_customer is None
+        and not plan.rate_limited
+    ):
+        found = reduced_log(con, plan)
+        if found is not None:
+            replay_in_workers(workers, plan, *found, end, traits, totals, progress)
+        return result
     tables = ReplayTables(con.cursor()) if keep_tables else None
     done = 0
     for rows, replay in _replays(con, plan, end, traits):

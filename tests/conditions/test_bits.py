@@ -25,12 +25,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjo_cli import model as m
-from cjo_cli.conditions.bits import BitMoment, BitRegistry, History, compile_condition
+from cjo_cli.conditions.bits import (
+    BitMoment,
+    BitRegistry,
+    History,
+    compile_condition,
+    required_bits,
+)
 from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
 from cjo_cli.conditions.sql import SqlScope, condition_sql, filters_sql
 from cjo_cli.model.clock import SECOND, to_datetime
 from cjo_cli.model.conditions import Value
-from cjo_cli.model.timing import Duration
+from cjo_cli.model.timing import Duration, parse_duration
 from tests.conditions.strategies import (
     DAY,
     HOUR,
@@ -315,3 +321,64 @@ def test_equal_filters_share_a_bit() -> None:
         m.EventFilter("refund"),
     ]
     assert counted == (1, 2, 4)
+
+
+# --- the events a condition cannot hold without (`required_bits`) -----------------------
+
+
+@settings(max_examples=examples(250), deadline=None)
+@given(cases)
+def test_a_condition_never_holds_without_its_required_events(case: Case) -> None:
+    # The replay skips an audience's checks until the customer has an event of every
+    # required mask: that is exact only if the condition is false before then.
+    predicate, registry, counted = compile_all(case.condition)
+    required = required_bits(case.condition, registry)
+    masks = [python_mask(e, registry) for e in case.events]
+    answers = replay(
+        case.condition,
+        case.events,
+        masks,
+        counted,
+        predicate,
+        case.moments,
+        case.props,
+        case.traits,
+    )
+    for now, answer in zip(case.moments, answers, strict=True):
+        past = [mask for e, mask in zip(case.events, masks, strict=True) if e.ts <= now]
+        if answer:
+            for need in required:
+                assert any(mask & need for mask in past), (case.condition, now)
+
+
+E = m.EventCondition
+VIP = m.AttributeCondition("vip", "eq", True)
+
+
+def _required(condition: m.Condition) -> list[set[str]]:
+    """The condition's required masks, as sets of event names."""
+    registry = BitRegistry()
+    compile_condition(condition, registry, set())
+    return [
+        {f.event for n, f in enumerate(registry.filters) if need >> n & 1}
+        for need in required_bits(condition, registry)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (E("buy"), [{"buy"}]),
+        (E("buy", within=parse_duration("30d")), [{"buy"}]),
+        (E("buy", count_min=0, count_max=2), []),
+        (m.Not(E("buy")), []),
+        (VIP, []),
+        (m.AllOf((E("buy"), m.Not(E("buy", within=parse_duration("45d"))))), [{"buy"}]),
+        (m.AllOf((E("buy"), E("view", count_min=3))), [{"buy"}, {"view"}]),
+        (m.AnyOf((E("buy"), E("view"))), [{"buy", "view"}]),
+        (m.AnyOf((E("buy"), VIP)), []),
+        (m.AnyOf((m.AllOf((E("a"), E("b"))), E("c"))), [{"a", "c"}]),
+    ],
+)
+def test_required_events_worked(condition: m.Condition, expected: list[set[str]]) -> None:
+    assert _required(condition) == expected

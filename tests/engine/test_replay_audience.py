@@ -15,11 +15,16 @@ every Monday at 09:00 Tokyo time (00:00 UTC) from 2026-06-01. The log runs from
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_records import CustomerReplay
 from cjo_cli.engine.simulate import explain
+from tests.conftest import examples
 from tests.engine.replay_helpers import (
     event,
     exits,
@@ -116,3 +121,82 @@ def test_a_customer_only_in_the_feed_once(tmp_path: Path) -> None:
     # The events read are the four purchases: the page views concern no journey, and
     # the rows that make every customer known are not events.
     assert simulation.totals.events == 4
+
+
+# -- the checks an audience's necessary events let the replay skip ---------------------
+
+LEAVES = [
+    "{event: e}",
+    "{event: e, within: 2d}",
+    "{event: x, count: {min: 2}}",
+    "{event: x, count: {max: 1}}",
+    "{event: x, count: {min: 0, max: 1}}",
+    "{event: g, within: 1d}",
+    "{attribute: tier, op: eq, value: gold}",
+]
+
+
+@st.composite
+def audience_conditions(draw: st.DrawFn, depth: int = 2) -> str:
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(LEAVES))
+    kind = draw(st.sampled_from(["all", "any", "not"]))
+    if kind == "not":
+        return f"{{not: {draw(audience_conditions(depth - 1))}}}"
+    items = draw(st.lists(audience_conditions(depth - 1), min_size=1, max_size=3))
+    return f"{{{kind}: [{', '.join(items)}]}}"
+
+
+@st.composite
+def audience_logs(draw: st.DrawFn) -> list[dict[str, object]]:
+    rows = []
+    for customer in ("a", "b", "c"):
+        for _ in range(draw(st.integers(1, 6))):
+            day = draw(st.integers(1, 9))
+            hour = draw(st.sampled_from([0, 8, 9, 23]))
+            name = draw(st.sampled_from(["e", "x", "x", "g", "view"]))
+            rows.append(event(customer, name, f"2026-06-{day:02d}T{hour:02d}:00:00Z"))
+    rows.append(event("z", "view", "2026-06-12T00:00:00Z"))
+    return rows
+
+
+def _moves(replay: CustomerReplay) -> tuple[object, ...]:
+    return (replay.entries, replay.visits, replay.sends, replay.attributes)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    condition=audience_conditions(),
+    log=audience_logs(),
+    re_entry=st.sampled_from(["always", "never", "{after: 2d}"]),
+)
+def test_skipping_checks_before_the_needed_events_changes_nothing(
+    condition: str, log: list[dict[str, object]], re_entry: str
+) -> None:
+    # `--explain` makes every check; a plain replay skips those before the customer
+    # has the events the audience cannot hold without. The moves must be the same.
+    doc = journey(
+        "j",
+        entry=f'{{audience: {condition}, every: 1d, at: "09:00", tz: UTC, start: 2026-06-01}}',
+        re_entry=re_entry,
+        goal="{event: g, within: 1d}",
+        steps="s: {send: mail, next: w}\nw: {wait: 1d, next: done}",
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        ws = load_workspace(Path(folder), doc)
+        con = log_connection(Path(folder), log)
+        plan = build_plan(ws, list(ws.journeys.values()))
+        replays, _ = replay_each(con, plan)
+        for customer, replay in replays.items():
+            traced = explain(con, plan, customer)
+            assert traced is not None
+            assert _moves(traced) == _moves(replay), customer
+
+
+def test_required_events_of_the_sample_audience(tmp_path: Path) -> None:
+    ws = load_workspace(tmp_path, winback())
+    plan = build_plan(ws, list(ws.journeys.values()))
+    (winback_plan,) = plan.journeys
+    buy = next(bit for bit, f in enumerate(plan.filters) if f.event == "buy")
+    # all: [{event: buy}, {not: ...}]: the purchase is needed; the `not` needs nothing.
+    assert winback_plan.needs == (1 << buy,)
