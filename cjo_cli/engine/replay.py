@@ -66,26 +66,30 @@ class _Customer(CustomerState):
                         self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
                     self.advance(state, step.answered(mask), ts)
             if mask & journey.entry_bit and journey.id not in self.open:
-                self.try_enter(journey, ts, properties, repr(name))
+                self.try_enter(journey, ts, properties, name)
         if self.dirty:
             self.refresh_due()
 
-    def try_enter(self, journey: PlanJourney, ts: int, properties: Any, cause: str) -> None:
-        """Enter on `cause` (an event's name as written, or the schedule) if allowed."""
+    def try_enter(self, journey: PlanJourney, ts: int, properties: Any, name: str | None) -> None:
+        """Enter on the event `name`, or on the schedule (None), if allowed."""
+        # Most calls end here, on every event of a busy entry: no text unless explaining.
         previous = self.last_entry.get(journey.id)
         if previous is not None:
             if journey.re_entry == "never":
                 return
             if journey.re_entry == "after" and ts < previous + journey.re_entry_after:
-                text = f"re_entry after {journey.re_entry_text} of the last one"
-                self.note(ts, journey.id, f"{cause} ignored: {text}")
+                if self.explain:
+                    text = f"re_entry after {journey.re_entry_text} of the last one"
+                    self.note(ts, journey.id, f"{_cause(name)} ignored: {text}")
                 return
         if journey.entry_checks:
             moment = self.moment(ts, properties)
             for label, check in journey.entry_checks:
                 if not check(moment):
                     if self.explain:
-                        self.note(ts, journey.id, f"{cause}: no entry, {label} does not hold")
+                        self.note(
+                            ts, journey.id, f"{_cause(name)}: no entry, {label} does not hold"
+                        )
                     return
         number = self.entries.get(journey.id, 0) + 1
         self.entries[journey.id] = number
@@ -99,7 +103,7 @@ class _Customer(CustomerState):
             self.note(
                 ts,
                 journey.id,
-                f"entered on {cause} (entry {number}"
+                f"entered on {_cause(name)} (entry {number}"
                 + (f", recorded {group}" if group else "")
                 + (", holdout: nothing is sent)" if holdout else ")"),
             )
@@ -132,11 +136,13 @@ class _Customer(CustomerState):
 
     def fire_due(self, until: int) -> None:
         while self.next_due <= until:
-            state = min(
-                (s for s in self.open.values() if s.due <= until),
-                key=lambda s: (s.due, s.journey.rank),
-                default=None,
-            )
+            state: OpenEntry | None = None
+            for entry in self.open.values():  # a few at most: a scan beats a heap
+                if entry.due <= until and (
+                    state is None
+                    or (entry.due, entry.journey.rank) < (state.due, state.journey.rank)
+                ):
+                    state = entry
             check = self.agenda.first(until) if self.agenda.items else None
             # An audience check is a timer too: the earliest first, then send priority; an
             # entry's own timer before its journey's check at one instant (it may end it).
@@ -144,7 +150,7 @@ class _Customer(CustomerState):
                 ts, _, journey = check
                 self.agenda.done(journey)
                 if journey.id not in self.open:
-                    self.try_enter(journey, ts, None, "the schedule")
+                    self.try_enter(journey, ts, None, None)
                 self.refresh_due()
                 continue
             assert state is not None
@@ -174,6 +180,11 @@ class _Customer(CustomerState):
             state = self.open.get(journey.id)
             if state is not None:
                 self.finish(state, self.log_end, "censored")
+
+
+def _cause(name: str | None) -> str:
+    """What an entry is tried on, for the trace: the event's name, or the schedule."""
+    return "the schedule" if name is None else repr(name)
 
 
 def _remember(

@@ -127,10 +127,13 @@ class Plan:
         """Some journey limits its sends across customers: one time order for all."""
         return any(j.rate is not None for j in self.journeys)
 
-    @property
-    def audiences(self) -> tuple[PlanJourney, ...]:
-        """The journeys that enter on a schedule."""
-        return tuple(j for j in self.journeys if j.schedule is not None)
+    audiences: tuple[PlanJourney, ...] = field(init=False, compare=False, repr=False)
+    """The journeys that enter on a schedule."""
+
+    def __post_init__(self) -> None:
+        # Asked for at every customer: computed once (`replace` computes it again).
+        audiences = tuple(j for j in self.journeys if j.schedule is not None)
+        object.__setattr__(self, "audiences", audiences)
 
     def scheduled(self, first: int, last: int) -> Plan:
         """This plan with the audience journeys' instants within [first, last]: every

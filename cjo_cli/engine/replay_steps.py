@@ -121,7 +121,10 @@ class CustomerState:
 
     def refresh_due(self) -> None:
         self.dirty = False
-        due = min((s.due for s in self.open.values()), default=NEVER)
+        due = NEVER
+        for state in self.open.values():
+            if state.due < due:
+                due = state.due
         self.next_due = min(due, self.agenda.next_due()) if self.agenda.items else due
 
     def finish(self, state: OpenEntry, ts: int, reason: str) -> None:

@@ -135,3 +135,19 @@ def test_spark_refuses_a_rate_limited_journey(run_cjo: RunCjo, tmp_path: Path) -
     )
     assert result.returncode == 2, result.stderr
     assert "limits.rate" in result.stderr and "--engine duckdb" in result.stderr
+
+
+def test_several_processes_give_the_same_json(run_cjo: RunCjo) -> None:
+    # The sample is below the size at which the replay goes parallel by itself: --jobs 2
+    # forces two worker processes, which must print exactly what one process prints.
+    args = ("--log", SAMPLE, "--customers", CUSTOMERS, "--format", "json")
+    alone = run_cjo("simulate", *args, "--jobs", "1")
+    together = run_cjo("simulate", *args, "--jobs", "2")
+    assert alone.returncode == 0 and together.returncode == 0, together.stderr
+    assert together.stdout == alone.stdout
+
+
+def test_jobs_is_the_embedded_engines_option(run_cjo: RunCjo) -> None:
+    result = run_cjo("simulate", "--log", SAMPLE, "--jobs", "2", "--engine", "spark")
+    assert result.returncode == 2
+    assert "--jobs: only with --engine duckdb" in result.stderr
