@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from cjo_cli import __version__
 from cjo_cli.engine.funnel_result import FunnelResult
+from cjo_cli.engine.funnel_variant import assignment_note
 from cjo_cli.engine.group_compare import COMPARED, GroupComparison, compare_groups
 from cjo_cli.engine.map_overlay import MapOverlay
 from cjo_cli.engine.measure import Measured
@@ -150,8 +151,14 @@ def _groups_table(result: FunnelResult) -> str:
         for group, comparison in zip(result.groups, comparisons.groups, strict=True)
     )
     note = VS_REST_NOTE if compared else comparisons.method
+    # Simulated variants are predictions: the page says so above the numbers, as the
+    # terminal and the JSON ("assignment") do.
+    assignment = assignment_note(result)
+    said = (
+        f'<p class="assignment"><strong>{html_text(assignment)}</strong></p>' if assignment else ""
+    )
     return (
-        '<div class="groups"><table class="numbers">'
+        f'<div class="groups">{said}<table class="numbers">'
         f"<caption>by {html_text(result.breakdown_by or '')}</caption>"
         f"<tr><th></th>{head}<th>Conversion</th>{'<th>vs rest</th>' if compared else ''}</tr>"
         f'{rows}</table><p class="meta">{html_text(note)}</p></div>'

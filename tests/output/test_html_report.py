@@ -4,6 +4,7 @@ every text from the workspace or the log is escaped."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import escape
 from types import SimpleNamespace
 
@@ -405,6 +406,27 @@ def test_the_group_table_compares_each_group_with_the_rest() -> None:
     assert "<td>+20.0 pt* <small" in page and "<td>-20.0 pt* <small" in page
     assert "95% CI +6.1 to +32.8 pt, adjusted p 0.00936" in page
     assert "* significant (Holm-corrected p &lt; 0.05)" in page
+
+
+@pytest.mark.parametrize(
+    ("assignment", "said"),
+    [
+        ("simulated", "variants simulated: a stable hash"),
+        ("recorded", "variants recorded: the ones the log records"),
+    ],
+)
+def test_variant_groups_say_whether_they_are_predictions(assignment: str, said: str) -> None:
+    result = replace(breakdown_result("variant of ab_test"), assignment=assignment)
+    page = render_report(make_workspace(), log_facts(), [result], None, {})
+    shown = page.index(said)
+    assert shown < page.index("<caption>by variant of ab_test</caption>")
+
+
+def test_other_groups_carry_no_assignment_note() -> None:
+    page = render_report(
+        make_workspace(), log_facts(), [breakdown_result("channel (first touch)")], None, {}
+    )
+    assert 'class="assignment"' not in page
 
 
 def test_persona_groups_get_no_comparison_and_say_why() -> None:
