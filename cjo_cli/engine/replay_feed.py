@@ -10,6 +10,7 @@ customer once it is done.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -182,24 +183,28 @@ def group_customers(batches: Iterable[pa.RecordBatch], width: int) -> Iterator[C
 def customer_chunks(
     batches: Iterable[pa.RecordBatch], rows: int = BATCH_ROWS
 ) -> Iterator[list[pa.RecordBatch]]:
-    """The reduced log (sorted by customer) cut into chunks of whole customers, of about
-    `rows` rows each (a customer is never split between two chunks)."""
+    """The reduced log (sorted by customer) cut into chunks of whole customers, of at
+    least `rows` rows each but the last (a customer is never split between two chunks)."""
     held: list[pa.RecordBatch] = []
     count = 0
     for batch in batches:
-        if not batch.num_rows:
+        size = batch.num_rows
+        if not size:
             continue
         ids = batch.column(0)
-        # The batch's last customer may go on in the next batch: hold its rows back.
-        last = int(pc.index(ids, ids[-1]).as_py())
-        if last:
-            held.append(batch.slice(0, last))
-            count += last
-            if count >= rows:  # held ends where a customer ends
-                yield held
-                held, count = [], 0
-        tail = batch.slice(last)
-        held.append(tail)
-        count += tail.num_rows
+        # Where a customer starts within the batch (row 0 may go on from the last batch).
+        changes = pc.not_equal(ids.slice(1), ids.slice(0, size - 1))
+        starts = [index + 1 for index in pc.indices_nonzero(changes).to_pylist()]
+        position = 0
+        while True:
+            found = bisect_left(starts, position + max(rows - count, 1))
+            if found == len(starts):
+                break
+            cut = starts[found]
+            held.append(batch.slice(position, cut - position))
+            yield held
+            held, count, position = [], 0, cut
+        held.append(batch.slice(position))
+        count += size - position
     if held:
         yield held

@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from cjo_cli.engine.replay import replay_customer
-from cjo_cli.engine.replay_feed import BATCH_ROWS, customer_chunks, group_customers
+from cjo_cli.engine.replay_feed import customer_chunks, group_customers
 from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.errors import InputError
@@ -41,6 +41,8 @@ PARALLEL_MIN_ROWS = 200_000
 """Below this many log rows one process replays faster than starting others."""
 
 MAX_WORKERS = 8
+CHUNK_ROWS = 16_384
+"""Rows a worker gets at once: small enough that the workers finish close together."""
 IN_FLIGHT_PER_WORKER = 2
 """Chunks queued per worker: enough to keep each busy, few enough to bound memory."""
 
@@ -60,7 +62,7 @@ class Workers:
     journey_ids: tuple[str, ...]
     """The journeys in the order the parent's plan was built from."""
     processes: int
-    chunk_rows: int = BATCH_ROWS
+    chunk_rows: int = CHUNK_ROWS
     """About how many rows a worker gets at once (whole customers)."""
 
 
