@@ -94,7 +94,7 @@ def choose_variant(
     return name, to, found, how
 
 
-@dataclass
+@dataclass(slots=True)
 class EntryRecord:
     journey: str
     entry: int
@@ -114,7 +114,7 @@ class EntryRecord:
     """The goal event's value (`goal.value`), when it has a number there."""
 
 
-@dataclass
+@dataclass(slots=True)
 class VisitRecord:
     journey: str
     entry: int
@@ -136,7 +136,7 @@ class AttributeRecord:
     value: str | int | float | bool | None
 
 
-@dataclass
+@dataclass(slots=True)
 class SendRecord:
     journey: str
     entry: int
@@ -179,7 +179,7 @@ class ReplayError(InputError):
     """The journey cannot be replayed (a loop of steps that never waits)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class OpenEntry:
     """An entry in progress: where it is and what it waits for (the replay's state)."""
 
