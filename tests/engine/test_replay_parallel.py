@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from cjo_cli.engine.replay_parallel import Workers, available_cores
 from cjo_cli.engine.replay_plan import build_plan
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.simulate import simulate
+from cjo_cli.errors import InputError
 from tests.conftest import examples
 from tests.engine.replay_helpers import event, journey, load_workspace, log_connection, policy
 from tests.engine.test_replay_invariants import EDGES, POLICIES, _iso, journeys
@@ -126,3 +128,14 @@ def test_revenue_is_summed_exactly_whatever_the_chunks() -> None:
 
 def test_available_cores_is_at_least_one() -> None:
     assert available_cores() >= 1
+
+
+def test_a_worker_that_dies_is_an_error_not_a_partial_count(tmp_path: Path) -> None:
+    # A worker that cannot start (here: it is told of a journey the workspace lacks)
+    # breaks the pool: the replay says so instead of returning the chunks that were done.
+    ws = load_workspace(tmp_path, REVENUE)
+    plan = build_plan(ws, list(ws.journeys.values()))
+    log = [event(f"c{n}", "cart", "2026-06-01T00:00:00Z") for n in range(5)]
+    broken = Workers(ws, ("no_such_journey",), 2, 1)
+    with pytest.raises(InputError, match="a replay process died"):
+        simulate(log_connection(tmp_path, log), plan, workers=broken)
