@@ -39,3 +39,14 @@ def test_checks_from_the_instant_known(tmp_path: Path) -> None:
 def test_known_after_the_last_instant_nothing(tmp_path: Path) -> None:
     a, b = journeys(tmp_path)
     assert Agenda([(a, a.instants), (b, b.instants)], known_from=41).items == []
+
+
+def test_checks_start_after_the_needed_events(tmp_path: Path) -> None:
+    a, b = journeys(tmp_path)
+    # a's first needed event at 20: the check at 20 sees only events before 20, so a's
+    # first check is at 30; b's never comes (NEVER): no check at all.
+    agenda = Agenda([(a, a.instants), (b, b.instants)], known_from=5, after={"a": 20, "b": NEVER})
+    assert agenda.items == [(30, 0, a, 2)]
+    # Known later than the needed event: the known instant decides.
+    later = Agenda([(a, a.instants)], known_from=25, after={"a": 11})
+    assert later.first(100) == (30, 0, a)
