@@ -1,9 +1,10 @@
 """The counted attempt of one customer, for any funnel: the exact per-customer path.
 
-The SQL path in `funnels.py` covers ordered funnels whose steps no event can match
-twice. Everything else (strict, unordered, and funnels where one event could
-fill two steps, such as `view → view`) goes through this module, one customer at
-a time, over the rows DuckDB has already reduced to the funnel's events.
+This is the definition the SQL paths are held to. `funnel_ordered` covers ordered
+funnels whose steps no event can match twice; `funnel_sets` answers in SQL the
+customers of the other funnels (strict, unordered, `view → view`) for whom a
+set-based answer is provably this module's. The rest go through this module, one
+customer at a time, over the rows DuckDB has already reduced to the funnel's events.
 
 Input per customer: *instants* (distinct timestamps, ascending), each with the
 step masks of its events (bit i set: the event matches step i+1) and, for

@@ -6,8 +6,9 @@
    parameters, never into the SQL text.
 2. `cjo_att`: each customer's counted attempt (level and the time of each step).
    Ordered funnels whose steps no single event can match twice are done in SQL
-   (`_ordered_sql`); every other funnel goes through the exact per-customer code
-   of `funnel_exact`, fed in Arrow batches.
+   (`funnel_ordered`); strict, unordered and repeated-step funnels are done in SQL
+   for every customer `funnel_sets` can answer exactly, and the others go through
+   the per-customer code of `funnel_exact`, fed in Arrow batches.
 3. Exclusions mark customers (docs/funnels.md: an excluded event between the given steps
    of the counted attempt, or before the window closes when the later step was
    not reached); `funnel_clean` then looks for another attempt of the same level
@@ -28,7 +29,9 @@ import pyarrow as pa
 
 from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
+from cjo_cli.engine.funnel_ordered import ordered_attempts
 from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, step_of
+from cjo_cli.engine.funnel_sets import drop_set_tables, set_attempts
 from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
 from cjo_cli.model.clock import SECOND
 
@@ -169,74 +172,6 @@ def _hash_collides(con: duckdb.DuckDBPyConnection) -> bool:
 # ---- stage 2: the counted attempt -------------------------------------------------
 
 
-def _ordered_sql(steps: int) -> list[str]:
-    """The counted attempt of an ordered funnel whose steps match disjoint events, as
-    statements run in turn (`$window` in microseconds); the last leaves `cjo_att`.
-
-    From a step-1 event at t1 the earliest chain takes, for each next step, its
-    first event at or after the previous one (an ASOF join). All step-1 events
-    with the same next step-2 event share the rest of that chain, so they are
-    grouped (lo/hi: their earliest and latest time) and the chain is followed once
-    per group. Within a group a later start only gains window, so the group's
-    level is the one of `hi`; the counted start is the earliest start of the
-    earliest group that reaches the customer's best level (the earliest start in
-    that group still within the window of the chain's last step).
-    """
-    rows = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
-    statements = [
-        "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-        f"SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM {rows.format(bit=1)} a "
-        f"ASOF LEFT JOIN {rows.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
-        "GROUP BY a.k, b.t"
-        if steps > 1
-        else "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-        f"SELECT k, NULL::BIGINT AS t2, min(t) AS lo, max(t) AS hi FROM {rows.format(bit=1)} "
-        "GROUP BY k"
-    ]
-    for step in range(3, steps + 1):
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE cjo_g AS SELECT h.*, b.t AS t{step} FROM cjo_g h "
-            f"ASOF LEFT JOIN {rows.format(bit=1 << (step - 1))} b "
-            f"ON h.k = b.k AND h.t{step - 1} <= b.t"
-        )
-    levels = " ".join(f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1))
-    level = f"CASE {levels} ELSE 1 END" if steps > 1 else "1"
-    chain = "".join(f", arg_min(t{step}, lo) AS t{step}" for step in range(2, steps + 1))
-    statements.append(
-        "CREATE OR REPLACE TEMP TABLE cjo_pick AS "
-        f"WITH lv AS (SELECT *, {level} AS level FROM cjo_g), "
-        "best AS (SELECT k, max(level) AS level FROM lv GROUP BY k) "
-        f"SELECT k, level, min(lo) AS lo, arg_min(hi, lo) AS hi{chain} "
-        "FROM lv JOIN best USING (k, level) GROUP BY k, level"
-    )
-    last = " ".join(f"WHEN {step} THEN p.t{step}" for step in range(2, steps + 1))
-    threshold = f"CASE p.level {last} END - $window" if steps > 1 else "NULL::BIGINT"
-    columns = "".join(
-        f", CASE WHEN p.level >= {step} THEN p.t{step} END AS t{step}"
-        for step in range(2, steps + 1)
-    )
-    # The group's earliest start is usually within the window of the chain's last
-    # step; when it is not, find the first start that is.
-    statements.append(
-        "CREATE OR REPLACE TEMP TABLE cjo_att AS "
-        f"WITH late AS (SELECT k, {threshold} AS thr, hi FROM cjo_pick p "
-        f"WHERE p.level > 1 AND p.lo < {threshold}), "
-        f"fix AS (SELECT s.k, min(s.t) AS t1 FROM {rows.format(bit=1)} s "
-        "JOIN late ON s.k = late.k AND s.t >= late.thr AND s.t <= late.hi GROUP BY s.k) "
-        f"SELECT p.k, p.level, coalesce(fix.t1, p.lo) AS t1{columns} "
-        "FROM cjo_pick p LEFT JOIN fix ON fix.k = p.k"
-    )
-    return statements
-
-
-def _attempts_sql(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
-    window = {"window": funnel.window.seconds * SECOND}
-    for statement in _ordered_sql(len(funnel.steps)):
-        con.execute(statement, window if "$window" in statement else None)
-    con.execute("DROP TABLE IF EXISTS cjo_g")
-    con.execute("DROP TABLE IF EXISTS cjo_pick")
-
-
 def _rank_rows(con: duckdb.DuckDBPyConnection, options: FunnelOptions, key: str) -> str:
     """For strict funnels: each instant's dense rank among all the customer's events."""
     time_filter = slice_sql(options)
@@ -290,17 +225,17 @@ def customer_instants(
 def _attempts_exact(
     con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
 ) -> None:
+    """The counted attempts of the customers in `cjo_rest`, by `funnel_exact`, added to the
+    `cjo_att` that `funnel_sets.set_attempts` made."""
     steps = len(funnel.steps)
     attempt = ATTEMPTS[funnel.order]
     window = funnel.window.seconds * SECOND
     if funnel.order == "strict":
-        _rank_rows(con, options, key)
         source = "SELECT f.k, f.t, f.mask, r.r FROM cjo_fs f JOIN cjo_rank r USING (k, t)"
     else:
         source = "SELECT k, t, mask, 0 AS r FROM cjo_fs"
-    if funnel.order != "unordered":
-        # Customers who never match step 1 cannot enter: Python need not see them.
-        source += " WHERE k IN (SELECT k FROM cjo_fs WHERE mask & 1 = 1)"
+    # Only the customers funnel_sets left to Python (who can enter); the others are done.
+    source += " WHERE k IN (SELECT k FROM cjo_rest)"
     reader = con.sql(f"SELECT * FROM ({source}) ORDER BY k, t, mask").to_arrow_reader(65_536)
     key_type = reader.schema.field("k").type
     keys: list[Any] = []
@@ -321,9 +256,8 @@ def _attempts_exact(
             **{f"t{i + 1}": pa.array(times[i], pa.int64()) for i in range(steps)},
         }
     )
-    con.execute("DROP TABLE IF EXISTS cjo_att")
     con.register("cjo_att_arrow", table)
-    con.execute("CREATE TEMP TABLE cjo_att AS SELECT * FROM cjo_att_arrow")
+    con.execute("INSERT INTO cjo_att SELECT * FROM cjo_att_arrow")
     con.unregister("cjo_att_arrow")
 
 
@@ -407,10 +341,17 @@ def attempts(
         key = "id"
         _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if funnel.order == "ordered" and not _can_share_events(funnel):
-        _attempts_sql(con, funnel)
+        ordered_attempts(con, funnel)
         engine = "sql"
     else:
-        _attempts_exact(con, funnel, options, key)
+        # Exact semantics (funnel_exact): SQL for the customers funnel_sets can answer.
+        if funnel.order == "strict":
+            _rank_rows(con, options, key)
+        try:
+            if set_attempts(con, funnel):
+                _attempts_exact(con, funnel, options, key)
+        finally:
+            drop_set_tables(con)
         engine = "exact"
     _apply_exclusions(con, funnel, options, key)
     return engine, key

@@ -17,6 +17,8 @@ from cjo_cli.events.tables import (
     CANONICAL,
     JSON_SPACE,
     REQUIRED,
+    TS_END,
+    TS_MIN,
     EventLogError,
     FileSummary,
     LoadSummary,
@@ -48,10 +50,16 @@ def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
         branches.append("WHEN ts IS NULL THEN 'bad timestamp: ' || ts_text")
     elif "ts" not in skip:
         branches.append("WHEN ts IS NULL THEN 'missing timestamp'")
-    branches.append(ts_reason("ts", "ts_text" if ts_is_text else None))
+    if "ts range" not in skip:
+        branches.append(ts_reason("ts", "ts_text" if ts_is_text else None))
+    # A text that starts with `{` needs only json_valid: trim() with a set of
+    # characters costs far more than the JSON check on long texts, so it is left to
+    # the few texts that start otherwise (a CASE evaluates a branch only for its rows).
     branches.append(
-        f"WHEN props_text IS NOT NULL AND NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
-        f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) "
+        "WHEN props_text IS NOT NULL AND CASE WHEN prefix(props_text, '{') "
+        "THEN NOT json_valid(props_text) "
+        f"ELSE NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
+        f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) END "
         "THEN 'properties is not a JSON object'"
     )
     return "CASE " + " ".join(branches) + " END"
@@ -73,6 +81,17 @@ def _proven_present(con: duckdb.DuckDBPyConnection, names: list[str], column: st
         if str(kind) == "BYTE_ARRAY" and (minimum is None or str(minimum) < "!"):
             return False
     return True
+
+
+def _proven_in_range(con: duckdb.DuckDBPyConnection, names: list[str], ts: str) -> bool:
+    """Are all the times `ts` (SQL over `read_parquet(names)`, a TIMESTAMP column) within
+    the range cjo reads? DuckDB answers min and max from the files' statistics."""
+    ((low, high),) = con.execute(
+        f"SELECT min({ts}) >= TIMESTAMPTZ '{TS_MIN}', max({ts}) < TIMESTAMPTZ '{TS_END}' "
+        "FROM read_parquet(?, union_by_name = true)",
+        [names],
+    ).fetchall()
+    return bool(low) and bool(high)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
@@ -120,13 +139,17 @@ def scan_parquet(
     )
     ts_is_text = "TIMESTAMP" not in ts_type
     skip = {name for name in REQUIRED if _proven_present(con, names, wanted[name])}
+    if not ts_is_text and _proven_in_range(con, names, ts):
+        skip.add("ts range")
     props_text = "NULL::VARCHAR"
     props = "'{}'::JSON"
     if "properties" in col:
         if types[wanted["properties"]] in ("VARCHAR", "JSON"):
             props_text = f"CAST({col['properties']} AS VARCHAR)"
             props = (
-                f"CASE WHEN {props_text} IS NULL OR "
+                # An object's text (starts with `{`) is neither blank nor null: no trim().
+                f"CASE WHEN prefix({props_text}, '{{') THEN try_cast({props_text} AS JSON) "
+                f"WHEN {props_text} IS NULL OR "
                 f"trim({props_text}, {JSON_SPACE}) IN ('', 'null') THEN '{{}}'::JSON "
                 # try_cast: whether the view filters before it projects is the
                 # optimizer's choice, and a rejected row must not fail the query.
@@ -160,24 +183,43 @@ def scan_parquet(
         "cjo_parquet", replace=True
     )
     ts_text = f"CAST({col['ts']} AS VARCHAR)" if ts_is_text else "NULL::VARCHAR"
-    staged = (
-        f"SELECT *, {_view_reason(ts_is_text, skip)} AS reason FROM ("
+    rows = (
         f"SELECT CAST({col['customer_id']} AS VARCHAR) AS customer_id, "
         f"CAST({col['event']} AS VARCHAR) AS event, {ts_text} AS ts_text, "
         f"{ts} AS ts, {props_text} AS props_text, {props} AS properties, "
-        f'filename AS file, file_row_number + 1 AS "row", {originals} FROM cjo_parquet src)'
+        f'filename AS file, file_row_number + 1 AS "row", {originals} FROM cjo_parquet src'
     )
     con.execute("DROP TABLE IF EXISTS events")
     con.execute("DROP VIEW IF EXISTS events")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW cjo_parquet_staged AS {staged}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cjo_parquet_rows AS {rows}")
+    # Two passes: the rows' reasons first, reading only the columns the checks need
+    # (reading every column for `raw` cost as much as the rest of a report); then
+    # `raw` (every column as text) for the rejected rows only.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cjo_parquet_rejects AS "
+        f'SELECT file, "row", reason FROM (SELECT file, "row", '
+        f"{_view_reason(ts_is_text, skip)} AS reason FROM cjo_parquet_rows) "
+        "WHERE reason IS NOT NULL"
+    )
+    ((rejected_rows,),) = con.execute("SELECT count(*) FROM cjo_parquet_rejects").fetchall()
+    if rejected_rows:
+        con.execute(
+            f'INSERT INTO rejects SELECT r.file, r."row", {raw}, r.reason '
+            "FROM cjo_parquet_rejects r JOIN cjo_parquet_rows s "
+            'ON s.file = r.file AND s."row" = r."row"'
+        )
+    # The rows were checked once, just above: the view leaves out the rejected ones by
+    # their (file, row) rather than checking every row again on each query (the JSON
+    # check of each properties text, on every query, cost more than the funnel's scan).
+    kept = (
+        ""
+        if not rejected_rows
+        else "WHERE NOT EXISTS (SELECT 1 FROM cjo_parquet_rejects r "
+        'WHERE r.file = s.file AND r."row" = s."row")'
+    )
     con.execute(
         'CREATE VIEW events AS SELECT customer_id, event, ts, properties, file, "row" '
-        "FROM cjo_parquet_staged WHERE reason IS NULL"
-    )
-    # `raw` (every column as text) only for the rejected rows.
-    con.execute(
-        f'INSERT INTO rejects SELECT file, "row", {raw}, reason FROM cjo_parquet_staged '
-        "WHERE reason IS NOT NULL"
+        f"FROM cjo_parquet_rows s {kept}"
     )
     totals = dict(
         con.execute(

@@ -1,7 +1,7 @@
 """Ordered funnels of distinct plain steps in Spark SQL, without Python on the hot path.
 
 The counted attempt (docs/funnels.md) of an ordered funnel whose steps each name a
-different event, with no `where`, is what `engine.funnel_sql._ordered_sql` computes
+different event, with no `where`, is what `engine.funnel_ordered.ordered_sql` computes
 in DuckDB; this is the same logic with Spark's set operations:
 
 1. The funnel's rows (step events in the `--since/--until` slice) get their step

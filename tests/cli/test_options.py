@@ -22,6 +22,7 @@ def test_the_shared_options() -> None:
         "CUSTOMERS",
         "ENGINE",
         "IDENTITY",
+        "JOBS",
         "LOGS",
         "LOG_FORMAT",
         "MAX_REJECTS",

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 
 import duckdb
+from hypothesis import strategies as st
 
 from cjo_cli.events.tables import connect
 from cjo_cli.model import Duration, EventFilter, Exclusion, Funnel, FunnelStep, PropertyFilter
@@ -209,3 +210,56 @@ ALL_STEPS_LOG = [
     ev("p", "user posted", 30, browser="Chrome"),
     ev("p", "user posted", 40, browser="Firefox"),
 ]
+
+
+# ---- strategies for the set-based path (test_funnel_sets.py) -------------------------
+
+SET_NAMES = ("view", "cart", "buy", "other")
+
+
+@st.composite
+def set_funnels(draw: st.DrawFn, order: str | None = None, mixed: bool = False) -> Funnel:
+    """Strict, unordered, or ordered funnels where one event name is in two steps (the
+    funnels `funnel_sets` takes): 1-4 steps over three names (so repeats are common),
+    some `where` filters, `any:` steps whose extra alternative may name any event, a
+    window of 0-6 s and sometimes an exclusion. `mixed`: filters and `any:` on every
+    other step, so that one event often matches steps another event only partly
+    matches (customers `funnel_sets` leaves to Python)."""
+    odds = 1 if mixed else 4
+    order = order or draw(st.sampled_from(["ordered", "strict", "unordered"]))
+    names = draw(st.lists(st.sampled_from(SET_NAMES[:3]), min_size=1, max_size=4))
+    if order == "ordered":
+        # Ordered funnels reach funnel_sets only when an event name is in two steps.
+        names = [*names, draw(st.sampled_from(names))]
+    steps = []
+    for index, name in enumerate(names):
+        where: tuple[PropertyFilter, ...] = ()
+        if draw(st.integers(0, odds)) == 0:
+            where = (PropertyFilter("tier", "eq", draw(st.sampled_from([1, 2]))),)
+        spec = EventFilter(name, where)
+        if draw(st.integers(0, odds - 1)):
+            steps.append(FunnelStep(spec, f"s{index}"))
+            continue
+        tier = (PropertyFilter("tier", "eq", 2),) if draw(st.booleans()) else ()
+        extra = EventFilter(draw(st.sampled_from(SET_NAMES)), tier)
+        steps.append(FunnelStep(spec, f"s{index}", any_of=(spec, extra)))
+    exclusions: tuple[Exclusion, ...] = ()
+    if len(steps) >= 2 and draw(st.integers(0, 3)) == 0:
+        first = draw(st.integers(1, len(steps) - 1))
+        last = draw(st.integers(first + 1, len(steps)))
+        exclusions = (Exclusion(EventFilter(draw(st.sampled_from(SET_NAMES))), first, last),)
+    window = draw(st.integers(0, 6))
+    return Funnel("f", "f", tuple(steps), Duration(window), order, exclusions)  # type: ignore[arg-type]
+
+
+set_logs = st.lists(
+    st.builds(
+        ev,
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.sampled_from(SET_NAMES),
+        # Few instants, so that ties and events exactly at the window's end are common.
+        st.integers(0, 8),
+        tier=st.sampled_from([1, 2]),
+    ),
+    max_size=14,
+)
