@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cjo_cli.conditions.sql import Sql
+from cjo_cli.engine.replay import replay_customer
 from cjo_cli.engine.replay_plan import Plan
+from cjo_cli.engine.replay_records import CustomerReplay
 
 BATCH_ROWS = 65_536
 
@@ -39,6 +41,26 @@ class CustomerRows:
     def events(self) -> int:
         """How many of the rows are the log's events."""
         return sum(1 for name in self.names if name is not None)
+
+    def replay(
+        self,
+        plan: Plan,
+        log_end: int,
+        traits: Mapping[str, dict[str, Any]],
+        explain: bool = False,
+    ) -> CustomerReplay:
+        """This customer's replay through the plan (`replay.replay_customer`)."""
+        return replay_customer(
+            plan,
+            self.customer,
+            self.times,
+            self.masks,
+            self.properties,
+            self.names,
+            log_end,
+            traits.get(self.customer),
+            explain,
+        )
 
 
 def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:

@@ -30,7 +30,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from cjo_cli.engine.replay import replay_customer
 from cjo_cli.engine.replay_feed import customer_chunks, group_customers
 from cjo_cli.engine.replay_plan import Plan, build_plan
 from cjo_cli.engine.replay_stats import ReplayTotals
@@ -167,15 +166,5 @@ def _replay_chunk(
     assert plan is not None, "the worker's initializer did not run"
     totals = ReplayTotals(plan)
     for rows in group_customers(chunk, width):
-        replay = replay_customer(
-            plan,
-            rows.customer,
-            rows.times,
-            rows.masks,
-            rows.properties,
-            rows.names,
-            _worker_log_end,
-            traits.get(rows.customer),
-        )
-        totals.add(replay, rows.events)
+        totals.add(rows.replay(plan, _worker_log_end, traits), rows.events)
     return totals

@@ -102,17 +102,7 @@ def _replays(
         yield from zip(everyone, replays, strict=True)
         return
     for rows in customer_rows(con, plan, explain):
-        replay = replay_customer(
-            plan,
-            rows.customer,
-            rows.times,
-            rows.masks,
-            rows.properties,
-            rows.names,
-            end,
-            traits.get(rows.customer),
-            explain is not None,
-        )
+        replay = rows.replay(plan, end, traits, explain is not None)
         yield rows, replay
 
 
