@@ -326,7 +326,7 @@ def test_equal_filters_share_a_bit() -> None:
 # --- the events a condition cannot hold without (`required_bits`) -----------------------
 
 
-@settings(max_examples=examples(250), deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(cases)
 def test_a_condition_never_holds_without_its_required_events(case: Case) -> None:
     # The replay skips an audience's checks until the customer has an event of every

@@ -296,7 +296,7 @@ def test_keyed_on_ids_after_a_hash_collision() -> None:
 # ---- hypothesis: equal to the Python path and to the reference --------------------------
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(set_logs, st.one_of(set_funnels(), set_funnels(mixed=True)))
 def test_cjo_att_equals_the_python_path(log: list[LogEvent], f: Funnel) -> None:
     mine, key = attempts_rows(f, log)
@@ -305,7 +305,7 @@ def test_cjo_att_equals_the_python_path(log: list[LogEvent], f: Funnel) -> None:
     assert (mine, key) == (theirs, python_key)
 
 
-@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     set_logs,
     st.one_of(set_funnels(), set_funnels(mixed=True)),
@@ -320,7 +320,7 @@ def test_funnel_result_equals_the_python_path(
     assert mine == theirs
 
 
-@settings(max_examples=examples(45), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(set_logs, st.one_of(set_funnels(), set_funnels(mixed=True)))
 def test_counted_attempts_equal_the_reference(log: list[LogEvent], f: Funnel) -> None:
     f = replace(f, exclusions=())  # the raw counted attempt

@@ -164,7 +164,7 @@ def _moves(replay: CustomerReplay) -> tuple[object, ...]:
     return (replay.entries, replay.visits, replay.sends, replay.attributes)
 
 
-@settings(max_examples=examples(60), deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     condition=audience_conditions(),
     log=audience_logs(),
