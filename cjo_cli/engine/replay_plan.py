@@ -43,6 +43,7 @@ from cjo_cli.model import (
     Policy,
     QuietHours,
     Schedule,
+    SendLimit,
     Workspace,
 )
 from cjo_cli.model.clock import CUSTOMER_TZ, SECOND, scheduled_instants
@@ -214,6 +215,13 @@ def _priority(journeys: Sequence[Journey], policy: Policy | None) -> list[Journe
     return ranked
 
 
+def _journey_limit(limit: SendLimit | None) -> JourneyLimit | None:
+    """`limits.per_customer` or `limits.rate`, in microseconds, with its text."""
+    if limit is None:
+        return None
+    return JourneyLimit(limit.max, limit.per.seconds * SECOND, f"{limit.max} per {limit.per}")
+
+
 def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
     """Compile the journeys (with the workspace's personas, touchpoints and policy)."""
     bits = BitRegistry()
@@ -282,15 +290,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                 goal_within=goal_within,
                 exit_bits=exit_bits,
                 holdout_percent=journey.holdout_percent,
-                limit=(
-                    JourneyLimit(
-                        journey.per_customer.max,
-                        journey.per_customer.per.seconds * SECOND,
-                        f"{journey.per_customer.max} per {journey.per_customer.per}",
-                    )
-                    if journey.per_customer
-                    else None
-                ),
+                limit=_journey_limit(journey.per_customer),
                 quiet_hours=own_quiet + policy_quiet,
                 bits=own_bits | goal_bit | exit_bits,
                 assignment=(assignment.property, assignment.holdout) if assignment else None,
@@ -301,15 +301,7 @@ def build_plan(ws: Workspace, journeys: Sequence[Journey]) -> Plan:
                     if schedule is not None and entry_condition is not None
                     else ()
                 ),
-                rate=(
-                    JourneyLimit(
-                        journey.rate.max,
-                        journey.rate.per.seconds * SECOND,
-                        f"{journey.rate.max} per {journey.rate.per}",
-                    )
-                    if journey.rate
-                    else None
-                ),
+                rate=_journey_limit(journey.rate),
             )
         )
     observe = 0
