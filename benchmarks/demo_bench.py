@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import generate
+from event_log import ensure_log
 from funnel_bench import OUT, REPO, best
 
 
@@ -40,10 +40,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         rows.append(("`cjo demo` (sample: 43,749 rows, 2,000 customers)", seconds, mb))
         for size in args.sizes:
-            log = OUT / f"events_{size}.parquet"
-            if not log.exists():
-                print(f"generating {log} ...", file=sys.stderr)
-                generate(log, size)
+            log = ensure_log(OUT, size)
             ws = ["-w", str(REPO / "journeys"), "--log", str(log)]
             page = str(Path(scratch) / "report.html")
             for label, command in (

@@ -25,6 +25,7 @@ with a `note` to about that size; 0 writes `{}`).
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,15 @@ def log_path(out: Path, events: int, shape: Shape = Shape()) -> Path:
     events_{N}_{label}.parquet for any other."""
     label = shape.label()
     return out / (f"events_{events}_{label}.parquet" if label else f"events_{events}.parquet")
+
+
+def ensure_log(out: Path, events: int, shape: Shape = Shape()) -> Path:
+    """The seeded log of `events` events of this shape in `out`, generated once."""
+    log = log_path(out, events, shape)
+    if not log.exists():
+        print(f"generating {log} ...", file=sys.stderr)
+        generate(log, events, shape=shape)
+    return log
 
 
 def _repeats(con: duckdb.DuckDBPyConnection, step_share: float | None, sessions: int) -> list[int]:

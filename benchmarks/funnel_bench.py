@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import generate
+from event_log import ensure_log
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "out"
@@ -98,10 +98,7 @@ def main() -> None:
     cjo = [python, "-m", "cjo_cli"]
     rows = []
     for size in args.events:
-        log = OUT / f"events_{size}.parquet"
-        if not log.exists():
-            print(f"generating {log} ...", file=sys.stderr)
-            generate(log, size)
+        log = ensure_log(OUT, size)
         report = [*cjo, "report", "cart4", "-w", str(workspace), "--log", str(log), "-f", "json"]
         cjo_time, cjo_mb, cjo_out = best(report, args.runs)
         steps = json.loads(cjo_out)["funnels"][0]["steps"]

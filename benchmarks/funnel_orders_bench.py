@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import generate
+from event_log import ensure_log
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "out"
@@ -101,10 +101,7 @@ def main() -> None:
     write_workspace()
     rows = []
     for size in args.events:
-        log = OUT / f"events_{size}.parquet"
-        if not log.exists():
-            print(f"generating {log} ...", file=sys.stderr)
-            generate(log, size)
+        log = ensure_log(OUT, size)
         for funnel_id in args.funnels:
             command = report_command(funnel_id, log)
             if args.commands:

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import Shape, generate, log_path
+from event_log import Shape, ensure_log
 from funnel_bench import CHDB, FUNNEL_YAML, OUT, STEPS, best
 
 SHAPES: dict[str, Any] = {
@@ -51,10 +51,7 @@ def _cjo_env(pythonpath: Path | None) -> None:
 
 def run_shape(events: int, name: str, runs: int, workspace: Path) -> dict[str, Any]:
     shape = SHAPES[name](events)
-    log = log_path(OUT, events, shape)
-    if not log.exists():
-        print(f"generating {log} ...", file=sys.stderr)
-        generate(log, events, shape=shape)
+    log = ensure_log(OUT, events, shape)
     python = sys.executable
     # -P: the working directory (the repository) must not shadow `--pythonpath`.
     report = [python, "-P", "-m", "cjo_cli", "report", "cart4", "-w", str(workspace)]

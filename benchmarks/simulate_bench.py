@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import generate
+from event_log import ensure_log
 from funnel_bench import FUNNEL_YAML, OUT, REPO, best
 
 SAMPLE_WS = REPO / "journeys"
@@ -57,15 +57,6 @@ def parse_sizes(text: str) -> list[int]:
     if not sizes or sizes[0] <= 0:
         raise argparse.ArgumentTypeError(f"bad --sizes {text!r}")
     return sizes
-
-
-def event_log(size: int) -> Path:
-    """The funnel benchmark's log of `size` events, generated (seeded) if missing."""
-    log = OUT / f"events_{size}.parquet"
-    if not log.exists():
-        print(f"generating {log} ...", file=sys.stderr)
-        generate(log, size)
-    return log
 
 
 def funnel_workspace() -> Path:
@@ -124,7 +115,7 @@ def tree_timed(command: list[str]) -> tuple[float, int, str]:
 
 
 def measure(size: int, repeat: int, funnel_ws: Path) -> dict[str, Any]:
-    log = event_log(size)
+    log = ensure_log(OUT, size)
     cjo = [sys.executable, "-m", "cjo_cli"]
     runs = [tree_timed([*cjo, *simulate_args(log)]) for _ in range(repeat)]
     sim_s, sim_mb, sim_out = min(runs, key=lambda run: run[0])
@@ -177,7 +168,7 @@ def profile(size: int) -> None:
     """One in-process `cjo simulate` under cProfile; top functions to stdout."""
     from cjo_cli.cli.app import app
 
-    log = event_log(size)
+    log = ensure_log(OUT, size)
     profiler = cProfile.Profile()
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink):

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from event_log import generate
+from event_log import ensure_log
 from funnel_bench import FUNNEL_YAML, OUT, REPO, best
 
 
@@ -41,10 +41,7 @@ def parts(size: int, count: int) -> list[Path]:
         return files
     import duckdb
 
-    whole = OUT / f"events_{size}.parquet"
-    if not whole.exists():
-        print(f"generating {whole} ...", file=sys.stderr)
-        generate(whole, size)
+    whole = ensure_log(OUT, size)
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     per = -(-size // count)
