@@ -64,20 +64,18 @@ def simulate(
             replay_in_workers(workers, plan, *found, end, traits, totals, progress)
         return result
     tables = ReplayTables(con.cursor()) if keep_tables else None
-    done = 0
     for rows, replay in _replays(con, plan, end, traits):
         totals.add(replay, rows.events)
         if tables is not None:
             tables.add(replay)
         if on_customer is not None:
             on_customer(replay)
-        done += rows.events
         if progress is not None and totals.customers % 1024 == 0:
-            progress(done)
+            progress(totals.events)
     if tables is not None:
         tables.finish(totals)
     if progress is not None:
-        progress(done)
+        progress(totals.events)
     return result
 
 
