@@ -1,99 +1,160 @@
 """Stage 2 of `funnel_sql` for ordered funnels whose steps match disjoint events: each
-customer's counted attempt (docs/funnels.md) from `cjo_fs`, in SQL, as `cjo_att(k,
-level, t1..tN)` (times in microseconds).
+customer's counted attempt (docs/funnels.md) from `cjo_fs`, as `cjo_att(k, level,
+t1..tN)` (times in microseconds).
 
 From a step-1 event at t1 the earliest chain takes, for each next step, its first
-event at or after the previous one (an ASOF join). All step-1 events with the same
-next step-2 event share the rest of that chain, so they are grouped (`cjo_g`; lo/hi:
-their earliest and latest time) and the chain is followed once per group. Within a
-group a later start only gains window, so the group's level is the one of `hi`; the
-counted start is the earliest start of the earliest group that reaches the
-customer's best level (the earliest start in that group still within the window of
-the chain's last step).
+event at or after the previous one; the attempt's level is the last step whose event
+is within the window of t1. The counted attempt is the earliest start of the
+customer's best level (the rule of `funnel_exact.ordered_attempt`).
+
+The chains of all starts are followed at once, with arrays over the step rows sorted
+by (customer, time): for each step, a reversed running minimum gives every row the
+index of the next row of that step, so one gather moves every chain one step. The
+rows come in batches of whole customers, which bounds the memory. On 10M events this
+is several times faster than the SQL it replaced (ASOF joins per step, grouping and an
+arg_min per customer), and it is exact for any key type (a hash or, after a
+collision, the id itself).
 """
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
 from cjo_cli.model import Funnel
 from cjo_cli.model.clock import SECOND
 
-_ROWS = "(SELECT k, t FROM cjo_fs WHERE mask = {bit})"
+BATCH_ROWS = 1 << 18
+"""Step rows worked on at once; a customer's rows are never split between two."""
+
+Ints = npt.NDArray[np.int64]
 
 
-def _chain_sql(steps: int) -> list[str]:
-    """`cjo_g(k, t2, lo, hi, t3..tN)`: per customer and step-2 event (or none), the
-    step-1 events before it and the chain that follows."""
-    if steps == 1:
-        return [
-            "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-            f"SELECT k, NULL::BIGINT AS t2, min(t) AS lo, max(t) AS hi FROM {_ROWS.format(bit=1)} "
-            "GROUP BY k"
-        ]
-    statements = [
-        "CREATE OR REPLACE TEMP TABLE cjo_g AS "
-        f"SELECT a.k, b.t AS t2, min(a.t) AS lo, max(a.t) AS hi FROM {_ROWS.format(bit=1)} a "
-        f"ASOF LEFT JOIN {_ROWS.format(bit=2)} b ON a.k = b.k AND a.t <= b.t "
-        "GROUP BY a.k, b.t"
-    ]
-    for step in range(3, steps + 1):
-        statements.append(
-            f"CREATE OR REPLACE TEMP TABLE cjo_g AS SELECT h.*, b.t AS t{step} FROM cjo_g h "
-            f"ASOF LEFT JOIN {_ROWS.format(bit=1 << (step - 1))} b "
-            f"ON h.k = b.k AND h.t{step - 1} <= b.t"
-        )
-    return statements
+def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
+    """Create `cjo_att` for `funnel` from `cjo_fs`. False when two customer ids share a
+    key (their second hashes, `k2`, differ): `cjo_att` then merges them, and the caller
+    must compute it again keyed on the ids (`funnel_sql.attempts`)."""
+    steps = len(funnel.steps)
+    window = funnel.window.seconds * SECOND
+    reader = con.sql("SELECT k, k2, t, mask FROM cjo_fs ORDER BY k, t").to_arrow_reader(BATCH_ROWS)
+    key_type = reader.schema.field("k").type
+    found: list[pa.Table] = []
+    distinct = True
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    enough = BATCH_ROWS
+    for batch in reader:
+        pending.append(batch)
+        held += batch.num_rows
+        if held < enough:
+            continue
+        rows = pa.Table.from_batches(pending)
+        last = _last_customer_start(rows.column("k"))
+        distinct &= _customer_attempts(rows.slice(0, last), steps, window, found)
+        rest = rows.slice(last)
+        pending, held = rest.to_batches(), rest.num_rows
+        # One customer longer than a batch: wait for twice as many rows before looking
+        # for its end again, so a long customer costs linear time, not quadratic.
+        enough = BATCH_ROWS if last else 2 * held
+    if held:
+        distinct &= _customer_attempts(pa.Table.from_batches(pending), steps, window, found)
+    schema = _att_schema(steps, key_type)
+    table = pa.concat_tables(found) if found else schema.empty_table()
+    con.register("cjo_att_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE cjo_att AS SELECT * FROM cjo_att_arrow")
+    con.unregister("cjo_att_arrow")
+    return distinct
 
 
-def _pick_sql(steps: int) -> str:
-    """`cjo_pick(k, level, lo, hi, t2..tN)`: each customer's group of the best level,
-    the earliest of those (the smallest `lo`: the groups of a customer hold disjoint
-    step-1 events, so no two have the same `lo` and the pick is one group).
-
-    One aggregate with the key (-level, lo), rather than the best level per customer
-    joined back to the groups and grouped again: on 10M events that join and second
-    GROUP BY were a fifth of this stage."""
-    levels = " ".join(f"WHEN t{step} - hi <= $window THEN {step}" for step in range(steps, 1, -1))
-    level = f"CASE {levels} ELSE 1 END" if steps > 1 else "1"
-    chain = "".join(f", t{step}" for step in range(2, steps + 1))
-    return (
-        "CREATE OR REPLACE TEMP TABLE cjo_pick AS "
-        f"SELECT k, unnest(arg_min(struct_pack(level, lo, hi{chain}), "
-        "struct_pack(a := -level, b := lo))) "
-        f"FROM (SELECT *, {level} AS level FROM cjo_g) GROUP BY k"
-    )
+def _att_schema(steps: int, key_type: pa.DataType) -> pa.Schema:
+    times = [(f"t{step}", pa.int64()) for step in range(1, steps + 1)]
+    return pa.schema([("k", key_type), ("level", pa.int32()), *times])
 
 
-def _counted_sql(steps: int) -> str:
-    """`cjo_att` from `cjo_pick`. The group's earliest start is usually within the
-    window of the chain's last step; when it is not, the first start that is."""
-    last = " ".join(f"WHEN {step} THEN p.t{step}" for step in range(2, steps + 1))
-    threshold = f"CASE p.level {last} END - $window" if steps > 1 else "NULL::BIGINT"
-    columns = "".join(
-        f", CASE WHEN p.level >= {step} THEN p.t{step} END AS t{step}"
-        for step in range(2, steps + 1)
-    )
-    return (
-        "CREATE OR REPLACE TEMP TABLE cjo_att AS "
-        f"WITH late AS (SELECT k, {threshold} AS thr, hi FROM cjo_pick p "
-        f"WHERE p.level > 1 AND p.lo < {threshold}), "
-        f"fix AS (SELECT s.k, min(s.t) AS t1 FROM {_ROWS.format(bit=1)} s "
-        "JOIN late ON s.k = late.k AND s.t >= late.thr AND s.t <= late.hi GROUP BY s.k) "
-        f"SELECT p.k, CAST(p.level AS INTEGER) AS level, coalesce(fix.t1, p.lo) AS t1{columns} "
-        "FROM cjo_pick p LEFT JOIN fix ON fix.k = p.k"
-    )
+def _first_of_runs(keys: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """For keys in sorted order: True where a run of equal keys starts."""
+    values = keys.to_numpy()
+    starts = np.ones(len(values), dtype=np.bool_)
+    starts[1:] = values[1:] != values[:-1]
+    return starts
 
 
-def ordered_sql(steps: int) -> list[str]:
-    """The statements, run in turn (`$window` in microseconds); the last leaves `cjo_att`."""
-    return [*_chain_sql(steps), _pick_sql(steps), _counted_sql(steps)]
+def _last_customer_start(keys: pa.ChunkedArray) -> int:
+    """The index of the last customer's first row (0 when it is the only one)."""
+    values = keys.to_numpy()
+    # Sorted keys: the last customer's rows are the tail where the key equals the last.
+    others = np.flatnonzero(values != values[-1])
+    return int(others[-1]) + 1 if len(others) else 0
 
 
-def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> None:
-    """Create `cjo_att` for `funnel` from `cjo_fs`."""
-    window = {"window": funnel.window.seconds * SECOND}
-    for statement in ordered_sql(len(funnel.steps)):
-        con.execute(statement, window if "$window" in statement else None)
-    con.execute("DROP TABLE IF EXISTS cjo_g")
-    con.execute("DROP TABLE IF EXISTS cjo_pick")
+def _keys_collide(new_customer: npt.NDArray[np.bool_], second: pa.ChunkedArray) -> bool:
+    """Does some key hold rows of two ids (two second hashes within one run of keys)?"""
+    values = second.to_numpy()
+    return bool(np.any(~new_customer[1:] & (values[1:] != values[:-1])))
+
+
+def _customer_attempts(rows: pa.Table, steps: int, window: int, found: list[pa.Table]) -> bool:
+    """Add to `found` the counted attempts of the customers in `rows` (whole customers,
+    sorted by k, t); False when two ids share a key."""
+    count = rows.num_rows
+    if count == 0:
+        return True
+    new_customer = _first_of_runs(rows.column("k"))
+    customer = np.cumsum(new_customer) - 1
+    times: Ints = rows.column("t").to_numpy().astype(np.int64, copy=False)
+    masks = rows.column("mask").to_numpy()
+    index = np.arange(count, dtype=np.int64)
+    new_instant = new_customer.copy()
+    new_instant[1:] |= times[1:] != times[:-1]
+    # The first row of each row's instant: "at or after" a time includes its ties.
+    instant_start = np.maximum.accumulate(np.where(new_instant, index, 0))
+    # One past the end stands for "no such row": it belongs to no customer.
+    instant_start = np.append(instant_start, count)
+    customer_of = np.append(customer, -1)
+    time_of = np.append(times, 0)
+
+    starts = np.flatnonzero(masks & 1)
+    start_time = times[starts]
+    start_customer = customer[starts]
+    level = np.ones(len(starts), dtype=np.int32)
+    position = starts
+    alive = np.ones(len(starts), dtype=np.bool_)
+    chain: list[Ints] = [start_time]
+    for step in range(1, steps):
+        rows_of_step = np.where(masks & (1 << step), index, count)
+        following = np.append(np.minimum.accumulate(rows_of_step[::-1])[::-1], count)
+        nxt = following[instant_start[position]]
+        alive &= (customer_of[nxt] == start_customer) & (time_of[nxt] - start_time <= window)
+        level += alive
+        chain.append(time_of[nxt])
+        position = np.where(alive, nxt, count)
+
+    chosen = _best_starts(start_customer, level)
+    picked_level = level[chosen]
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "k": rows.column("k").take(pa.array(starts[chosen])),
+        "level": pa.array(picked_level, pa.int32()),
+    }
+    for step in range(1, steps + 1):
+        values = chain[step - 1][chosen]
+        columns[f"t{step}"] = pa.array(values, pa.int64(), mask=picked_level < step)
+    found.append(pa.table(columns, schema=_att_schema(steps, rows.schema.field("k").type)))
+    return not _keys_collide(new_customer, rows.column("k2"))
+
+
+def _best_starts(customer: Ints, level: npt.NDArray[np.int32]) -> Ints:
+    """Per customer (runs of `customer`, starts in time order), the earliest start of the
+    best level."""
+    if len(customer) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.ones(len(customer), dtype=np.bool_)
+    first[1:] = customer[1:] != customer[:-1]
+    run_starts = np.flatnonzero(first)
+    best = np.maximum.reduceat(level, run_starts)
+    run = np.cumsum(first) - 1
+    candidates = np.flatnonzero(level == best[run])
+    leading = np.ones(len(candidates), dtype=np.bool_)
+    leading[1:] = run[candidates[1:]] != run[candidates[:-1]]
+    return candidates[leading]

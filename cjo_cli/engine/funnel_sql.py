@@ -5,18 +5,20 @@
    that event; `since`/`until` slice). Values from the YAML go in as
    parameters, never into the SQL text.
 2. `cjo_att`: each customer's counted attempt (level and the time of each step).
-   Ordered funnels whose steps no single event can match twice are done in SQL
-   (`funnel_ordered`); strict, unordered and repeated-step funnels are done in SQL
-   for every customer `funnel_sets` can answer exactly, and the others go through
-   the per-customer code of `funnel_exact`, fed in Arrow batches.
+   Ordered funnels whose steps no single event can match twice are done by
+   `funnel_ordered`, on arrays of the sorted step rows; strict, unordered and
+   repeated-step funnels are done in SQL for every customer `funnel_sets` can answer
+   exactly, and the others go through the per-customer code of `funnel_exact`, fed
+   in Arrow batches.
 3. Exclusions mark customers (docs/funnels.md: an excluded event between the given steps
    of the counted attempt, or before the window closes when the later step was
    not reached); `funnel_clean` then looks for another attempt of the same level
    that no exclusion removes.
 
 The customer key is a 64-bit hash of the customer id (sorting and joining on it is
-much faster than on text); if two ids in the log share a hash the funnel is
-computed again keyed on the ids themselves, so results are exact either way.
+much faster than on text); if two ids in the log share a hash (a second hash of
+the id, `k2`, tells) the funnel is computed again keyed on the ids themselves, so
+results are exact either way.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from cjo_cli.engine.funnel_sets import drop_set_tables, set_attempts
 from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
 from cjo_cli.model.clock import SECOND
 
-TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_g", "cjo_pick", "cjo_rank")
+TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_rank")
 """What a funnel run leaves in the connection until `drop_temp_tables`."""
 
 
@@ -337,13 +339,17 @@ def attempts(
     `only_value`, steps are filled only by events of that breakdown label (`all_steps`)."""
     key = "hash"
     _steps_table(con, funnel, persona, options, key, value_path, only_value)
-    if _hash_collides(con):
-        key = "id"
-        _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if funnel.order == "ordered" and not _can_share_events(funnel):
-        ordered_attempts(con, funnel)
+        # The ordered path sees the second hashes in its sorted rows: no separate check.
+        if not ordered_attempts(con, funnel):
+            key = "id"
+            _steps_table(con, funnel, persona, options, key, value_path, only_value)
+            ordered_attempts(con, funnel)
         engine = "sql"
     else:
+        if _hash_collides(con):
+            key = "id"
+            _steps_table(con, funnel, persona, options, key, value_path, only_value)
         # Exact semantics (funnel_exact): SQL for the customers funnel_sets can answer.
         if funnel.order == "strict":
             _rank_rows(con, options, key)

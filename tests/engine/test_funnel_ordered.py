@@ -1,6 +1,7 @@
-"""Stage 2 of ordered funnels in SQL (`engine.funnel_ordered`): on `cjo_fs` tables of
-random customers, `cjo_att` holds exactly the attempts of the reference per-customer
-code (`funnel_exact.ordered_attempt`), ties, repeats and late starts included."""
+"""Stage 2 of ordered funnels (`engine.funnel_ordered`): on `cjo_fs` tables of random
+customers, `cjo_att` holds exactly the attempts of the reference per-customer code
+(`funnel_exact.ordered_attempt`), ties, repeats, late starts, text keys and customers
+cut across read batches included."""
 
 from __future__ import annotations
 
@@ -10,27 +11,33 @@ from collections import defaultdict
 import duckdb
 import pytest
 
+from cjo_cli.engine import funnel_ordered
 from cjo_cli.engine.funnel_exact import Instant, ordered_attempt
-from cjo_cli.engine.funnel_ordered import ordered_attempts, ordered_sql
+from cjo_cli.engine.funnel_ordered import ordered_attempts
 from tests.engine.funnel_helpers import funnel
 
 WINDOW_S = 100
 SECOND = 1_000_000
 
 
-def fs_table(rows: list[tuple[int, int, int]]) -> duckdb.DuckDBPyConnection:
+def fs_table(
+    rows: list[tuple[object, int, int]], key: str = "UBIGINT"
+) -> duckdb.DuckDBPyConnection:
+    """`cjo_fs` as `funnel_sql` makes it: k2 is a second hash of the customer."""
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE cjo_fs (k UBIGINT, t BIGINT, mask INTEGER)")
-    con.executemany("INSERT INTO cjo_fs VALUES (?, ?, ?)", rows)
+    con.execute(f"CREATE TEMP TABLE cjo_fs (k {key}, k2 UBIGINT, t BIGINT, mask INTEGER)")
+    if rows:
+        con.executemany("INSERT INTO cjo_fs (k, t, mask) VALUES (?, ?, ?)", rows)
+    con.execute("UPDATE cjo_fs SET k2 = hash(k, 'cjo')")
     return con
 
 
-def expected(rows: list[tuple[int, int, int]], steps: int) -> list[tuple[object, ...]]:
-    by_customer: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+def expected(rows: list[tuple[object, int, int]], steps: int) -> list[tuple[object, ...]]:
+    by_customer: dict[object, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for k, t, mask in rows:
         by_customer[k][t].append(mask)
     found = []
-    for k, instants in sorted(by_customer.items()):
+    for k, instants in sorted(by_customer.items()):  # type: ignore[type-var]
         chain = ordered_attempt(
             [Instant(t, tuple(masks)) for t, masks in sorted(instants.items())],
             steps,
@@ -87,5 +94,64 @@ def test_only_cjo_att_is_left() -> None:
     ]
 
 
-def test_the_window_is_a_parameter() -> None:
-    assert all("$window" in s or "window" not in s.lower() for s in ordered_sql(3))
+def counted(con: duckdb.DuckDBPyConnection, steps: int) -> list[tuple[object, ...]]:
+    columns = ", ".join(f"t{n}" for n in range(1, steps + 1))
+    return con.execute(f"SELECT k, level, {columns} FROM cjo_att ORDER BY k").fetchall()
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 3, 7, 64])
+def test_customers_cut_across_read_batches(
+    monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    # Batches smaller than a customer's rows: the rows held back must join the next batch.
+    monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", batch_rows)
+    rows = random_rows(random.Random(batch_rows), 3, 40)
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
+    assert counted(con, 3) == expected(rows, 3)
+
+
+def test_text_keys_after_a_hash_collision() -> None:
+    rows = [(f"c{k}", t, mask) for k, t, mask in random_rows(random.Random(7), 3, 200)]
+    con = fs_table(rows, key="VARCHAR")
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
+    assert counted(con, 3) == expected(rows, 3)
+    assert con.execute("DESCRIBE cjo_att").fetchall()[0][1] == "VARCHAR"
+
+
+def test_no_step_rows_leave_an_empty_cjo_att() -> None:
+    con = fs_table([])
+    ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
+    assert counted(con, 2) == []
+    assert [row[1] for row in con.execute("DESCRIBE cjo_att").fetchall()] == [
+        "UBIGINT",
+        "INTEGER",
+        "BIGINT",
+        "BIGINT",
+    ]
+
+
+def test_customers_without_a_first_step_have_no_attempt() -> None:
+    # Step 2 and 3 events alone, and a step-3 event before the customer's step 1.
+    rows = [(1, 0, 2), (1, SECOND, 4), (2, 0, 4), (2, SECOND, 1), (2, 2 * SECOND, 2)]
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
+    assert counted(con, 3) == [(2, 2, SECOND, 2 * SECOND, None)]
+
+
+def test_two_ids_under_one_key_are_told() -> None:
+    rows = [(1, 0, 1), (1, SECOND, 2), (2, 0, 1)]
+    con = fs_table(rows)
+    assert ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
+    # A row of another id (another second hash) under the key of customer 1.
+    con.execute("INSERT INTO cjo_fs VALUES (1, 42, 5, 2)")
+    assert not ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
+
+
+def test_the_window_edge_is_inside() -> None:
+    # A step exactly one window after the start counts; one microsecond later does not.
+    window = WINDOW_S * SECOND
+    rows = [(1, 0, 1), (1, window, 2), (2, 0, 1), (2, window + 1, 2)]
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
+    assert counted(con, 2) == [(1, 2, 0, window), (2, 1, 0, None)]
