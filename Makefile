@@ -20,7 +20,7 @@ demo: $(BIN)/cjo
 test: $(BIN)/cjo
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	$(MAKE) docs
-	$(BIN)/python -m pytest -n auto --maxprocesses=4 --dist worksteal
+	$(BIN)/python -m pytest -n auto --maxprocesses=4 --dist worksteal --durations=25
 
 # The user documentation, built strict (a broken link or anchor fails) into site/ (gitignored).
 docs: $(BIN)/cjo

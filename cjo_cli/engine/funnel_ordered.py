@@ -18,6 +18,8 @@ collision, the id itself).
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +32,9 @@ BATCH_ROWS = 1 << 18
 """Step rows worked on at once; a customer's rows are never split between two."""
 
 Ints = npt.NDArray[np.int64]
+Columns = dict[str, npt.NDArray[Any]]
+
+_NUMPY_TYPES = {pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
 
 
 def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
@@ -39,8 +44,7 @@ def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
     reader = con.sql("SELECT k, k2, t, mask FROM cjo_fs ORDER BY k, t").to_arrow_reader(BATCH_ROWS)
-    key_type = reader.schema.field("k").type
-    found: list[pa.Table] = []
+    found: list[Columns] = []
     distinct = True
     pending: list[pa.RecordBatch] = []
     held = 0
@@ -51,60 +55,90 @@ def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
         if held < enough:
             continue
         rows = pa.Table.from_batches(pending)
-        last = _last_customer_start(rows.column("k"))
-        distinct &= _customer_attempts(rows.slice(0, last), steps, window, found)
+        keys = _values(rows.column("k"))
+        last = _last_customer_start(keys)
+        distinct &= _customer_attempts(rows.slice(0, last), keys[:last], steps, window, found)
         rest = rows.slice(last)
         pending, held = rest.to_batches(), rest.num_rows
         # One customer longer than a batch: wait for twice as many rows before looking
         # for its end again, so a long customer costs linear time, not quadratic.
         enough = BATCH_ROWS if last else 2 * held
     if held:
-        distinct &= _customer_attempts(pa.Table.from_batches(pending), steps, window, found)
-    schema = _att_schema(steps, key_type)
-    table = pa.concat_tables(found) if found else schema.empty_table()
-    con.register("cjo_att_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE cjo_att AS SELECT * FROM cjo_att_arrow")
-    con.unregister("cjo_att_arrow")
+        rows = pa.Table.from_batches(pending)
+        distinct &= _customer_attempts(rows, _values(rows.column("k")), steps, window, found)
+    _store(con, steps, found)
     return distinct
 
 
-def _att_schema(steps: int, key_type: pa.DataType) -> pa.Schema:
-    times = [(f"t{step}", pa.int64()) for step in range(1, steps + 1)]
-    return pa.schema([("k", key_type), ("level", pa.int32()), *times])
+def _store(con: duckdb.DuckDBPyConnection, steps: int, found: list[Columns]) -> None:
+    """`cjo_att` from the attempts found: the key's type is `cjo_fs`'s, times after the
+    attempt's level are NULL."""
+    names = ["k", "level", *(f"t{step}" for step in range(1, steps + 1))]
+    reached = ", ".join(
+        [
+            "k",
+            "level",
+            "t1",
+            *(f"CASE WHEN level >= {s} THEN t{s} END" for s in range(2, steps + 1)),
+        ]
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE cjo_att AS SELECT k, 1::INTEGER AS level, "
+        f"{', '.join(f'0::BIGINT AS t{s}' for s in range(1, steps + 1))} FROM cjo_fs LIMIT 0"
+    )
+    if not found:
+        return
+    cjo_att_found = {name: np.concatenate([part[name] for part in found]) for name in names}
+    con.register("cjo_att_found", cjo_att_found)
+    con.execute(f"INSERT INTO cjo_att SELECT {reached} FROM cjo_att_found")
+    con.unregister("cjo_att_found")
 
 
-def _first_of_runs(keys: pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    """For keys in sorted order: True where a run of equal keys starts."""
-    values = keys.to_numpy()
+def _values(column: pa.ChunkedArray) -> npt.NDArray[Any]:
+    """A column without nulls as a numpy array. Numbers are read from Arrow's buffer:
+    pyarrow's own conversions import pandas where it is installed (about 0.4 s of every
+    report). Text keys (after a hash collision) come as Python strings."""
+    array = column.combine_chunks()
+    kind = _NUMPY_TYPES.get(array.type)
+    if kind is None:
+        return np.array(array.to_pylist(), dtype=object)
+    offset = array.offset * np.dtype(kind).itemsize
+    return np.frombuffer(array.buffers()[1], dtype=kind, count=len(array), offset=offset)
+
+
+def _first_of_runs(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """For values in sorted order: True where a run of equal values starts."""
     starts = np.ones(len(values), dtype=np.bool_)
     starts[1:] = values[1:] != values[:-1]
     return starts
 
 
-def _last_customer_start(keys: pa.ChunkedArray) -> int:
+def _last_customer_start(keys: npt.NDArray[Any]) -> int:
     """The index of the last customer's first row (0 when it is the only one)."""
-    values = keys.to_numpy()
+    if not len(keys):
+        return 0
     # Sorted keys: the last customer's rows are the tail where the key equals the last.
-    others = np.flatnonzero(values != values[-1])
+    others = np.flatnonzero(keys != keys[-1])
     return int(others[-1]) + 1 if len(others) else 0
 
 
-def _keys_collide(new_customer: npt.NDArray[np.bool_], second: pa.ChunkedArray) -> bool:
+def _keys_collide(new_customer: npt.NDArray[np.bool_], second: npt.NDArray[Any]) -> bool:
     """Does some key hold rows of two ids (two second hashes within one run of keys)?"""
-    values = second.to_numpy()
-    return bool(np.any(~new_customer[1:] & (values[1:] != values[:-1])))
+    return bool(np.any(~new_customer[1:] & (second[1:] != second[:-1])))
 
 
-def _customer_attempts(rows: pa.Table, steps: int, window: int, found: list[pa.Table]) -> bool:
+def _customer_attempts(
+    rows: pa.Table, keys: npt.NDArray[Any], steps: int, window: int, found: list[Columns]
+) -> bool:
     """Add to `found` the counted attempts of the customers in `rows` (whole customers,
-    sorted by k, t); False when two ids share a key."""
+    sorted by k, t; `keys` is their k); False when two ids share a key."""
     count = rows.num_rows
     if count == 0:
         return True
-    new_customer = _first_of_runs(rows.column("k"))
+    new_customer = _first_of_runs(keys)
     customer = np.cumsum(new_customer) - 1
-    times: Ints = rows.column("t").to_numpy().astype(np.int64, copy=False)
-    masks = rows.column("mask").to_numpy()
+    times: Ints = _values(rows.column("t"))
+    masks = _values(rows.column("mask"))
     index = np.arange(count, dtype=np.int64)
     new_instant = new_customer.copy()
     new_instant[1:] |= times[1:] != times[:-1]
@@ -132,16 +166,11 @@ def _customer_attempts(rows: pa.Table, steps: int, window: int, found: list[pa.T
         position = np.where(alive, nxt, count)
 
     chosen = _best_starts(start_customer, level)
-    picked_level = level[chosen]
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "k": rows.column("k").take(pa.array(starts[chosen])),
-        "level": pa.array(picked_level, pa.int32()),
-    }
+    attempts: Columns = {"k": keys[starts[chosen]], "level": level[chosen]}
     for step in range(1, steps + 1):
-        values = chain[step - 1][chosen]
-        columns[f"t{step}"] = pa.array(values, pa.int64(), mask=picked_level < step)
-    found.append(pa.table(columns, schema=_att_schema(steps, rows.schema.field("k").type)))
-    return not _keys_collide(new_customer, rows.column("k2"))
+        attempts[f"t{step}"] = chain[step - 1][chosen]
+    found.append(attempts)
+    return not _keys_collide(new_customer, _values(rows.column("k2")))
 
 
 def _best_starts(customer: Ints, level: npt.NDArray[np.int32]) -> Ints:

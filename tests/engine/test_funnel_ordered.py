@@ -6,9 +6,13 @@ cut across read batches included."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from cjo_cli.engine import funnel_ordered
@@ -17,6 +21,7 @@ from cjo_cli.engine.funnel_ordered import ordered_attempts
 from tests.engine.funnel_helpers import funnel
 
 WINDOW_S = 100
+ROOT = Path(__file__).resolve().parents[2]
 SECOND = 1_000_000
 
 
@@ -155,3 +160,28 @@ def test_the_window_edge_is_inside() -> None:
     con = fs_table(rows)
     ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
     assert counted(con, 2) == [(1, 2, 0, window), (2, 1, 0, None)]
+
+
+def test_numbers_are_read_from_sliced_columns_and_text_as_strings() -> None:
+    table = pa.table(
+        {"k": pa.array([5, 6, 7, 8], pa.uint64()), "name": ["a", "b", "c", "d"]}
+    ).slice(1, 2)
+    assert funnel_ordered._values(table.column("k")).tolist() == [6, 7]
+    assert funnel_ordered._values(table.column("name")).tolist() == ["b", "c"]
+
+
+def test_no_pandas_is_imported() -> None:
+    # pyarrow's own numpy conversions import pandas where it is installed (~0.4 s).
+    code = (
+        "import sys, duckdb\n"
+        "from cjo_cli.engine.funnel_ordered import ordered_attempts\n"
+        "from tests.engine.funnel_helpers import funnel\n"
+        "from tests.engine.test_funnel_ordered import fs_table\n"
+        "con = fs_table([(1, 0, 1), (1, 1, 2), (2, 5, 1)])\n"
+        "assert ordered_attempts(con, funnel('a', 'b', window=100))\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "False"
