@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjo_cli.events import lines
 from cjo_cli.events.lines import Rejects, csv_records, delimiter_of, numbered_lines
+from tests.conftest import examples
 
 
 def read_lines(path: Path, data: bytes) -> tuple[list[tuple[int, str]], Rejects]:
@@ -222,3 +225,58 @@ def test_csv_batches_have_one_column_per_header_name(tmp_path: Path) -> None:
     assert batch.schema == pa.schema(
         [("row", pa.int64()), ("c0", pa.string()), ("c1", pa.string()), ("c2", pa.string())]
     )
+
+
+# Lines as exports have them, and the characters where a byte-level shortcut could
+# go wrong: every kind of whitespace Python's str.strip() knows, control bytes, CRs,
+# multi-byte UTF-8, and bytes that are not UTF-8 at all.
+_PIECES = st.sampled_from(
+    [
+        b'{"event":"a"}',
+        b"x",
+        b" ",
+        b"\t",
+        b"\r",
+        b"\r\r",
+        b"\x0b",
+        b"\x0c",
+        b"\x1c",
+        b"\x1f",
+        b"\x00",
+        b"\x7f",
+        b"\xc2\x85",  # NEL
+        b"\xc2\xa0",  # no-break space
+        b"\xe3\x80\x80",  # ideographic space
+        b"\xe2\x80\xa8",  # line separator
+        b"\xe2\x80\x8b",  # zero-width space: not whitespace to Python
+        "é".encode(),
+        b"\xff",
+        b"\xed\xa0\x80",  # an encoded surrogate: not UTF-8 to Python
+    ]
+)
+_CHUNKS = st.lists(st.lists(_PIECES, max_size=4).map(b"".join), max_size=12).map(b"\n".join)
+
+
+@given(chunk=_CHUNKS, first_row=st.integers(1, 10**9))
+@settings(max_examples=examples(300))
+def test_the_arrow_split_gives_the_rows_of_the_line_by_line_reader(
+    chunk: bytes, first_row: int
+) -> None:
+    expected_rejects, got_rejects = Rejects(), Rejects()
+    rows, texts = lines._decode_lines(chunk, first_row, expected_rejects)
+    table = lines._lines_table(chunk, first_row, got_rejects)
+    assert table.schema == pa.schema([("row", pa.int64()), ("raw", pa.string())])
+    assert table.column("row").to_pylist() == rows
+    assert table.column("raw").to_pylist() == texts
+    assert got_rejects == expected_rejects
+
+
+def test_valid_chunks_take_the_arrow_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> object:
+        raise AssertionError("a valid chunk went line by line")
+
+    monkeypatch.setattr(lines, "_decode_lines", refuse)
+    chunk = '{"a":1}\r\n\n  \n\u3000\n x'.encode()
+    table = lines._lines_table(chunk, 7, Rejects())
+    assert table.column("row").to_pylist() == [7, 11]
+    assert table.column("raw").to_pylist() == ['{"a":1}', " x"]
