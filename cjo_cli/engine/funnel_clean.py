@@ -2,10 +2,16 @@
 customer's counted attempt, another attempt of the same level with no excluded event
 inside counts instead (PostHog's exclusion steps).
 
-`funnel_sql.attempts` marks the excluded customers; only those are read back here,
-with their step instants and the times of the events each exclusion matches, and
-`funnel_exact.clean_attempt` searches their attempts. Excluded customers are few, so
-this costs little next to the funnel itself.
+`funnel_sql.attempts` marks the excluded customers. When every exclusion starts at
+step 1 (`between: [1, j]`) and the funnel is ordered with steps that match different
+events, the answer is among the earliest chains of the starts: an excluded event
+must then lie after step 1 and before step j, and the earliest chain from a start
+has the earliest step j, so no other chain from that start is cleaner. Those chains
+(`cjo_cand`, from `funnel_ordered`) are checked in SQL, for every excluded customer
+at once. Otherwise the excluded customers are read back with their step instants
+and the times of the events each exclusion matches, and `funnel_exact.clean_attempt`
+searches their attempts one customer at a time (on the 10M-event benchmark log,
+162,000 customers: tens of seconds).
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ def counted_attempts(
     only_value: str | None = None,
 ) -> tuple[str, str]:
     """`funnel_sql.attempts`, then the excluded customers' clean attempts."""
-    engine, key = attempts(con, funnel, persona, options, value_path, only_value)
+    candidates = bool(funnel.exclusions) and all(x.first_step == 1 for x in funnel.exclusions)
+    engine, key = attempts(con, funnel, persona, options, value_path, only_value, candidates)
     prefer_clean_attempts(con, funnel, options, key)
     return engine, key
 
@@ -69,9 +76,57 @@ def prefer_clean_attempts(
         "CREATE OR REPLACE TEMP TABLE cjo_ex AS SELECT k, level FROM cjo_att WHERE excluded"
     )
     try:
-        _rescue(con, funnel, options, key)
+        if _has_table(con, "cjo_cand"):
+            _rescue_from_candidates(con, funnel, options, key)
+        else:
+            _rescue(con, funnel, options, key)
     finally:
         con.execute("DROP TABLE IF EXISTS cjo_ex")
+        con.execute("DROP TABLE IF EXISTS cjo_cand")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    ((count,),) = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(count)
+
+
+def _rescue_from_candidates(
+    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
+) -> None:
+    """The earliest candidate chain (`cjo_cand`) of each excluded customer with no
+    excluded event inside: after step 1 and before step j, or before the window's end
+    when the chain stops short of step j (the rule of `_apply_exclusions`)."""
+    steps = len(funnel.steps)
+    window = funnel.window.seconds * SECOND
+    customer_key = key_sql(key, "e.customer_id")
+    time_filter = slice_sql(options)
+    dirty, params = [], []
+    for exclusion in funnel.exclusions:
+        match = match_sql(exclusion.event)
+        last = exclusion.last_step
+        dirty.append(
+            f"SELECT c.k, c.t1 FROM cjo_cand c JOIN ("
+            f"SELECT {customer_key} AS k, epoch_us(e.ts) AS t FROM events e "
+            f"WHERE {match.text} AND {time_filter.text} "
+            f"AND {customer_key} IN (SELECT k FROM cjo_ex)) x ON x.k = c.k AND x.t > c.t1 "
+            f"AND x.t < CASE WHEN c.level >= {last} THEN c.t{last} ELSE c.t1 + ? END"
+        )
+        params += [*match.params, *time_filter.params, window]
+    times = ", ".join(f"t{step}" for step in range(1, steps + 1))
+    assignments = ", ".join(f"t{step} = c.t{step}" for step in range(1, steps + 1))
+    con.execute(
+        f"""
+        UPDATE cjo_att SET {assignments}, excluded = false FROM (
+            SELECT k, unnest(arg_min(struct_pack({times}), t1)) FROM (
+                SELECT * FROM cjo_cand WHERE k IN (SELECT k FROM cjo_ex)
+            ) c ANTI JOIN ({" UNION ALL ".join(dirty)}) d ON d.k = c.k AND d.t1 = c.t1
+            GROUP BY k
+        ) c WHERE cjo_att.k = c.k
+        """,
+        params,
+    )
 
 
 def _rescue(

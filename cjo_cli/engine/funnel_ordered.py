@@ -37,14 +37,20 @@ Columns = dict[str, npt.NDArray[Any]]
 _NUMPY_TYPES = {pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
 
 
-def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
-    """Create `cjo_att` for `funnel` from `cjo_fs`. False when two customer ids share a
-    key (their second hashes, `k2`, differ): `cjo_att` then merges them, and the caller
-    must compute it again keyed on the ids (`funnel_sql.attempts`)."""
+def ordered_attempts(
+    con: duckdb.DuckDBPyConnection, funnel: Funnel, candidates: bool = False
+) -> bool:
+    """Create `cjo_att` for `funnel` from `cjo_fs`; with `candidates`, also `cjo_cand`:
+    the earliest chain of every start that reaches its customer's level (the attempts
+    `funnel_clean` chooses from when an exclusion removes the counted one). False when
+    two customer ids share a key (their second hashes, `k2`, differ): `cjo_att` then
+    merges them, and the caller must compute it again keyed on the ids
+    (`funnel_sql.attempts`)."""
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
     reader = con.sql("SELECT k, k2, t, mask FROM cjo_fs ORDER BY k, t").to_arrow_reader(BATCH_ROWS)
     found: list[Columns] = []
+    tied: list[Columns] | None = [] if candidates else None
     distinct = True
     pending: list[pa.RecordBatch] = []
     held = 0
@@ -57,7 +63,8 @@ def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
         rows = pa.Table.from_batches(pending)
         keys = _values(rows.column("k"))
         last = _last_customer_start(keys)
-        distinct &= _customer_attempts(rows.slice(0, last), keys[:last], steps, window, found)
+        head = rows.slice(0, last)
+        distinct &= _customer_attempts(head, keys[:last], steps, window, found, tied)
         rest = rows.slice(last)
         pending, held = rest.to_batches(), rest.num_rows
         # One customer longer than a batch: wait for twice as many rows before looking
@@ -65,14 +72,17 @@ def ordered_attempts(con: duckdb.DuckDBPyConnection, funnel: Funnel) -> bool:
         enough = BATCH_ROWS if last else 2 * held
     if held:
         rows = pa.Table.from_batches(pending)
-        distinct &= _customer_attempts(rows, _values(rows.column("k")), steps, window, found)
-    _store(con, steps, found)
+        keys = _values(rows.column("k"))
+        distinct &= _customer_attempts(rows, keys, steps, window, found, tied)
+    _store(con, "cjo_att", steps, found)
+    if tied is not None:
+        _store(con, "cjo_cand", steps, tied)
     return distinct
 
 
-def _store(con: duckdb.DuckDBPyConnection, steps: int, found: list[Columns]) -> None:
-    """`cjo_att` from the attempts found: the key's type is `cjo_fs`'s, times after the
-    attempt's level are NULL."""
+def _store(con: duckdb.DuckDBPyConnection, table: str, steps: int, found: list[Columns]) -> None:
+    """`table` (k, level, t1..tN) from the attempts found: the key's type is `cjo_fs`'s,
+    times after the attempt's level are NULL."""
     names = ["k", "level", *(f"t{step}" for step in range(1, steps + 1))]
     reached = ", ".join(
         [
@@ -83,14 +93,14 @@ def _store(con: duckdb.DuckDBPyConnection, steps: int, found: list[Columns]) -> 
         ]
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE cjo_att AS SELECT k, 1::INTEGER AS level, "
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT k, 1::INTEGER AS level, "
         f"{', '.join(f'0::BIGINT AS t{s}' for s in range(1, steps + 1))} FROM cjo_fs LIMIT 0"
     )
     if not found:
         return
     cjo_att_found = {name: np.concatenate([part[name] for part in found]) for name in names}
     con.register("cjo_att_found", cjo_att_found)
-    con.execute(f"INSERT INTO cjo_att SELECT {reached} FROM cjo_att_found")
+    con.execute(f"INSERT INTO {table} SELECT {reached} FROM cjo_att_found")
     con.unregister("cjo_att_found")
 
 
@@ -128,10 +138,16 @@ def _keys_collide(new_customer: npt.NDArray[np.bool_], second: npt.NDArray[Any])
 
 
 def _customer_attempts(
-    rows: pa.Table, keys: npt.NDArray[Any], steps: int, window: int, found: list[Columns]
+    rows: pa.Table,
+    keys: npt.NDArray[Any],
+    steps: int,
+    window: int,
+    found: list[Columns],
+    tied: list[Columns] | None,
 ) -> bool:
     """Add to `found` the counted attempts of the customers in `rows` (whole customers,
-    sorted by k, t; `keys` is their k); False when two ids share a key."""
+    sorted by k, t; `keys` is their k), and to `tied` (unless None) every start's chain
+    that reaches its customer's level; False when two ids share a key."""
     count = rows.num_rows
     if count == 0:
         return True
@@ -165,25 +181,31 @@ def _customer_attempts(
         chain.append(time_of[nxt])
         position = np.where(alive, nxt, count)
 
-    chosen = _best_starts(start_customer, level)
-    attempts: Columns = {"k": keys[starts[chosen]], "level": level[chosen]}
-    for step in range(1, steps + 1):
-        attempts[f"t{step}"] = chain[step - 1][chosen]
-    found.append(attempts)
+    chosen, best = _best_starts(start_customer, level)
+    for picked, into in ((chosen, found), (best, tied)):
+        if into is None:
+            continue
+        attempts: Columns = {"k": keys[starts[picked]], "level": level[picked]}
+        for step in range(1, steps + 1):
+            attempts[f"t{step}"] = chain[step - 1][picked]
+        into.append(attempts)
     return not _keys_collide(new_customer, _values(rows.column("k2")))
 
 
-def _best_starts(customer: Ints, level: npt.NDArray[np.int32]) -> Ints:
+def _best_starts(
+    customer: Ints, level: npt.NDArray[np.int32]
+) -> tuple[Ints, npt.NDArray[np.bool_]]:
     """Per customer (runs of `customer`, starts in time order), the earliest start of the
-    best level."""
+    best level; and which starts reach their customer's best level."""
     if len(customer) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.bool_)
     first = np.ones(len(customer), dtype=np.bool_)
     first[1:] = customer[1:] != customer[:-1]
     run_starts = np.flatnonzero(first)
     best = np.maximum.reduceat(level, run_starts)
     run = np.cumsum(first) - 1
-    candidates = np.flatnonzero(level == best[run])
+    reaches = level == best[run]
+    candidates = np.flatnonzero(reaches)
     leading = np.ones(len(candidates), dtype=np.bool_)
     leading[1:] = run[candidates[1:]] != run[candidates[:-1]]
-    return candidates[leading]
+    return candidates[leading], reaches

@@ -37,7 +37,7 @@ from cjo_cli.engine.funnel_sets import drop_set_tables, set_attempts
 from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
 from cjo_cli.model.clock import SECOND
 
-TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_rank")
+TEMP_TABLES = ("cjo_fs", "cjo_att", "cjo_cand", "cjo_rank")
 """What a funnel run leaves in the connection until `drop_temp_tables`."""
 
 
@@ -334,17 +334,21 @@ def attempts(
     options: FunnelOptions,
     value_path: str | None,
     only_value: str | None = None,
+    candidates: bool = False,
 ) -> tuple[str, str]:
     """Build cjo_fs and cjo_att (with `excluded`); return (engine, key kind). With
-    `only_value`, steps are filled only by events of that breakdown label (`all_steps`)."""
+    `only_value`, steps are filled only by events of that breakdown label (`all_steps`).
+    With `candidates`, ordered funnels on the set-based path also leave `cjo_cand`
+    (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
+    con.execute("DROP TABLE IF EXISTS cjo_cand")
     _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if funnel.order == "ordered" and not _can_share_events(funnel):
         # The ordered path sees the second hashes in its sorted rows: no separate check.
-        if not ordered_attempts(con, funnel):
+        if not ordered_attempts(con, funnel, candidates):
             key = "id"
             _steps_table(con, funnel, persona, options, key, value_path, only_value)
-            ordered_attempts(con, funnel)
+            ordered_attempts(con, funnel, candidates)
         engine = "sql"
     else:
         if _hash_collides(con):

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cjo_cli.engine import funnel_clean
 from cjo_cli.engine.funnel_clean import prefer_clean_attempts
 from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.funnels import run_funnel
@@ -103,3 +105,59 @@ def test_exclusion_preference_equals_reference(log: list[LogEvent], f: Funnel) -
 def test_exclusion_preference_on_the_sql_path(log: list[LogEvent], f: Funnel) -> None:
     assert run(f, log).engine == "sql"
     assert_same(f, log)
+
+
+@st.composite
+def from_step_one_funnels(draw: st.DrawFn) -> Funnel:
+    """Ordered funnels of different events whose exclusions all start at step 1: the
+    clean attempts are chosen in SQL among the starts' earliest chains."""
+    f = draw(funnels(True).filter(lambda f: len(f.steps) >= 2 and f.order == "ordered"))
+    count = draw(st.integers(1, 2))
+    exclusions = tuple(
+        Exclusion(
+            EventFilter(draw(st.sampled_from(["other", *NAMES[:3]]))),
+            1,
+            draw(st.integers(2, len(f.steps))),
+        )
+        for _ in range(count)
+    )
+    return replace(f, exclusions=exclusions)
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(busy_logs, from_step_one_funnels())
+def test_exclusions_from_step_one_are_resolved_in_sql(log: list[LogEvent], f: Funnel) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+
+        def refuse(*args: object) -> object:
+            raise AssertionError("went through the per-customer search")
+
+        patch.setattr(funnel_clean, "clean_attempt", refuse)
+        assert run(f, log).engine == "sql"
+        assert_same(f, log)
+
+
+def test_a_later_start_with_no_refund_inside_counts() -> None:
+    # view 0, refund 1, view 2, refund 2, buy 3 (exclusion between steps 1 and 2): the
+    # attempt from 0 has the refund at 1 inside; the one from 2 has none (the refund at
+    # its start is not after it).
+    f = replace(
+        worked.funnel("view", "buy", window=10),
+        exclusions=(Exclusion(EventFilter("refund"), 1, 2),),
+    )
+    log = [
+        ev("a", "view", 0),
+        ev("a", "refund", 1),
+        ev("a", "view", 2),
+        ev("a", "refund", 2),
+        ev("a", "buy", 3),
+    ]
+    con = load(log)
+    result = run_funnel(con, f, FunnelOptions(keep_customers=True))
+    assert (result.total.excluded, [s.customers for s in result.total.steps]) == (0, [1, 1])
+    ((times,),) = con.execute(
+        "SELECT list_transform(step_times, lambda x: epoch_us(x)) FROM funnel_customers"
+    ).fetchall()
+    assert [(t - to_us(EPOCH)) // 1_000_000 for t in times] == [2, 3]
+    names = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not names & {"cjo_cand", "cjo_ex"}
