@@ -12,7 +12,7 @@ exactly what it means in SQL and in `python.holds`; the tests hold the three equ
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,12 +53,15 @@ class History:
         self.masks: list[int] = []
         self.totals: dict[int, int] = {}
 
-    def add(self, us: int, mask: int, counted: Sequence[int]) -> None:
+    def add(self, us: int, mask: int) -> None:
+        """An event at `us` with these bits (those that conditions count)."""
         self.times.append(us)
         self.masks.append(mask)
-        for bit in counted:
-            if mask & bit:
-                self.totals[bit] = self.totals.get(bit, 0) + 1
+        totals = self.totals
+        while mask:
+            bit = mask & -mask  # the lowest bit left
+            totals[bit] = totals.get(bit, 0) + 1
+            mask ^= bit
 
     def count(self, bit: int, since: int | None) -> int:
         """Events with `bit` after `since` (all of them when None), up to now."""
@@ -75,10 +78,11 @@ class History:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BitMoment:
     """What a condition sees in a replay: now, the evaluated event's properties (parsed
-    only when asked for), the customer's traits and their history so far."""
+    only when asked for), the customer's traits and their history so far. Made at every
+    entry check and split (not frozen: a frozen one is slower to make), never changed."""
 
     now: int
     properties: Callable[[], Mapping[str, Any]]

@@ -43,9 +43,9 @@ class _Customer(CustomerState):
             self.watch_goals(ts, mask, name, properties)
         # One journey at a time, in priority order, its moves and then its entry: so a
         # higher-priority journey's send, from an entry or a move, takes a capped slot first.
-        touched, _ = plan.routes(mask)
-        for journey in touched:
-            state = self.open.get(journey.id)
+        entries = self.open
+        for journey in plan.routes(mask)[0]:
+            state = entries.get(journey.id)
             if state is not None:
                 if mask & journey.goal_bit:
                     record = state.record
@@ -65,7 +65,7 @@ class _Customer(CustomerState):
                     if self.explain:
                         self.note(ts, journey.id, f"{step.id}: awaited event {name!r} came")
                     self.advance(state, step.answered(mask), ts)
-            if mask & journey.entry_bit and journey.id not in self.open:
+            if mask & journey.entry_bit and journey.id not in entries:
                 self.try_enter(journey, ts, properties, name)
         if self.dirty:
             self.refresh_due()
@@ -110,6 +110,11 @@ class _Customer(CustomerState):
         self.advance(state, journey.start, ts)
 
     def watch_goals(self, ts: int, mask: int, name: str | None, properties: Any) -> None:
+        for journey, record in self.watching:  # at most events, none converts or expires
+            if mask & journey.goal_bit or ts > record.ts + (journey.goal_within or 0):
+                break
+        else:
+            return
         still = []
         for journey, record in self.watching:
             deadline = record.ts + (journey.goal_within or 0)
@@ -143,7 +148,7 @@ class _Customer(CustomerState):
                     or (entry.due, entry.journey.rank) < (state.due, state.journey.rank)
                 ):
                     state = entry
-            check = self.agenda.first(until) if self.agenda.items else None
+            check = self.agenda.first(until) if self.agenda.due <= until else None
             # An audience check is a timer too: the earliest first, then send priority; an
             # entry's own timer before its journey's check at one instant (it may end it).
             if check is not None and (state is None or check[:2] < (state.due, state.journey.rank)):
@@ -175,11 +180,15 @@ class _Customer(CustomerState):
     # -- steps -----------------------------------------------------------------
 
     def close(self) -> None:
-        self.fire_due(self.log_end)
-        for journey in self.plan.journeys:
-            state = self.open.get(journey.id)
-            if state is not None:
-                self.finish(state, self.log_end, "censored")
+        if self.next_due <= self.log_end:
+            self.fire_due(self.log_end)
+        # In priority order (the plan's journeys are in it).
+        for state in sorted(self.open.values(), key=_rank):
+            self.finish(state, self.log_end, "censored")
+
+
+def _rank(state: OpenEntry) -> int:
+    return state.journey.rank
 
 
 def _cause(name: str | None) -> str:
@@ -188,19 +197,16 @@ def _cause(name: str | None) -> str:
 
 
 def _remember(
-    history: History,
-    times: Sequence[int],
-    masks: Sequence[int],
-    first: int,
-    counted: tuple[int, ...],
-    kept: int,
+    history: History, times: Sequence[int], masks: Sequence[int], first: int, kept: int
 ) -> int:
     """Put every row of the instant that starts at row `first` into the history (conditions
-    count all events of an instant, whatever their row order); the next instant's row."""
-    ts, row = times[first], first
-    while row < len(times) and times[row] == ts:
-        if masks[row] & kept:
-            history.add(ts, masks[row], counted)
+    count all events of an instant, whatever their row order), with its bits that
+    conditions count (`kept`); the next instant's row."""
+    ts, row, end = times[first], first, len(times)
+    while row < end and times[row] == ts:
+        counted = masks[row] & kept
+        if counted:
+            history.add(ts, counted)
         row += 1
     return row
 
@@ -236,18 +242,19 @@ def replay_customer(
 ) -> CustomerReplay:
     """Replay one customer's events (in order) through the plan's journeys. Audience
     checks start from the customer's first row (the feed gives every known customer a
-    first row, of no events, when some journey enters on a schedule), else `known`."""
+    first row, of no events, when some journey enters on a schedule), else `known`.
+    `names` (each row's event, for the trace) is read only when explaining."""
     known_from = known if known is not None else times[0] if times else log_end
     after = None if explain or not plan.audiences else audience_after(plan, times, masks)
     state = _Customer(plan, customer, traits or {}, log_end, explain, known_from, after)
-    history, counted, kept = state.history, plan.counted, plan.history_bits
+    history, kept = state.history, plan.history_bits
     remembered = 0  # rows before this one are in the history
     for index, ts in enumerate(times):
         if state.next_due <= ts:
             state.fire_due(ts)
         if remembered == index:  # the first row of an instant: all of its rows count
-            remembered = _remember(history, times, masks, index, counted, kept)
-        state.on_event(ts, masks[index], properties[index], names[index])
+            remembered = _remember(history, times, masks, index, kept)
+        state.on_event(ts, masks[index], properties[index], names[index] if explain else None)
     state.close()
     return state.out
 
@@ -296,7 +303,7 @@ def replay_together(
 
     heap = [(when, customers[n][0], n) for n in range(len(states)) if (when := wake(n)) is not None]
     heapq.heapify(heap)
-    counted, kept = plan.counted, plan.history_bits
+    kept = plan.history_bits
     while heap:
         ts, _, number = heapq.heappop(heap)
         state = states[number]
@@ -308,8 +315,9 @@ def replay_together(
             if state.next_due <= ts:
                 state.fire_due(ts)
             if remembered[number] == index:
-                remembered[number] = _remember(state.history, times, masks, index, counted, kept)
-            state.on_event(ts, masks[index], properties[index], names[index])
+                remembered[number] = _remember(state.history, times, masks, index, kept)
+            name = names[index] if state.explain else None
+            state.on_event(ts, masks[index], properties[index], name)
             index += 1
         cursors[number] = index
         when = wake(number)

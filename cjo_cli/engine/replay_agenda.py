@@ -34,9 +34,14 @@ class Agenda:
                 index = max(index, bisect_right(instants, after[journey.id]))
             if index < len(instants):
                 self.items.append((instants[index], journey.rank, journey, index))
+        self.due = self._earliest()
+        """The next check's instant (NEVER: none left)."""
+
+    def _earliest(self) -> int:
+        return min((item[0] for item in self.items), default=NEVER)
 
     def next_due(self) -> int:
-        return min((item[0] for item in self.items), default=NEVER)
+        return self.due
 
     def first(self, until: int) -> tuple[int, int, PlanJourney] | None:
         """The earliest check due at or before `until` (lowest rank first at one instant),
@@ -57,4 +62,5 @@ class Agenda:
                     self.items[position] = (instants[following], rank, journey, following)
                 else:
                     del self.items[position]
+                self.due = self._earliest()
                 return

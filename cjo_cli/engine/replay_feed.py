@@ -4,15 +4,16 @@ The `events` relation is filtered to the event names the plan looks at, each
 row gets its filter bits (parameterised SQL, one BIGINT per 62 filters), rows
 with no bit are dropped, and the rest come sorted by (customer, ts, file, row)
 in Arrow batches. Python sees one customer at a time and keeps nothing of a
-customer once it is done.
+customer once it is done. The sort carries as little as it can: no event name
+(a row's bits name its event, `Plan.event_of`) and, for a log of one file, no
+file name.
 """
 
 from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import duckdb
@@ -20,47 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cjo_cli.conditions.sql import Sql
-from cjo_cli.engine.replay import replay_customer
 from cjo_cli.engine.replay_plan import Plan
-from cjo_cli.engine.replay_records import CustomerReplay
+from cjo_cli.engine.replay_rows import CustomerRows, Rows
 
 BATCH_ROWS = 65_536
-
-
-@dataclass(frozen=True)
-class CustomerRows:
-    customer: str
-    times: list[int]
-    masks: list[int]
-    properties: list[Any]
-    names: list[str | None]
-    """The event of each row; None for the row of no events that says since when an
-    audience journey knows the customer (only when some journey enters on a schedule)."""
-
-    @property
-    def events(self) -> int:
-        """How many of the rows are the log's events."""
-        return sum(1 for name in self.names if name is not None)
-
-    def replay(
-        self,
-        plan: Plan,
-        log_end: int,
-        traits: Mapping[str, dict[str, Any]],
-        explain: bool = False,
-    ) -> CustomerReplay:
-        """This customer's replay through the plan (`replay.replay_customer`)."""
-        return replay_customer(
-            plan,
-            self.customer,
-            self.times,
-            self.masks,
-            self.properties,
-            self.names,
-            log_end,
-            traits.get(self.customer),
-            explain,
-        )
 
 
 def load_traits(con: duckdb.DuckDBPyConnection, plan: Plan) -> dict[str, dict[str, Any]]:
@@ -81,7 +45,15 @@ def _has_customers(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found and found[0])
 
 
-def _presence(width: int, customer: str | None, customers: bool) -> tuple[str, list[Any]]:
+def _several_files(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the log's rows come from more than one file (a scan of one column)."""
+    ((found,),) = con.execute("SELECT count(*) FROM (SELECT DISTINCT file FROM events)").fetchall()
+    return bool(found > 1)
+
+
+def _presence(
+    width: int, customer: str | None, customers: bool, files: bool
+) -> tuple[str, list[Any]]:
     """A row of no events per known customer at the instant it became known: its first
     event in the log, or the log's start for a customer the customers file lists. An
     audience journey checks every known customer."""
@@ -96,15 +68,19 @@ def _presence(width: int, customer: str | None, customers: bool) -> tuple[str, l
         )
         params += params
     sql = (
-        f"SELECT customer_id, min(t) AS t, 0 AS k, NULL::VARCHAR AS file, "
-        f'-1::BIGINT AS "row", NULL::VARCHAR AS event, {zeros}, NULL::VARCHAR AS p '
+        f"SELECT customer_id, min(t) AS t, 0 AS k, {'NULL::VARCHAR AS file, ' if files else ''}"
+        f'-1::BIGINT AS "row", {zeros}, NULL::VARCHAR AS p '
         f"FROM ({known}) GROUP BY customer_id"
     )
     return sql, params
 
 
-def _query(plan: Plan, customer: str | None, customers: bool = False) -> tuple[str, list[Any], int]:
-    """The feed's SQL, its parameters and how many mask columns it has."""
+def _query(
+    plan: Plan, customer: str | None, customers: bool = False, files: bool = True
+) -> tuple[str, list[Any], int]:
+    """The feed's SQL, its parameters and how many mask columns it has. `files`: the log
+    has rows of several files, so the file orders the rows of one instant before the row
+    number (else the sort carries no file name: less memory)."""
     # An audience on traits alone reads no event: one mask column of zeros, no rows.
     masks = plan.mask_sql() or [Sql("0::BIGINT", [])]
     names = plan.event_names()
@@ -127,18 +103,19 @@ def _query(plan: Plan, customer: str | None, customers: bool = False) -> tuple[s
         params.append(customer)
     keep = " OR ".join(f"m{number} <> 0" for number in range(len(masks)))
     mask_names = ", ".join(f"m{n}" for n in range(len(masks)))
+    file = "file, " if files else ""
     rows = (
-        f'SELECT customer_id, epoch_us(ts) AS t, 1 AS k, file, "row", event, {mask_names}, p '
-        f'FROM (SELECT customer_id, ts, file, "row", event, {", ".join(columns)} '
+        f'SELECT customer_id, epoch_us(ts) AS t, 1 AS k, {file}"row", {mask_names}, p '
+        f'FROM (SELECT customer_id, ts, {file}"row", event, {", ".join(columns)} '
         f"FROM events WHERE {where}) WHERE {keep}"
     )
     if plan.audiences:
-        presence, more = _presence(len(masks), customer, customers)
+        presence, more = _presence(len(masks), customer, customers, files)
         rows = f"{rows} UNION ALL {presence}"
         params += more
     sql = (
-        f"SELECT customer_id, t, {mask_names}, p, event FROM ({rows}) "
-        'ORDER BY customer_id, t, k, file, "row"'
+        f"SELECT customer_id, t, {mask_names}, p FROM ({rows}) "
+        f'ORDER BY customer_id, t, k, {file}"row"'
     )
     return sql, params, len(masks)
 
@@ -157,9 +134,10 @@ def reduced_log(
 ) -> tuple[pa.RecordBatchReader, int] | None:
     """The reduced log's Arrow batches, sorted by customer, and how many mask columns
     they have; None when the plan reads nothing."""
-    if not plan.filters and not plan.audiences:
+    if not plan.reads_log:
         return None
-    sql, params, width = _query(plan, customer, bool(plan.audiences) and _has_customers(con))
+    customers = bool(plan.audiences) and _has_customers(con)
+    sql, params, width = _query(plan, customer, customers, _several_files(con))
     return con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS), width
 
 
@@ -167,39 +145,53 @@ def group_customers(batches: Iterable[pa.RecordBatch], width: int) -> Iterator[C
     """Batches of the reduced log (sorted by customer) as each customer's rows."""
     current: CustomerRows | None = None
     for batch in batches:
-        ids = batch.column(0).to_pylist()
-        times = batch.column(1).to_pylist()
-        if width == 1:
-            masks = batch.column(2).to_pylist()
-        else:
-            parts = [batch.column(2 + n).to_pylist() for n in range(width)]
-            masks = [
-                sum(int(part[i]) << (62 * n) for n, part in enumerate(parts))
-                for i in range(len(ids))
-            ]
-        props = batch.column(2 + width).to_pylist()
-        names = batch.column(3 + width).to_pylist()
-        start = 0
-        size = len(ids)
-        while start < size:
-            who = ids[start]
-            end = start + 1
-            while end < size and ids[end] == who:
-                end += 1
-            if current is not None and current.customer == who:
-                current.times.extend(times[start:end])
-                current.masks.extend(masks[start:end])
-                current.properties.extend(props[start:end])
-                current.names.extend(names[start:end])
+        if not batch.num_rows:
+            continue
+        for rows in batch_rows(batch, width).split():
+            if current is not None and current.customer == rows.customer:
+                current.times.extend(rows.times)
+                current.masks.extend(rows.masks)
+                current.properties.extend(rows.properties)
             else:
                 if current is not None:
                     yield current
-                current = CustomerRows(
-                    who, times[start:end], masks[start:end], props[start:end], names[start:end]
-                )
-            start = end
+                current = rows
     if current is not None:
         yield current
+
+
+def batch_rows(batch: pa.RecordBatch, width: int) -> Rows:
+    """A batch of the reduced log (sorted by customer, not empty) as Python lists."""
+    ids = batch.column(0)
+    changes = _changes(ids)
+    if width == 1:
+        masks = batch.column(2).to_pylist()
+    else:
+        parts = [batch.column(2 + n).to_pylist() for n in range(width)]
+        masks = [
+            sum(int(part[i]) << (62 * n) for n, part in enumerate(parts))
+            for i in range(batch.num_rows)
+        ]
+    return Rows(
+        [ids[0].as_py(), *ids.slice(1).filter(changes).to_pylist()],
+        [0, *_starts(changes)],
+        batch.column(1).to_pylist(),
+        masks,
+        batch.column(2 + width).to_pylist(),
+    )
+
+
+def _changes(ids: pa.Array) -> pa.BooleanArray:
+    """For each row of a batch (sorted by customer) but the first: whether another
+    customer starts there. (No Arrow array is made from Python values: that would load
+    pandas.)"""
+    return pc.not_equal(ids.slice(1), ids.slice(0, max(len(ids) - 1, 0)))
+
+
+def _starts(changes: pa.BooleanArray) -> list[int]:
+    """The rows where another customer starts, row 0 not counted (it may go on from the
+    last batch)."""
+    return [index + 1 for index in pc.indices_nonzero(changes).to_pylist()]
 
 
 def customer_chunks(
@@ -213,10 +205,7 @@ def customer_chunks(
         size = batch.num_rows
         if not size:
             continue
-        ids = batch.column(0)
-        # Where a customer starts within the batch (row 0 may go on from the last batch).
-        changes = pc.not_equal(ids.slice(1), ids.slice(0, size - 1))
-        starts = [index + 1 for index in pc.indices_nonzero(changes).to_pylist()]
+        starts = _starts(_changes(batch.column(0)))
         position = 0
         while True:
             found = bisect_left(starts, position + max(rows - count, 1))

@@ -2,14 +2,18 @@
 
 The parent streams the reduced log from DuckDB as the serial replay does (Arrow
 batches sorted by customer), cuts it into chunks of whole customers
-(`replay_feed.customer_chunks`) and hands each chunk to a worker, which replays
-its customers with `replay_customer` and counts them in totals of its own. The
+(`replay_feed.customer_chunks`) and hands each chunk, as plain lists
+(`replay_rows.Rows`), to a worker, which replays its customers with
+`replay_customer` and counts them in totals of its own. The
 parent adds the chunks' totals up in chunk order, so the result is the serial
 replay's, number for number: every count is a sum over customers, keyed counts
 meet their keys in the same order, and revenue is summed exactly.
 
 Workers start from a fresh interpreter (forkserver, or spawn where there is no
-fork): the parent's DuckDB and Arrow threads are never copied into them. A plan's
+fork): the parent's DuckDB and Arrow threads are never copied into them, and they
+import neither (this module loads them only in the parent), which keeps each worker
+and the fork server small: a replay on several cores should take no more memory than
+on one. A plan's
 conditions are closures, which pickle cannot carry, so each worker compiles the
 plan again from the workspace, as the Spark executors do. A plan that limits its
 send rate couples all customers in one time order and is never split (see
@@ -22,19 +26,20 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from cjo_cli.engine.replay_feed import customer_chunks, group_customers
 from cjo_cli.engine.replay_plan import Plan, build_plan
+from cjo_cli.engine.replay_rows import Rows
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.errors import InputError
 from cjo_cli.model import Workspace
+
+if TYPE_CHECKING:  # the parent's alone: a worker imports neither Arrow nor DuckDB
+    import pyarrow as pa
 
 PARALLEL_MIN_ROWS = 200_000
 """Below this many log rows one process replays faster than starting others."""
@@ -68,8 +73,7 @@ class Workers:
 def replay_in_workers(
     workers: Workers,
     plan: Plan,
-    batches: Iterable[pa.RecordBatch],
-    width: int,
+    feed: Callable[[], tuple[Iterable[pa.RecordBatch], int] | None],
     log_end: int,
     traits: Mapping[str, dict[str, Any]],
     totals: ReplayTotals,
@@ -77,7 +81,13 @@ def replay_in_workers(
 ) -> None:
     """Replay the reduced log's customers on `workers.processes` processes into `totals`.
     `plan` is the parent's, scheduled over the log's span (the workers check theirs
-    against its journeys)."""
+    against its journeys). `feed` starts the reduced log (`replay_feed.reduced_log`): its
+    batches and how many mask columns they have, or None. The workers start first, and
+    compile their plans while DuckDB sorts."""
+    import pyarrow as pa
+
+    from cjo_cli.engine.replay_feed import batch_rows, customer_chunks
+
     assert plan.span is not None or not plan.audiences
     order = tuple(journey.id for journey in plan.journeys)
     context = _context()
@@ -88,6 +98,8 @@ def replay_in_workers(
         initargs=(workers.ws, workers.journey_ids, order, plan.span, log_end),
     )
     pending: deque[Future[ReplayTotals]] = deque()
+    for _ in range(workers.processes):  # each submit starts a process, until all are
+        pool.submit(_ready)
 
     def merge_oldest() -> None:
         totals.merge(pending.popleft().result())
@@ -95,8 +107,13 @@ def replay_in_workers(
             progress(totals.events)
 
     try:
+        found = feed()
+        if found is None:
+            return
+        batches, width = found
         for chunk in customer_chunks(batches, workers.chunk_rows):
-            pending.append(pool.submit(_replay_chunk, chunk, width, _traits_of(chunk, traits)))
+            rows = batch_rows(pa.concat_batches(chunk), width)
+            pending.append(pool.submit(_replay_chunk, rows, _traits_of(rows, traits)))
             if len(pending) >= IN_FLIGHT_PER_WORKER * workers.processes:
                 merge_oldest()
         while pending:
@@ -119,18 +136,15 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _traits_of(
-    chunk: Sequence[pa.RecordBatch], traits: Mapping[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+def _traits_of(rows: Rows, traits: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The traits of the chunk's customers (a worker gets only those it replays)."""
     if not traits:
         return {}
     found: dict[str, dict[str, Any]] = {}
-    for batch in chunk:
-        for customer in batch.column(0).unique().to_pylist():
-            value = traits.get(customer)
-            if value is not None:
-                found[customer] = value
+    for customer in rows.customers:
+        value = traits.get(customer)
+        if value is not None:
+            found[customer] = value
     return found
 
 
@@ -159,12 +173,14 @@ def _start_worker(
     _worker_plan, _worker_log_end = plan, log_end
 
 
-def _replay_chunk(
-    chunk: Sequence[pa.RecordBatch], width: int, traits: Mapping[str, dict[str, Any]]
-) -> ReplayTotals:
+def _ready() -> None:
+    """Nothing: submitted to start the workers early."""
+
+
+def _replay_chunk(rows: Rows, traits: Mapping[str, dict[str, Any]]) -> ReplayTotals:
     plan = _worker_plan
     assert plan is not None, "the worker's initializer did not run"
     totals = ReplayTotals(plan)
-    for rows in group_customers(chunk, width):
-        totals.add(rows.replay(plan, _worker_log_end, traits), rows.events)
+    for customer in rows.split():
+        totals.add(customer.replay(plan, _worker_log_end, traits), customer.events)
     return totals

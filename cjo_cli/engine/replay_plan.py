@@ -124,6 +124,11 @@ class Plan:
         return found
 
     @property
+    def reads_log(self) -> bool:
+        """Some journey reacts to an event, or checks customers on a schedule."""
+        return bool(self.filters or self.audiences)
+
+    @property
     def rate_limited(self) -> bool:
         """Some journey limits its sends across customers: one time order for all."""
         return any(j.rate is not None for j in self.journeys)
@@ -162,6 +167,11 @@ class Plan:
 
     def event_names(self) -> list[str]:
         return sorted({f.event for f in self.filters})
+
+    def event_of(self, mask: int) -> str | None:
+        """The event of a log row with these bits (each filter names one event); None for
+        no bits (the feed's row of no events)."""
+        return self.filters[(mask & -mask).bit_length() - 1].event if mask else None
 
     def property_events(self) -> list[str]:
         """The entry events whose properties some journey reads, and the goal events whose

@@ -24,7 +24,7 @@ from cjo_cli.engine.effects import (
     measured_effect,
 )
 from cjo_cli.engine.replay_plan import AB, Plan
-from cjo_cli.engine.replay_records import CustomerReplay, EntryRecord
+from cjo_cli.engine.replay_records import CustomerReplay, EntryRecord, SendRecord, VisitRecord
 
 EXIT_REASONS = ("goal", "exit_event", "end", "censored")
 
@@ -206,6 +206,18 @@ class ReplayTotals:
                 for name, _, _ in step.variants:
                     totals.variants.setdefault(name, GroupTotals())
             self.journeys[journey.id] = totals
+        # The same records by (journey, step) and (journey, touchpoint): looked up at every
+        # visit and send.
+        self._steps = {
+            (journey_id, step_id): step
+            for journey_id, totals in self.journeys.items()
+            for step_id, step in totals.steps.items()
+        }
+        self._sends = {
+            (journey_id, touchpoint): send
+            for journey_id, totals in self.journeys.items()
+            for touchpoint, send in totals.sends.items()
+        }
 
     def merge(self, other: ReplayTotals) -> None:
         """Add totals counted elsewhere (another partition of the customers) to these."""
@@ -234,10 +246,11 @@ class ReplayTotals:
         self.without_zone += replay.zone_fallback
         if not replay.entries:
             return
+        journeys = self.journeys
         first: dict[str, EntryRecord] = {}
         converted_once: set[str] = set()
         for record in replay.entries:
-            totals = self.journeys[record.journey]
+            totals = journeys[record.journey]
             group = totals.holdout if record.holdout else totals.treated
             group.entries += 1
             if record.converted_value is not None:
@@ -245,7 +258,8 @@ class ReplayTotals:
                     totals.holdout_revenue_sum += Fraction(record.converted_value)
                 else:
                     totals.revenue_sum += Fraction(record.converted_value)
-            first.setdefault(record.journey, record)
+            if record.journey not in first:
+                first[record.journey] = record
             converted = record.converted_ts is not None
             if converted:
                 converted_once.add(record.journey)
@@ -261,41 +275,50 @@ class ReplayTotals:
                 variant.entries += 1
                 variant.converted += converted
         for journey_id, record in first.items():
-            totals = self.journeys[journey_id]
-            groups = [totals.holdout if record.holdout else totals.treated]
+            totals = journeys[journey_id]
+            converted = journey_id in converted_once
+            group = totals.holdout if record.holdout else totals.treated
+            group.entered += 1
+            group.converted += converted
             if record.group == "unrecorded":
-                groups.append(totals.unrecorded)
-            for group in groups:
-                group.entered += 1
-                group.converted += journey_id in converted_once
+                totals.unrecorded.entered += 1
+                totals.unrecorded.converted += converted
+        self._add_visits(replay.visits)
+        self._add_sends(replay.sends)
+
+    def _add_visits(self, visits: Sequence[VisitRecord]) -> None:
+        steps = self._steps
         seen: set[tuple[str, str]] = set()
-        for visit in replay.visits:
+        for visit in visits:
             if visit.holdout:
                 continue
-            step = self.journeys[visit.journey].steps[visit.step]
+            key = (visit.journey, visit.step)
+            step = steps[key]
             step.total += 1
-            if (visit.journey, visit.step) not in seen:
-                seen.add((visit.journey, visit.step))
+            if key not in seen:
+                seen.add(key)
                 step.unique += 1
-        for send in replay.sends:
-            totals_send = self.journeys[send.journey].sends[send.touchpoint]
-            if send.status == "capped":
-                totals_send.capped += 1
-                continue
-            if send.status == "unreachable":
-                totals_send.unreachable += 1
-                continue
-            if send.status == "not_sent":
-                totals_send.not_sent += 1
-                continue
-            if send.status == "rate_limited":
-                totals_send.rate_limited += 1
-                continue
-            totals_send.sent += 1
-            totals_send.deferred += send.ts > send.planned_ts
-            totals_send.delivered += send.delivered_ts is not None
-            totals_send.opened += send.opened_ts is not None
-            totals_send.clicked += send.clicked_ts is not None
+
+    def _add_sends(self, sends: Sequence[SendRecord]) -> None:
+        by_touchpoint = self._sends
+        for send in sends:
+            totals = by_touchpoint[send.journey, send.touchpoint]
+            status = send.status
+            if status == "sent":
+                totals.sent += 1
+                totals.deferred += send.ts > send.planned_ts
+                totals.delivered += send.delivered_ts is not None
+                totals.opened += send.opened_ts is not None
+                totals.clicked += send.clicked_ts is not None
+            elif status == "capped":
+                totals.capped += 1
+            elif status == "unreachable":
+                totals.unreachable += 1
+            elif status == "not_sent":
+                totals.not_sent += 1
+            else:
+                assert status == "rate_limited", status
+                totals.rate_limited += 1
 
 
 def _add_counts(into: object, other: object) -> None:

@@ -84,7 +84,7 @@ class CustomerState:
         self.agenda = Agenda(
             [(j, plan.instants(j, self.zone)) for j in plan.audiences], known_from, audience_after
         )
-        self.next_due = self.agenda.next_due()
+        self.next_due = self.agenda.due
         self.dirty = False
         """An entry started, moved or ended: the next due time must be looked up again."""
 
@@ -121,11 +121,11 @@ class CustomerState:
 
     def refresh_due(self) -> None:
         self.dirty = False
-        due = NEVER
+        due = self.agenda.due
         for state in self.open.values():
             if state.due < due:
                 due = state.due
-        self.next_due = min(due, self.agenda.next_due()) if self.agenda.items else due
+        self.next_due = due
 
     def finish(self, state: OpenEntry, ts: int, reason: str) -> None:
         self.dirty = True
@@ -157,19 +157,18 @@ class CustomerState:
         state.waiting_bit = 0
         state.deferred = False
         state.due = NEVER
-        journey = state.journey
+        journey, record, visits = state.journey, state.record, self.out.visits
+        steps = journey.steps
         moves = 0
         while True:
             moves += 1
-            if moves > len(journey.steps) + 1:
+            if moves > len(steps) + 1:
                 raise ReplayError(
-                    f"journey {journey.id}: steps loop without waiting "
-                    f"(from {journey.steps[to].id})"
+                    f"journey {journey.id}: steps loop without waiting (from {steps[to].id})"
                 )
             state.step = to
-            step = journey.steps[to]
-            record = state.record
-            self.out.visits.append(
+            step = steps[to]
+            visits.append(
                 VisitRecord(journey.id, record.entry, step.id, ts, record.holdout, record.variant)
             )
             kind = step.kind

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import duckdb
 
 from cjo_cli.engine.replay import replay_customer, replay_together
-from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits, reduced_log
+from cjo_cli.engine.replay_feed import customer_rows, load_traits, reduced_log
 from cjo_cli.engine.replay_parallel import Workers, replay_in_workers
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_records import CustomerReplay
+from cjo_cli.engine.replay_rows import CustomerRows
 from cjo_cli.engine.replay_stats import ReplayTotals
 from cjo_cli.engine.replay_tables import ReplayTables
 from cjo_cli.events.tables import log_span
@@ -59,9 +61,9 @@ def simulate(
         and on_customer is None
         and not plan.rate_limited
     ):
-        found = reduced_log(con, plan)
-        if found is not None:
-            replay_in_workers(workers, plan, *found, end, traits, totals, progress)
+        if plan.reads_log:
+            feed = partial(reduced_log, con, plan)
+            replay_in_workers(workers, plan, feed, end, traits, totals, progress)
         return result
     tables = ReplayTables(con.cursor()) if keep_tables else None
     for rows, replay in _replays(con, plan, end, traits):
@@ -92,7 +94,10 @@ def _replays(
         everyone = list(customer_rows(con, plan))
         replays = replay_together(
             plan,
-            [(r.customer, r.times, r.masks, r.properties, r.names) for r in everyone],
+            [
+                (r.customer, r.times, r.masks, r.properties, r.names(plan) if explain else [])
+                for r in everyone
+            ],
             end,
             traits,
             explain,

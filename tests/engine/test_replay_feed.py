@@ -9,6 +9,8 @@ Each cart has a property `n` to tell the rows apart."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,9 @@ import duckdb
 import pytest
 
 from cjo_cli.engine import replay_feed
-from cjo_cli.engine.replay_feed import CustomerRows, customer_rows, load_traits
+from cjo_cli.engine.replay_feed import customer_rows, load_traits
 from cjo_cli.engine.replay_plan import Plan, build_plan
+from cjo_cli.engine.replay_rows import CustomerRows
 from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import CREATE_CUSTOMERS, connect
 from cjo_cli.model.clock import parse_instant
@@ -71,13 +74,13 @@ def number(text: Any) -> int | None:
     return None if text is None else int(json.loads(text)["n"])
 
 
-def summary(rows: CustomerRows) -> list[tuple[str, int, int, int | None]]:
-    """(time, mask, n of the properties, name) per row."""
-    assert len(rows.times) == len(rows.masks) == len(rows.properties) == len(rows.names)
+def summary(rows: CustomerRows, plan: Plan) -> list[tuple[str | None, int, int, int | None]]:
+    """(name, time, mask, n of the properties) per row."""
+    assert len(rows.times) == len(rows.masks) == len(rows.properties)
     return [
         (name, ts, mask, number(props))
         for ts, mask, props, name in zip(
-            rows.times, rows.masks, rows.properties, rows.names, strict=True
+            rows.times, rows.masks, rows.properties, rows.names(plan), strict=True
         )
     ]
 
@@ -106,7 +109,7 @@ def test_customer_rows(tmp_path: Path) -> None:
     found = list(customer_rows(con, plan))
     # One customer at a time, by id; v (page views only) has no rows.
     assert [rows.customer for rows in found] == ["w", "x", "y"]
-    assert {rows.customer: summary(rows) for rows in found} == EXPECTED
+    assert {rows.customer: summary(rows, plan) for rows in found} == EXPECTED
 
 
 @pytest.mark.parametrize("batch", [1, 2, 3, 5])
@@ -117,13 +120,13 @@ def test_batch_boundaries_change_nothing(
     monkeypatch.setattr(replay_feed, "BATCH_ROWS", batch)
     found = list(customer_rows(con, plan))
     assert [rows.customer for rows in found] == ["w", "x", "y"]
-    assert {rows.customer: summary(rows) for rows in found} == EXPECTED
+    assert {rows.customer: summary(rows, plan) for rows in found} == EXPECTED
 
 
 def test_one_customer(tmp_path: Path) -> None:
     con, plan = setup(tmp_path, READS_VALUE)
     found = list(customer_rows(con, plan, "x"))
-    assert [summary(rows) for rows in found] == [EXPECTED["x"]]
+    assert [summary(rows, plan) for rows in found] == [EXPECTED["x"]]
     assert list(customer_rows(con, plan, "v")) == []
     assert list(customer_rows(con, plan, "nobody")) == []
 
@@ -191,13 +194,33 @@ def test_an_audience_plan_feeds_every_known_customer_from_when_it_is_known(
     start = at("2026-06-01T08:00:00Z")  # the log's first event (x's page view)
     # A row of no events first, at the instant the customer became known: the log's
     # start for the customers file's, else its first event of any name.
-    assert (found["z"].times, found["z"].names, found["z"].events) == ([start], [None], 0)
+    assert (found["z"].times, found["z"].names(plan), found["z"].events) == ([start], [None], 0)
     assert found["v"].times == [at("2026-06-01T12:00:00Z")] and found["v"].events == 0
     x = found["x"]
-    assert (x.times[0], x.names[0], x.masks[0]) == (start, None, 0)
-    assert x.names[1:] == ["unsubscribe"] and x.events == 1
+    assert (x.times[0], x.names(plan)[0], x.masks[0]) == (start, None, 0)
+    assert x.names(plan)[1:] == ["unsubscribe"] and x.events == 1
     # w's first event is the unsubscribe the plan reads: the row of no events comes first.
-    assert found["w"].names == [None, "unsubscribe"]
+    assert found["w"].names(plan) == [None, "unsubscribe"]
     assert found["w"].times == [at("2026-06-01T12:00:00Z")] * 2
     # One customer: only its rows.
     assert [rows.customer for rows in customer_rows(con, plan, "z")] == ["z"]
+
+
+def test_cutting_batches_into_customers_loads_no_pandas() -> None:
+    # An Arrow array made from Python values imports pandas (half a second, and its
+    # memory): the feed cuts DuckDB's batches with Arrow's own arrays only.
+    code = """
+import sys
+import duckdb
+from cjo_cli.engine.replay_feed import customer_chunks, group_customers
+sql = "SELECT * FROM (VALUES ('a', 1, 1, NULL), ('a', 2, 1, NULL), ('b', 3, 2, '{}')) t(c, t, m, p)"
+batches = list(duckdb.sql(sql).to_arrow_reader(2))
+found = [(r.customer, r.times) for r in group_customers(batches, 1)]
+assert found == [("a", [1, 2]), ("b", [3])], found
+assert sum(b.num_rows for chunk in customer_chunks(batches, 1) for b in chunk) == 3
+print("pandas" in sys.modules)
+"""
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "False"

@@ -73,11 +73,23 @@ def test_one_time_order_equals_each_customer_alone_without_a_rate(tmp_path: Path
     ((end,),) = con.execute("SELECT epoch_us(max(ts)) FROM events").fetchall()
     rows = list(customer_rows(con, plan))
     together = replay_together(
-        plan, [(r.customer, r.times, r.masks, r.properties, r.names) for r in rows], end, {}, "a"
+        plan,
+        [(r.customer, r.times, r.masks, r.properties, r.names(plan)) for r in rows],
+        end,
+        {},
+        "a",
     )
     alone = [
         replay_customer(
-            plan, r.customer, r.times, r.masks, r.properties, r.names, end, {}, r.customer == "a"
+            plan,
+            r.customer,
+            r.times,
+            r.masks,
+            r.properties,
+            r.names(plan),
+            end,
+            {},
+            r.customer == "a",
         )
         for r in rows
     ]
