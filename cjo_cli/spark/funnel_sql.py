@@ -1,8 +1,9 @@
 """Ordered funnels of distinct plain steps in Spark SQL, without Python on the hot path.
 
 The counted attempt (docs/funnels.md) of an ordered funnel whose steps each name a
-different event, with no `where`, is what `engine.funnel_ordered.ordered_sql` computes
-in DuckDB; this is the same logic with Spark's set operations:
+different event, with no `where`, is what `engine.funnel_ordered.ordered_attempts`
+computes on the embedded engine (on numpy arrays); this is the same rule with Spark's
+set operations:
 
 1. The funnel's rows (step events in the `--since/--until` slice) get their step
    number s. One window per customer, ordered by (t, s) descending with a running
@@ -10,7 +11,7 @@ in DuckDB; this is the same logic with Spark's set operations:
    gives each row `nx{j}`: the first step-j time at or after it. Events at the same
    instant may fill consecutive steps in step order, hence s in the order.
 2. A step-1 row's chain takes t2 = nx2; the step-(j-1) rows, keyed by (customer, t),
-   carry nx{j}, so equi-joins follow the chain (DuckDB's ASOF joins). Step-1 rows
+   carry nx{j}, so equi-joins follow the chain. Step-1 rows
    sharing t2 share the chain: grouped as (lo, hi), the group's level is the one
    of hi (a later start only gains window).
 3. Of the groups at the customer's best level the earliest counts; its start is lo,

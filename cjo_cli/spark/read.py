@@ -1,5 +1,8 @@
 """Event logs into a Spark DataFrame with cjo's own readers, one task per file.
 
+(Canonical Parquet logs of the common shape are read by Spark itself, the rejects
+by cjo's checks: `spark.parquet_read`, which says which shapes.)
+
 Each task loads its file with `events.load.load_events`, the reader the DuckDB
 engine uses, into an in-memory DuckDB on the worker, and hands back the accepted
 rows and the rejects. So the rules (formats, vendor shapes, `--map`, timestamps,
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.events.tables import EventLogError, FileSummary, LoadSummary
+from cjo_cli.spark.parquet_read import native_plan, read_native, reader_error
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -37,7 +41,8 @@ BATCH_ROWS = 65_536
 @dataclass
 class SparkLog:
     events: DataFrame
-    """customer_id, event, t, properties, file, row; cached."""
+    """customer_id, event, t, properties, file, row; cached, or (`parquet_read`) a scan
+    of the Parquet files that each query reads anew (only the columns it needs)."""
     rejects: DataFrame
     """file, row, raw, reason."""
     summary: LoadSummary
@@ -155,20 +160,6 @@ def arrow_schema(ddl: str) -> pa.Schema:
 _ARROW_SCHEMA = arrow_schema(OUTPUT_SCHEMA)
 
 
-def _reader_error(name: str, reason: str) -> Exception:
-    """A reader's error from a worker, as the class the DuckDB engine would raise (so
-    the command line adds the same advice)."""
-    from cjo_cli.events.load import MappingNotApplicable
-    from cjo_cli.events.tables import MissingColumns, UnknownLogFormat
-
-    kinds: dict[str, type[EventLogError]] = {
-        "MissingColumns": MissingColumns,
-        "MappingNotApplicable": MappingNotApplicable,
-        "UnknownLogFormat": UnknownLogFormat,
-    }
-    return kinds.get(name, EventLogError)(reason)
-
-
 def read_events(
     spark: SparkSession,
     files: Sequence[tuple[Path, str]],
@@ -181,10 +172,15 @@ def read_events(
     engine's own SQL, from the links the workers found (few: one per login)."""
     from pyspark import StorageLevel
 
-    rows = []
-    for path, fmt in files:
+    for path, _ in files:
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
+    plan = native_plan(files, mapping or {})
+    native = read_native(spark, plan) if plan is not None else None
+    if native is not None:
+        return SparkLog(*native)
+    rows = []
+    for path, fmt in files:
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
         rows.append(
             (str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {})), source_tz)
@@ -198,7 +194,7 @@ def read_events(
     for row in loaded.where("kind IN ('file', 'error')").collect():
         if row["kind"] == "error":
             loaded.unpersist()
-            raise _reader_error(row["fmt"], row["reason"])
+            raise reader_error(row["fmt"], row["reason"])
         summaries[row["file"]] = FileSummary(
             row["file"], row["fmt"], row["read"], row["rejected"], row["not_events"]
         )
