@@ -73,7 +73,7 @@ def sql_says(con: duckdb.DuckDBPyConnection, props: dict[str, Any], flt: Propert
     return bool(result)
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(properties, filters())
 def test_sql_and_python_agree_on_property_filters(
     props: dict[str, Any], flt: PropertyFilter

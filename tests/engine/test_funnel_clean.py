@@ -124,7 +124,7 @@ def from_step_one_funnels(draw: st.DrawFn) -> Funnel:
     return replace(f, exclusions=exclusions)
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(busy_logs, from_step_one_funnels())
 def test_exclusions_from_step_one_are_resolved_in_sql(log: list[LogEvent], f: Funnel) -> None:
     with pytest.MonkeyPatch.context() as patch:

@@ -262,8 +262,10 @@ def test_report_prints_what_the_embedded_engine_prints(run_cjo: RunCjo, tmp_path
     outputs = []
     for engine in (["--engine", "duckdb"], ["--engine", "spark", "--spark-master", "local[2]"]):
         rejects = tmp_path / f"rejects-{engine[1]}.csv"
+        # One funnel: the read is what is compared (test_spark_cli covers every funnel).
         result = run_cjo(
             "report",
+            "purchase_funnel",
             "-f",
             "json",
             *logs,
