@@ -343,15 +343,22 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     from cjo_cli.events.tables import NOT_AN_EVENT
     from cjo_cli.output import progress
     from cjo_cli.spark.read import read_events
-    from cjo_cli.spark.session import parse_conf, spark_session
+    from cjo_cli.spark.session import parse_conf, running_session, spark_session
 
     settings = parse_conf(conf)
     traits: dict[str, dict[str, Any]] = {}
     if given.customers is not None:
         traits, people = read_traits(given.customers)
         progress.note(_customers_line(people))
-    progress.note(f"spark: starting {master}")
-    session = spark_session(master, settings)
+    running = running_session()
+    if running is None:
+        progress.note(f"spark: starting {master}")
+        session = spark_session(master, settings)
+    else:
+        # Called in a process that runs Spark already: its session, as its owner set it.
+        where = running.sparkContext.master
+        progress.note(f"spark: using this process's running session ({where})")
+        session = running
     try:
         with _hints():
             log = read_events(
@@ -377,7 +384,8 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
                 raise
         yield SparkInput(log, traits)
     finally:
-        session.stop()
+        if running is None:
+            session.stop()
 
 
 @contextmanager

@@ -54,6 +54,23 @@ def require_pyspark() -> Any:
     return pyspark
 
 
+def running_session() -> SparkSession | None:
+    """The classic Spark session this process already runs (cjo called from a notebook,
+    a pyspark shell or a test), if any. Its master and settings are its owner's: cjo
+    sets only the pinned settings on it, and leaves it running."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    if os.environ.get("SPARK_REMOTE") or os.environ.get("SPARK_CONNECT_MODE_ENABLED"):
+        return None  # a Connect client has no session in this process to reuse
+    session = SparkSession.getActiveSession()
+    if session is None:
+        return None
+    for key, value in PINNED.items():
+        session.conf.set(key, value)
+    return session
+
+
 def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> SparkSession:
     """The session for `master` (`local[N]`, `spark://…`, `yarn`, `k8s://…`, or a Spark
     Connect URL `sc://…`). SPARK_HOME, SPARK_CONF_DIR and spark-defaults.conf apply as

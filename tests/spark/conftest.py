@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from cjo_cli.events.tables import LoadSummary
 
@@ -17,13 +20,68 @@ else:
     pytest.importorskip("pyspark", reason="pip install -e '.[spark]' (make test installs it)")
 
 
+# C1 only: the suite's JVMs live for minutes, where the second JIT tier costs more CPU
+# than it saves (the JIT cannot change a result). UTC as in cjo's own defaults.
+JIT = "-XX:TieredStopAtLevel=1 -Duser.timezone=UTC"
+TEST_SETTINGS = {
+    "spark.sql.shuffle.partitions": "3",
+    "spark.driver.extraJavaOptions": JIT,
+    "spark.executor.extraJavaOptions": JIT,
+}
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     from cjo_cli.spark.session import spark_session
 
-    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "3"})
+    session = spark_session("local[2]", TEST_SETTINGS)
     yield session
     session.stop()
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def cjo_in_session(spark: Any, monkeypatch: pytest.MonkeyPatch, *args: str) -> Ran:
+    """`cjo ARGS` in this process, through the installed command's entry point, so that
+    `--engine spark` uses the running test session (a new process would start a JVM of
+    its own: most of the suite's time). The subprocess path is test_cluster's."""
+    from cjo_cli.cli.app import main
+
+    assert spark is not None  # the session the command finds running
+    monkeypatch.setattr(sys, "argv", ["cjo", *args])
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "GITHUB_ACTIONS": None, "CJO_SPARK_MASTER": None}
+    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        try:
+            main()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        return Ran(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+
+
+def log_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
+    """The events and rejects of a loaded connection, in (file, row) order, as the Spark
+    readers' rows are compared with them."""
+    events = con.execute(
+        'SELECT customer_id, event, epoch_us(ts), CAST(properties AS VARCHAR), file, "row" '
+        'FROM events ORDER BY file, "row"'
+    ).fetchall()
+    rejects = con.execute(
+        'SELECT file, "row", raw, reason FROM rejects ORDER BY file, "row"'
+    ).fetchall()
+    return events, rejects
+
+
+def spark_rows(log: Any) -> tuple[list[Any], list[Any]]:
+    """The events and rejects of a SparkLog, in (file, row) order."""
+    events = [tuple(row) for row in log.events.orderBy("file", "row").collect()]
+    rejects = [tuple(row) for row in log.rejects.orderBy("file", "row").collect()]
+    return events, rejects
 
 
 def spark_log(spark: Any, con: duckdb.DuckDBPyConnection) -> Any:

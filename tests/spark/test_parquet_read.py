@@ -23,6 +23,7 @@ from cjo_cli.spark import parquet_read
 from cjo_cli.spark.parquet_read import native_plan, read_native
 from cjo_cli.spark.read import read_events
 from tests.conftest import REPO, RunCjo
+from tests.spark.conftest import cjo_in_session, log_rows, spark_rows
 
 IDS = ["c1", None, "", "   ", " c2", "c3 ", "\tc4"]
 NAMES = ["view", None, "", "  ", " buy"]
@@ -87,21 +88,12 @@ def embedded(paths: list[Path], mapping: dict[str, str] | None = None) -> Any:
     """The embedded engine's log of Parquet files (read in place, as `cjo report`)."""
     con = connect()
     summary = scan_parquet(con, paths, mapping or {})
-    events = con.execute(
-        'SELECT customer_id, event, epoch_us(ts), CAST(properties AS VARCHAR), file, "row" '
-        'FROM events ORDER BY file, "row"'
-    ).fetchall()
-    rejects = con.execute(
-        'SELECT file, "row", raw, reason FROM rejects ORDER BY file, "row"'
-    ).fetchall()
-    return summary, events, rejects
+    return (summary, *log_rows(con))
 
 
 def on_spark(spark: Any, paths: list[Path], mapping: dict[str, str] | None = None) -> Any:
     log = read_events(spark, [(path, "parquet") for path in paths], mapping or {})
-    events = [tuple(row) for row in log.events.orderBy("file", "row").collect()]
-    rejects = [tuple(row) for row in log.rejects.orderBy("file", "row").collect()]
-    return log.summary, events, rejects
+    return (log.summary, *spark_rows(log))
 
 
 def natively(spark: Any, paths: list[Path], mapping: dict[str, str] | None = None) -> Any:
@@ -242,7 +234,9 @@ def test_plain_paths_only(tmp_path: Path) -> None:
     assert native_plan([(good, "ga4")], {}) is None
 
 
-def test_report_prints_what_the_embedded_engine_prints(run_cjo: RunCjo, tmp_path: Path) -> None:
+def test_report_prints_what_the_embedded_engine_prints(
+    run_cjo: RunCjo, spark: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # The sample log as two Parquet parts, and a file of hostile rows: the same report,
     # the same log line and the same rejects file, from the command line.
     con = connect()
@@ -263,23 +257,19 @@ def test_report_prints_what_the_embedded_engine_prints(run_cjo: RunCjo, tmp_path
     for engine in (["--engine", "duckdb"], ["--engine", "spark", "--spark-master", "local[2]"]):
         rejects = tmp_path / f"rejects-{engine[1]}.csv"
         # One funnel: the read is what is compared (test_spark_cli covers every funnel).
-        result = run_cjo(
-            "report",
-            "purchase_funnel",
-            "-f",
-            "json",
-            *logs,
-            "--max-rejects",
-            "100%",
-            "--rejects",
-            str(rejects),
-            *engine,
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        found = json.loads(result.stdout)
+        args = ["report", "purchase_funnel", "-f", "json", *logs, "--max-rejects", "100%"]
+        args += ["--rejects", str(rejects), *engine]
+        if engine[1] == "duckdb":
+            ran = run_cjo(*args)
+            code, stdout, stderr = ran.returncode, ran.stdout, ran.stderr
+        else:  # the running test session: no JVM of its own
+            here = cjo_in_session(spark, monkeypatch, *args)
+            code, stdout, stderr = here.code, here.stdout, here.stderr
+        assert code == 0, stderr[-2000:]
+        found = json.loads(stdout)
         for funnel in found["funnels"]:
             assert funnel.pop("engine") in {"sql", "exact", "spark"}
-        log_line = [line for line in result.stderr.splitlines() if line.startswith("log:")]
+        log_line = [line for line in stderr.splitlines() if line.startswith("log:")]
         outputs.append((found, log_line, rejects.read_text(encoding="utf-8")))
     assert outputs[1] == outputs[0]
     assert "rejected 0" not in outputs[0][1][0]

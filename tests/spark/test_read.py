@@ -15,6 +15,7 @@ from cjo_cli.events.load import load_events
 from cjo_cli.events.tables import EventLogError, connect
 from cjo_cli.spark.read import read_events
 from tests.conftest import REPO
+from tests.spark.conftest import log_rows, spark_rows
 
 SAMPLES = REPO / "samples"
 
@@ -22,21 +23,12 @@ SAMPLES = REPO / "samples"
 def duck(paths: list[Path], fmt: str = "auto", mapping: dict[str, str] | None = None) -> Any:
     con = connect()
     summary = load_events(con, with_formats(paths, fmt), mapping or {})
-    events = con.execute(
-        'SELECT customer_id, event, epoch_us(ts), CAST(properties AS VARCHAR), file, "row" '
-        'FROM events ORDER BY file, "row"'
-    ).fetchall()
-    rejects = con.execute(
-        'SELECT file, "row", raw, reason FROM rejects ORDER BY file, "row"'
-    ).fetchall()
-    return summary, events, rejects
+    return (summary, *log_rows(con))
 
 
 def on_spark(spark: Any, paths: list[Path], fmt: str = "auto", mapping: Any = None) -> Any:
     log = read_events(spark, with_formats(paths, fmt), mapping or {})
-    events = [tuple(row) for row in log.events.orderBy("file", "row").collect()]
-    rejects = [tuple(row) for row in log.rejects.orderBy("file", "row").collect()]
-    return log.summary, events, rejects
+    return (log.summary, *spark_rows(log))
 
 
 @pytest.fixture(scope="module")

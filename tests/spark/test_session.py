@@ -21,6 +21,7 @@ from cjo_cli.spark.session import (
     PINNED,
     parse_conf,
     require_pyspark,
+    running_session,
     spark_session,
 )
 
@@ -123,6 +124,7 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.fail: Exception | None = None
+        self.active: Recorder | None = None
         self.builder = self
         self.sparkContext = types.SimpleNamespace(
             setLogLevel=lambda level: self.calls.append(("setLogLevel", level))
@@ -153,6 +155,9 @@ class Recorder:
         self.calls.append(("getOrCreate", None))
         return self
 
+    def getActiveSession(self) -> Recorder | None:
+        return self.active
+
     def values(self, name: str) -> list[Any]:
         return [value for call, value in self.calls if call == name]
 
@@ -166,7 +171,11 @@ def fake_spark(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     pyspark.sql = sql  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pyspark", pyspark)
     monkeypatch.setitem(sys.modules, "pyspark.sql", sql)
-    for name in ENVIRONMENT:  # set, then delete: the environment comes back as it was
+    for name in (
+        *ENVIRONMENT,
+        "SPARK_REMOTE",
+        "SPARK_CONNECT_MODE_ENABLED",
+    ):  # set, then delete: the environment comes back as it was
         monkeypatch.setenv(name, "x")
         monkeypatch.delenv(name)
     return recorder
@@ -237,3 +246,27 @@ def test_a_session_that_cannot_start_is_a_usage_error(fake_spark: Recorder) -> N
         spark_session("local[2]")
     assert str(caught.value) == "cannot start Spark at local[2]: JAVA_HOME is not set"
     assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+# ---- a session this process already runs -----------------------------------------------
+
+
+def test_no_running_session_means_cjo_starts_one(fake_spark: Recorder) -> None:
+    assert running_session() is None
+    assert fake_spark.calls == []
+
+
+def test_a_running_session_is_used_with_the_pinned_settings_only(fake_spark: Recorder) -> None:
+    fake_spark.active = fake_spark
+    assert running_session() is fake_spark
+    # No builder, no defaults: the owner's master and settings stand, UTC is pinned.
+    assert fake_spark.values("conf.set") == list(PINNED.items())
+    assert fake_spark.values("getOrCreate") == [] and fake_spark.values("config") == []
+
+
+def test_a_connect_client_has_no_running_session_here(
+    fake_spark: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_spark.active = fake_spark
+    monkeypatch.setenv("SPARK_REMOTE", "sc://spark.example:15002")
+    assert running_session() is None

@@ -5,28 +5,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO, RunCjo
+from tests.spark.conftest import cjo_in_session
 
 LOG = str(REPO / "samples" / "events.jsonl")
 CUSTOMERS = str(REPO / "samples" / "customers.csv")
 SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
 
 
-def test_report_and_simulate_print_what_duckdb_prints(run_cjo: RunCjo) -> None:
+def test_report_and_simulate_print_what_duckdb_prints(
+    run_cjo: RunCjo, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for command in ("report", "simulate"):
         args = [command, "-f", "json", "--log", LOG, "--customers", CUSTOMERS]
         duck = run_cjo(*args)
-        spark = run_cjo(*args, *SPARK)
+        found = cjo_in_session(spark, monkeypatch, *args, *SPARK)
         assert duck.returncode == 0, duck.stderr
-        assert spark.returncode == 0, spark.stderr[-2000:]
+        assert found.code == 0, found.stderr[-2000:]
+        # The running session was used, and left running for its owner.
+        assert "spark: using this process's running session (local[2])" in found.stderr
+        assert spark.range(3).count() == 3
         if command == "simulate":
-            assert spark.stdout == duck.stdout  # byte for byte
+            assert found.stdout == duck.stdout  # byte for byte
         else:
-            expected, found = json.loads(duck.stdout), json.loads(spark.stdout)
-            for funnel in expected["funnels"] + found["funnels"]:
+            expected, got = json.loads(duck.stdout), json.loads(found.stdout)
+            for funnel in expected["funnels"] + got["funnels"]:
                 assert funnel.pop("engine") in {"sql", "exact", "spark"}
-            assert found == expected
+            assert got == expected
 
 
 def test_without_pyspark_it_says_how_to_install(run_cjo: RunCjo, tmp_path: Path) -> None:
