@@ -23,7 +23,14 @@ import pyarrow as pa
 
 from cjo_cli.engine.funnel_exact import Barrier, clean_attempt
 from cjo_cli.engine.funnel_result import FunnelOptions
-from cjo_cli.engine.funnel_sql import attempts, customer_instants, key_sql, match_sql, slice_sql
+from cjo_cli.engine.funnel_sql import (
+    attempts,
+    customer_instants,
+    key_sql,
+    match_sql,
+    slice_sql,
+    takes_ordered_path,
+)
 from cjo_cli.model import Funnel, Persona
 from cjo_cli.model.clock import SECOND
 
@@ -39,7 +46,7 @@ def counted_attempts(
     """`funnel_sql.attempts`, then the excluded customers' clean attempts."""
     candidates = bool(funnel.exclusions) and all(x.first_step == 1 for x in funnel.exclusions)
     engine, key = attempts(con, funnel, persona, options, value_path, only_value, candidates)
-    prefer_clean_attempts(con, funnel, options, key)
+    prefer_clean_attempts(con, funnel, options, key, candidates and takes_ordered_path(funnel))
     return engine, key
 
 
@@ -66,30 +73,28 @@ def _barrier_times(
 
 
 def prefer_clean_attempts(
-    con: duckdb.DuckDBPyConnection, funnel: Funnel, options: FunnelOptions, key: str
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    options: FunnelOptions,
+    key: str,
+    from_candidates: bool = False,
 ) -> None:
     """Give each excluded customer of `cjo_att` the earliest attempt of their level that no
-    exclusion removes, when they have one (then they are no longer excluded)."""
+    exclusion removes, when they have one (then they are no longer excluded).
+    `from_candidates`: `attempts` left the candidate chains in `cjo_cand`."""
     if not funnel.exclusions:
         return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cjo_ex AS SELECT k, level FROM cjo_att WHERE excluded"
     )
     try:
-        if _has_table(con, "cjo_cand"):
+        if from_candidates:
             _rescue_from_candidates(con, funnel, options, key)
         else:
             _rescue(con, funnel, options, key)
     finally:
         con.execute("DROP TABLE IF EXISTS cjo_ex")
         con.execute("DROP TABLE IF EXISTS cjo_cand")
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    ((count,),) = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(count)
 
 
 def _rescue_from_candidates(

@@ -71,6 +71,12 @@ def _persona_sql(persona: Persona | None) -> Sql:
     return condition_sql(persona.segment, scope)
 
 
+def takes_ordered_path(funnel: Funnel) -> bool:
+    """Whether `attempts` counts `funnel` on `funnel_ordered`'s arrays (which can leave
+    candidate chains in `cjo_cand`)."""
+    return funnel.order == "ordered" and not _can_share_events(funnel)
+
+
 def _can_share_events(funnel: Funnel) -> bool:
     """Could one event match two steps? (Only when two steps name the same event, in any
     of their alternatives.)"""
@@ -341,9 +347,8 @@ def attempts(
     With `candidates`, ordered funnels on the set-based path also leave `cjo_cand`
     (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
-    con.execute("DROP TABLE IF EXISTS cjo_cand")
     _steps_table(con, funnel, persona, options, key, value_path, only_value)
-    if funnel.order == "ordered" and not _can_share_events(funnel):
+    if takes_ordered_path(funnel):
         # The ordered path sees the second hashes in its sorted rows: no separate check.
         if not ordered_attempts(con, funnel, candidates):
             key = "id"

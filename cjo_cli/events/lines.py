@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cjo_cli.events.compressed import open_log, plain_name
 from cjo_cli.events.tables import EventLogError
@@ -134,6 +133,9 @@ def _lines_table(chunk: bytes, first_row: int, rejects: Rejects) -> pa.Table:
     except UnicodeDecodeError:
         numbers, texts = _decode_lines(chunk, first_row, rejects)
         return pa.table({"row": pa.array(numbers, pa.int64()), "raw": pa.array(texts, pa.string())})
+    # Imported here: about 0.1 s that a report of Parquet logs need not pay.
+    import pyarrow.compute as pc
+
     whole = pa.Array.from_buffers(
         pa.string(),
         1,
