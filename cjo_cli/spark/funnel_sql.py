@@ -99,8 +99,9 @@ def _step_rows(
     return rows.select(F.col("customer_id").alias("k"), "t", step.cast("int").alias("s"))
 
 
-def _chains(rows: DataFrame, steps: int) -> DataFrame:
-    """(k, t2..tN, lo, hi): each group of step-1 rows and the chain it follows."""
+def _chains(rows: DataFrame, steps: int, cached: list[DataFrame]) -> DataFrame:
+    """(k, t2..tN, lo, hi): each group of step-1 rows and the chain it follows. The
+    frame read several times is cached, and added to `cached` for the caller to free."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -118,6 +119,7 @@ def _chains(rows: DataFrame, steps: int) -> DataFrame:
             for j in range(2, steps + 1)
         ),
     ).persist()
+    cached.append(nexts)
     groups = (
         nexts.where(F.col("s") == 1)
         .groupBy("k", F.col("nx2").alias("t2"))
@@ -141,9 +143,13 @@ def attempts_sql(
     width: int,
     since_us: int | None = None,
     until_us: int | None = None,
+    *,
+    cached: list[DataFrame],
 ) -> DataFrame:
     """Every customer's counted attempt of a funnel that `qualifies`, in the schema of
-    `spark.funnels.attempts` (funnel, variant, level, t1..t{width}, excluded, bv)."""
+    `spark.funnels.attempts` (funnel, variant, level, t1..t{width}, excluded, bv).
+    The frames it caches are added to `cached`: the caller unpersists them once done
+    with the result."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -156,7 +162,7 @@ def attempts_sql(
             rows.groupBy("k").agg(F.min("t").alias("t1")).select("k", F.lit(1).alias("level"), "t1")
         )
     else:
-        groups = _chains(rows, steps)
+        groups = _chains(rows, steps, cached)
         level: Column = F.lit(1)
         for j in range(2, steps + 1):
             level = F.when(F.col(f"t{j}") - F.col("hi") <= F.lit(window), F.lit(j)).otherwise(level)

@@ -227,8 +227,9 @@ def run_funnels(
         return []
     width = max(len(funnel.steps) for funnel in funnels)
     by_value = [i for i, b in enumerate(breakdowns) if b is not None and b.by == "property"]
+    cached: list[DataFrame] = []  # the SQL path's intermediate frames
     parts = [
-        attempts_sql(log.events, funnels[index], index, label, width, since, until)
+        attempts_sql(log.events, funnels[index], index, label, width, since, until, cached=cached)
         for index, label in fast
     ]
     if programs or not parts:
@@ -248,6 +249,8 @@ def run_funnels(
         )
     finally:
         found.unpersist()
+        for frame in cached:
+            frame.unpersist()
     return [
         replace(
             _result(index, funnel, breakdowns[index], options, groups, timing),

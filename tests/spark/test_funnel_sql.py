@@ -75,9 +75,9 @@ def test_the_sql_path_is_taken_only_for_funnels_that_qualify(
         used.append("python")
         return python_path(*args)
 
-    def sql(*args: Any) -> Any:
+    def sql(*args: Any, **kwargs: Any) -> Any:
         used.append("sql")
-        return sql_path(*args)
+        return sql_path(*args, **kwargs)
 
     monkeypatch.setattr(spark_funnels_module, "attempts", python)
     monkeypatch.setattr(spark_funnels_module, "attempts_sql", sql)
@@ -138,3 +138,17 @@ def test_breakdown_funnel_beside_a_plain_one(spark: Any) -> None:
     for result, f in zip(run_funnels(spark_log(spark, con), both), both, strict=True):
         expected = run_funnel(con, f, FunnelOptions())
         assert (result.total, result.groups) == (expected.total, expected.groups)
+
+
+def test_nothing_stays_cached_after_the_funnels(spark: Any) -> None:
+    """The SQL path caches its intermediate frames (each is read twice); a session that
+    outlives the run (a notebook's, this suite's) must get its memory back."""
+    log = [ev("a", "view", 0), ev("a", "cart", 2), ev("a", "buy", 3), ev("b", "view", 1)]
+    con = load(log)
+    held = spark.sparkContext._jsc.getPersistentRDDs()  # other tests' frames may be held
+    before = held.size()
+    chosen = [funnel("view", "cart", "buy", window=9), funnel("view", "cart", "view", window=5)]
+    found = run_funnels(spark_log(spark, con), chosen, FunnelOptions())
+    for result, f in zip(found, chosen, strict=True):
+        assert result.total == run_funnel(con, f, FunnelOptions()).total
+    assert spark.sparkContext._jsc.getPersistentRDDs().size() == before
