@@ -148,9 +148,6 @@ def report(
         return
     from cjo_cli.cli.input_warnings import warn_unmet
     from cjo_cli.engine.funnels import keep_results, run_funnels
-    from cjo_cli.engine.measure import measure
-    from cjo_cli.output.files import write_text_atomically
-    from cjo_cli.output.html_report import render_page
 
     page = None
     with inputs.database(db, threads, memory_limit) as con:
@@ -169,6 +166,10 @@ def report(
                 progress.warn(note)
             results = run_funnels(con, prepared.funnels, funnel_options)
         else:
+            # Imported only here: the replay and the page cost every other report ~0.1 s.
+            from cjo_cli.engine.measure import measure
+            from cjo_cli.output.html_report import render_page
+
             # The page also shows the journeys (replayed) and the maps (measured).
             measured = measure(
                 con, ws, funnels, list(ws.journeys.values()), list(ws.maps.values()), funnel_options
@@ -189,6 +190,8 @@ def report(
             keep_results(con, results)
     _print_results(results, output_format, summary.read, summary.rejected)
     if html is not None and page is not None:
+        from cjo_cli.output.files import write_text_atomically
+
         write_text_atomically(html, page)
         progress.note(f"wrote {html} (open it in a browser; it needs no network)")
     if db is not None:
