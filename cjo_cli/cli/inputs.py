@@ -359,6 +359,7 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
         where = running.sparkContext.master
         progress.note(f"spark: using this process's running session ({where})")
         session = running
+    log = None
     try:
         with _hints():
             log = read_events(
@@ -384,6 +385,8 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
                 raise
         yield SparkInput(log, traits)
     finally:
+        if log is not None:
+            log.release()
         if running is None:
             session.stop()
 

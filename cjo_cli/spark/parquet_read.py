@@ -265,10 +265,11 @@ def _properties(text: Column | None) -> Column:
 
 def read_native(
     spark: SparkSession, plan: NativePlan
-) -> tuple[DataFrame, DataFrame, LoadSummary] | None:
+) -> tuple[DataFrame, DataFrame, LoadSummary, DataFrame] | None:
     """The events, rejects and counts of `plan`: rejects and counts by the workers'
     checks, the events read by Spark; None when Spark reads the files' columns as other
-    types than DuckDB does."""
+    types than DuckDB does. Last, the cached frame of the checks' results (the caller
+    unpersists it when done with the rejects)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -302,4 +303,4 @@ def read_native(
             keys = F.broadcast(keys)
         events = events.join(keys, ["file", "row"], "left_anti")
     summary = LoadSummary(tuple(summaries[label] for label in labels))
-    return events.select(*EVENT_COLUMNS), rejects, summary
+    return events.select(*EVENT_COLUMNS), rejects, summary, checked

@@ -46,6 +46,14 @@ class SparkLog:
     rejects: DataFrame
     """file, row, raw, reason."""
     summary: LoadSummary
+    cached: tuple[DataFrame, ...] = ()
+    """The frames the read cached, for `release`."""
+
+    def release(self) -> None:
+        """Free what the read cached: a session that outlives the command (one this
+        process already ran) must get its memory back."""
+        for frame in self.cached:
+            frame.unpersist()
 
     def span(self) -> tuple[int | None, int | None]:
         """The first and last event times (µs), as `events.tables.log_span`."""
@@ -178,7 +186,8 @@ def read_events(
     plan = native_plan(files, mapping or {})
     native = read_native(spark, plan) if plan is not None else None
     if native is not None:
-        return SparkLog(*native)
+        events, rejects, summary, checked = native
+        return SparkLog(events, rejects, summary, (checked,))
     rows = []
     for path, fmt in files:
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
@@ -206,7 +215,7 @@ def read_events(
     if stitch_identities:
         events, merged, conflicts = _stitch(spark, events, loaded, labels)
     summary = LoadSummary(tuple(summaries[label] for label in labels), merged, conflicts)
-    return SparkLog(events, rejects, summary)
+    return SparkLog(events, rejects, summary, (loaded,))
 
 
 def _drop_duplicates(

@@ -102,7 +102,7 @@ def natively(spark: Any, paths: list[Path], mapping: dict[str, str] | None = Non
     assert plan is not None
     found = read_native(spark, plan)
     assert found is not None
-    events, rejects, summary = found
+    events, rejects, summary, _ = found
     return (
         summary,
         [tuple(row) for row in events.orderBy("file", "row").collect()],

@@ -23,12 +23,15 @@ def test_report_and_simulate_print_what_duckdb_prints(
     for command in ("report", "simulate"):
         args = [command, "-f", "json", "--log", LOG, "--customers", CUSTOMERS]
         duck = run_cjo(*args)
+        before = spark.sparkContext._jsc.getPersistentRDDs().size()  # others' frames
         found = cjo_in_session(spark, monkeypatch, *args, *SPARK)
         assert duck.returncode == 0, duck.stderr
         assert found.code == 0, found.stderr[-2000:]
         # The running session was used, and left running for its owner.
         assert "spark: using this process's running session (local[2])" in found.stderr
         assert spark.range(3).count() == 3
+        # ... with nothing of the command's left cached in it.
+        assert spark.sparkContext._jsc.getPersistentRDDs().size() == before
         if command == "simulate":
             assert found.stdout == duck.stdout  # byte for byte
         else:
