@@ -1,4 +1,6 @@
-"""Shared helpers: run the real `cjo` in a subprocess, as users and CI do."""
+"""Shared helpers: run the real `cjo` in a subprocess, as users and CI do (or in this
+process, through the same entry point, where a subprocess would cost more than the
+command)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,24 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 THOROUGH = os.environ.get("CJO_HYPOTHESIS") == "thorough"
+
+
+def cjo_in_process(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `cjo ARGS` run in this process through the installed
+    command's entry point, its error handling and exit codes included."""
+    from click.testing import CliRunner
+
+    from cjo_cli.cli.app import main
+
+    monkeypatch.setattr(sys, "argv", ["cjo", *args])
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "GITHUB_ACTIONS": None, "CJO_SPARK_MASTER": None}
+    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+        try:
+            main()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        return code, stdout.getvalue().decode(), stderr.getvalue().decode()
 
 
 def examples(quick: int) -> int:

@@ -50,17 +50,14 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from cjo_cli.cli.app import main
 from cjo_cli.spec.workspace import validate_paths
-from tests.conftest import REPO
+from tests.conftest import REPO, cjo_in_process
 
 DOCS = REPO / "docs"
 SAMPLE = REPO / "journeys"
@@ -349,16 +346,8 @@ def run_cjo(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Ran:
     command (its error handling and exit codes included): a new process for each of
     the pages' commands would cost more than the commands themselves."""
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["cjo", *args])
-    env = {"COLUMNS": "100", "NO_COLOR": "1", "GITHUB_ACTIONS": None, "CJO_SPARK_MASTER": None}
-    with CliRunner().isolation(env=env) as (stdout, stderr, _):
-        try:
-            main()
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
-        printed = stdout.getvalue().decode() + "\n" + stderr.getvalue().decode()
-    return Ran(code, printed)
+    code, stdout, stderr = cjo_in_process(monkeypatch, *args)
+    return Ran(code, stdout + "\n" + stderr)
 
 
 @pytest.mark.parametrize("block", params(CONSOLE_BLOCKS))

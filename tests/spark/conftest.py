@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
 from cjo_cli.events.tables import LoadSummary
+from tests.conftest import cjo_in_process
 
 if os.environ.get("CI"):
     import pyspark  # noqa: F401  (CI installs the spark extra: missing, it must fail there)
@@ -47,21 +46,11 @@ class Ran:
 
 
 def cjo_in_session(spark: Any, monkeypatch: pytest.MonkeyPatch, *args: str) -> Ran:
-    """`cjo ARGS` in this process, through the installed command's entry point, so that
-    `--engine spark` uses the running test session (a new process would start a JVM of
-    its own: most of the suite's time). The subprocess path is test_cluster's."""
-    from cjo_cli.cli.app import main
-
+    """`cjo ARGS` in this process, so that `--engine spark` uses the running test session
+    (a new process would start a JVM of its own: most of the suite's time). The
+    subprocess path is test_cluster's."""
     assert spark is not None  # the session the command finds running
-    monkeypatch.setattr(sys, "argv", ["cjo", *args])
-    env = {"COLUMNS": "100", "NO_COLOR": "1", "GITHUB_ACTIONS": None, "CJO_SPARK_MASTER": None}
-    with CliRunner().isolation(env=env) as (stdout, stderr, _):
-        try:
-            main()
-            code = 0
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
-        return Ran(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+    return Ran(*cjo_in_process(monkeypatch, *args))
 
 
 def log_rows(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any]]:
