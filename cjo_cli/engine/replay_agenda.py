@@ -40,9 +40,6 @@ class Agenda:
     def _earliest(self) -> int:
         return min((item[0] for item in self.items), default=NEVER)
 
-    def next_due(self) -> int:
-        return self.due
-
     def first(self, until: int) -> tuple[int, int, PlanJourney] | None:
         """The earliest check due at or before `until` (lowest rank first at one instant),
         as (instant, rank, journey), or None."""

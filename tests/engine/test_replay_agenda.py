@@ -23,7 +23,7 @@ def test_checks_from_the_instant_known(tmp_path: Path) -> None:
     a, b = journeys(tmp_path)
     agenda = Agenda([(a, a.instants), (b, b.instants)], known_from=20)
     # At one instant, the journey of lower rank (higher send priority) first.
-    assert agenda.next_due() == 20
+    assert agenda.due == 20
     assert agenda.first(19) is None
     assert agenda.first(20) == (20, 0, a)
     agenda.done(a)
@@ -33,7 +33,7 @@ def test_checks_from_the_instant_known(tmp_path: Path) -> None:
     agenda.done(a)
     assert agenda.first(100) == (40, 1, b)
     agenda.done(b)
-    assert agenda.next_due() == NEVER and agenda.items == []
+    assert agenda.due == NEVER and agenda.items == []
 
 
 def test_known_after_the_last_instant_nothing(tmp_path: Path) -> None:
