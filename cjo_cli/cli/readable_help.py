@@ -1,5 +1,5 @@
 """`--help` that names what to type: `--log FILE`, `--threads N`, `PATHS`, and nothing
-after a flag, where typer would print Python types (`<list[str]>`, `<bool>`, `<int range>`).
+after a flag, where typer would print Python types (`<str>`, `<bool>`, `<int range>`).
 
 Every option that takes a value declares its metavar where it is declared; these classes
 make typer show that and nothing else (tests/cli/test_readable_help.py holds every
@@ -11,13 +11,14 @@ command to it):
 
 typer builds the parameters itself, so the command classes give each one of these
 classes when its command is asked for them (the help panels and the parser ask the same
-way); only how a parameter is shown changes, never how it is parsed. typer versions
-without `display_type_rich` show the metavar alone already: there the overrides are
-never called.
+way); only how a parameter is shown changes, never how it is parsed. It is written for
+the typer that pyproject.toml pins (0.28: typer 0.29 builds a pydantic validator for
+every option on every start, 0.2 s of each command).
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any
 
@@ -25,27 +26,40 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 
 class ReadableOption(TyperOption):
-    def display_type_rich(self, ctx: Any) -> str | None:
+    def make_metavar(self, ctx: Any) -> str:
         if self.is_flag or self.count:
-            return None  # `--strict`, `--json`, `--help`: there is no value to type
-        if self.metavar is not None:
-            return self.metavar
-        shown: str | None = super().display_type_rich(ctx)
-        # What is left is a choice, `<text|json>`: the values, as click has always shown them.
-        if shown is not None and shown.startswith("<") and shown.endswith(">"):
+            return ""  # `--strict`, `--json`, `--help`: there is no value to type
+        shown: str = super().make_metavar(ctx)
+        # Undeclared is a choice, `<text|json>`: the values, as click has always shown them.
+        if self.metavar is None and shown.startswith("<") and shown.endswith(">"):
             return shown[1:-1]
         return shown
 
 
 class ReadableArgument(TyperArgument):
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None  # the name column shows the metavar: a type beside it says it twice
-
-    def _usage_display_name(self) -> str:
+    def make_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+        if not usage:
+            return super().make_metavar(ctx)
         # `cjo map [OPTIONS] MAP_ID`, as man pages write it; typer's `{MAP_ID}` reads
         # as a literal brace.
-        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        name = self.metavar or (self.name or "").upper()
+        name = name if self.required else f"[{name}]"
         return f"{name}..." if self.nargs != 1 else name
+
+
+_TYPELESS: dict[type, type] = {}
+
+
+def _typeless(kind: type) -> type:
+    """`kind`, parsing the same, whose metavar is empty: the help's type column of an
+    argument reads the type itself, and the name column already shows the metavar."""
+
+    def get_metavar(self: Any, param: Any, ctx: Any) -> str:
+        return ""
+
+    if kind not in _TYPELESS:
+        _TYPELESS[kind] = type(f"Typeless{kind.__name__}", (kind,), {"get_metavar": get_metavar})
+    return _TYPELESS[kind]
 
 
 def readable(params: list[Any]) -> list[Any]:
@@ -56,6 +70,9 @@ def readable(params: list[Any]) -> list[Any]:
             param.__class__ = ReadableOption
         elif isinstance(param, TyperArgument) and not isinstance(param, ReadableArgument):
             param.__class__ = ReadableArgument
+            # A copy: click shares one instance of a type (STRING) among parameters.
+            param.type = copy.copy(param.type)
+            param.type.__class__ = _typeless(type(param.type))
     return params
 
 

@@ -47,21 +47,22 @@ def test_help_shows_no_python_types_and_cites_real_docs(args: list[str]) -> None
     assert set(CITED.findall(text)) <= DOCS, CITED.findall(text)
 
 
-def command_params(name: str) -> list[object]:
+def command_params(name: str) -> tuple[typer.Context, list[object]]:
     group = typer.main.get_command(app)
     context = typer.Context(group)
     command = group.get_command(context, name)  # type: ignore[attr-defined]
-    return list(command.get_params(context))
+    return context, list(command.get_params(context))
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_value_has_a_name_a_person_reads(name: str) -> None:
-    for param in command_params(name):
+    context, params = command_params(name)
+    for param in params:
         assert isinstance(param, (ReadableOption, ReadableArgument)), param
         if isinstance(param, ReadableOption) and (param.is_flag or param.count):
+            assert param.make_metavar(context) == "", param.name
             continue
-        shown = param.metavar or param.display_type_rich(None)
-        assert shown is not None, param.name
+        shown = param.metavar or param.make_metavar(context)
         # an upper-case name (FILE, N|N%, KEY=VALUE, CANONICAL=SOURCE), or a choice's values
         assert re.fullmatch(r"[A-Z][A-Z_]*(?:[=|][A-Z_%]+)*", shown) or "|" in shown, shown
 
