@@ -18,6 +18,7 @@ collision, the id itself).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import duckdb
@@ -38,46 +39,106 @@ _NUMPY_TYPES = {pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int
 
 
 def ordered_attempts(
-    con: duckdb.DuckDBPyConnection, funnel: Funnel, candidates: bool = False
+    con: duckdb.DuckDBPyConnection,
+    funnel: Funnel,
+    candidates: bool = False,
+    presorted: bool = False,
 ) -> bool:
     """Create `cjo_att` for `funnel` from `cjo_fs`; with `candidates`, also `cjo_cand`:
     the earliest chain of every start that reaches its customer's level (the attempts
     `funnel_clean` chooses from when an exclusion removes the counted one). False when
     two customer ids share a key (their second hashes, `k2`, differ): `cjo_att` then
     merges them, and the caller must compute it again keyed on the ids
-    (`funnel_sql.attempts`)."""
+    (`funnel_sql.attempts`).
+
+    `presorted`: `cjo_fs` was created in (k, t) order, which a plain scan keeps (DuckDB
+    preserves insertion order), so the rows are read without sorting them again. The
+    order is checked as the rows come; should it not hold, they are read sorted."""
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
-    reader = con.sql("SELECT k, k2, t, mask FROM cjo_fs ORDER BY k, t").to_arrow_reader(BATCH_ROWS)
-    found: list[Columns] = []
-    tied: list[Columns] | None = [] if candidates else None
-    distinct = True
-    pending: list[pa.RecordBatch] = []
-    held = 0
-    enough = BATCH_ROWS
-    for batch in reader:
-        pending.append(batch)
-        held += batch.num_rows
-        if held < enough:
-            continue
-        rows = pa.Table.from_batches(pending)
-        keys = _values(rows.column("k"))
-        last = _last_customer_start(keys)
-        head = rows.slice(0, last)
-        distinct &= _customer_attempts(head, keys[:last], steps, window, found, tied)
-        rest = rows.slice(last)
-        pending, held = rest.to_batches(), rest.num_rows
-        # One customer longer than a batch: wait for twice as many rows before looking
-        # for its end again, so a long customer costs linear time, not quadratic.
-        enough = BATCH_ROWS if last else 2 * held
-    if held:
-        rows = pa.Table.from_batches(pending)
-        keys = _values(rows.column("k"))
-        distinct &= _customer_attempts(rows, keys, steps, window, found, tied)
-    _store(con, "cjo_att", steps, found)
+    columns = "SELECT k, k2, t, mask FROM cjo_fs"
+    found = None
+    if presorted:
+        found = _attempts(con, columns, steps, window, candidates, check_order=True)
+    if found is None:
+        found = _attempts(con, f"{columns} ORDER BY k, t", steps, window, candidates)
+    assert found is not None  # rows read sorted are not checked
+    attempts, tied, distinct = found
+    _store(con, "cjo_att", steps, attempts)
     if tied is not None:
         _store(con, "cjo_cand", steps, tied)
     return distinct
+
+
+Found = tuple[list[Columns], list[Columns] | None, bool]
+
+
+def _attempts(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    steps: int,
+    window: int,
+    candidates: bool,
+    check_order: bool = False,
+) -> Found | None:
+    """The attempts (and with `candidates`, the tied chains) of the rows of `query`, and
+    whether the keys are distinct; None when `check_order` finds rows out of order.
+
+    Batches of whole customers are worked on by a pool of threads (numpy lets go of the
+    interpreter in its loops), as many as DuckDB's threads, in order."""
+    ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
+    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
+    workers = max(1, int(threads))
+    parts: list[Future[tuple[Columns, Columns | None, bool]]] = []
+    with ThreadPoolExecutor(workers) as pool:
+
+        def submit(rows: pa.Table, keys: npt.NDArray[Any]) -> None:
+            if not rows.num_rows:
+                return
+            # At most a batch ahead of each thread: the batches waiting hold memory.
+            waiting = [part for part in parts if not part.done()]
+            if len(waiting) > workers:
+                wait(waiting[: len(waiting) - workers])
+            parts.append(pool.submit(_customer_attempts, rows, keys, steps, window, candidates))
+
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        enough = BATCH_ROWS
+        for batch in reader:
+            pending.append(batch)
+            held += batch.num_rows
+            if held < enough:
+                continue
+            rows = pa.Table.from_batches(pending)
+            keys = _values(rows.column("k"))
+            if check_order and not _in_order(keys, _values(rows.column("t"))):
+                return None
+            last = _last_customer_start(keys)
+            submit(rows.slice(0, last), keys[:last])
+            rest = rows.slice(last)
+            pending, held = rest.to_batches(), rest.num_rows
+            # One customer longer than a batch: wait for twice as many rows before looking
+            # for its end again, so a long customer costs linear time, not quadratic.
+            enough = BATCH_ROWS if last else 2 * held
+        if held:
+            rows = pa.Table.from_batches(pending)
+            keys = _values(rows.column("k"))
+            if check_order and not _in_order(keys, _values(rows.column("t"))):
+                return None
+            submit(rows, keys)
+        results = [part.result() for part in parts]
+    attempts = [found for found, _, _ in results]
+    tied = [chains for _, chains, _ in results if chains is not None] if candidates else None
+    return attempts, tied, all(distinct for _, _, distinct in results)
+
+
+def _in_order(keys: npt.NDArray[Any], times: Ints) -> bool:
+    """Are the rows sorted by (key, time)?"""
+    if len(keys) < 2:
+        return True
+    later = keys[1:] > keys[:-1]
+    same = keys[1:] == keys[:-1]
+    return bool(np.all(later | (same & (times[1:] >= times[:-1]))))
 
 
 def _store(con: duckdb.DuckDBPyConnection, table: str, steps: int, found: list[Columns]) -> None:
@@ -138,19 +199,12 @@ def _keys_collide(new_customer: npt.NDArray[np.bool_], second: npt.NDArray[Any])
 
 
 def _customer_attempts(
-    rows: pa.Table,
-    keys: npt.NDArray[Any],
-    steps: int,
-    window: int,
-    found: list[Columns],
-    tied: list[Columns] | None,
-) -> bool:
-    """Add to `found` the counted attempts of the customers in `rows` (whole customers,
-    sorted by k, t; `keys` is their k), and to `tied` (unless None) every start's chain
-    that reaches its customer's level; False when two ids share a key."""
+    rows: pa.Table, keys: npt.NDArray[Any], steps: int, window: int, candidates: bool
+) -> tuple[Columns, Columns | None, bool]:
+    """The counted attempts of the customers in `rows` (whole customers, sorted by k, t;
+    `keys` is their k); with `candidates`, every start's chain that reaches its
+    customer's level; and False when two ids share a key."""
     count = rows.num_rows
-    if count == 0:
-        return True
     new_customer = _first_of_runs(keys)
     customer = np.cumsum(new_customer) - 1
     times: Ints = _values(rows.column("t"))
@@ -182,14 +236,15 @@ def _customer_attempts(
         position = np.where(alive, nxt, count)
 
     chosen, best = _best_starts(start_customer, level)
-    for picked, into in ((chosen, found), (best, tied)):
-        if into is None:
-            continue
+
+    def columns(picked: npt.NDArray[Any]) -> Columns:
         attempts: Columns = {"k": keys[starts[picked]], "level": level[picked]}
         for step in range(1, steps + 1):
             attempts[f"t{step}"] = chain[step - 1][picked]
-        into.append(attempts)
-    return not _keys_collide(new_customer, _values(rows.column("k2")))
+        return attempts
+
+    distinct = not _keys_collide(new_customer, _values(rows.column("k2")))
+    return columns(chosen), columns(best) if candidates else None, distinct
 
 
 def _best_starts(

@@ -108,10 +108,12 @@ def _steps_table(
     key: str,
     value_path: str | None,
     only_value: str | None = None,
+    in_order: bool = False,
 ) -> None:
     """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
     second hash of the customer id, to detect two ids sharing the key k); with
-    `only_value`, only the events whose breakdown label (`bv`, NONE_LABEL when absent) it is."""
+    `only_value`, only the events whose breakdown label (`bv`, NONE_LABEL when absent) it
+    is; with `in_order`, in (k, t) order (sorted while it is made, not read again to sort)."""
     persona_sql = _persona_sql(persona)
     masks, params = [], []
     for index, step in enumerate(funnel.steps):
@@ -142,6 +144,7 @@ def _steps_table(
             FROM events e
             WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
         ) WHERE mask <> 0 {"AND coalesce(bv, ?) = ?" if only_value is not None else ""}
+        {"ORDER BY k, t" if in_order else ""}
         """,
         [
             *params,
@@ -347,15 +350,16 @@ def attempts(
     With `candidates`, ordered funnels on the set-based path also leave `cjo_cand`
     (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
-    _steps_table(con, funnel, persona, options, key, value_path, only_value)
     if takes_ordered_path(funnel):
+        _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
         # The ordered path sees the second hashes in its sorted rows: no separate check.
-        if not ordered_attempts(con, funnel, candidates):
+        if not ordered_attempts(con, funnel, candidates, presorted=True):
             key = "id"
-            _steps_table(con, funnel, persona, options, key, value_path, only_value)
-            ordered_attempts(con, funnel, candidates)
+            _steps_table(con, funnel, persona, options, key, value_path, only_value, True)
+            ordered_attempts(con, funnel, candidates, presorted=True)
         engine = "sql"
     else:
+        _steps_table(con, funnel, persona, options, key, value_path, only_value)
         if _hash_collides(con):
             key = "id"
             _steps_table(con, funnel, persona, options, key, value_path, only_value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -26,10 +27,10 @@ from cjo_cli.engine.funnel_result import (
     VariantGroups,
     parse_breakdown,
 )
-from cjo_cli.engine.replay_plan import build_plan
-from cjo_cli.engine.replay_records import CustomerReplay
-from cjo_cli.engine.simulate import simulate
 from cjo_cli.model import Funnel, Journey, Workspace
+
+if TYPE_CHECKING:
+    from cjo_cli.engine.replay_records import CustomerReplay
 
 
 def assignment_of(journey: Journey) -> str:
@@ -43,6 +44,10 @@ def replay_variants(
     con: duckdb.DuckDBPyConnection, ws: Workspace, journey: Journey
 ) -> VariantGroups:
     """Replay `journey` over the `events` of `con`: each customer's variant."""
+    # The replay is imported only when a breakdown asks for it (0.1 s of every report).
+    from cjo_cli.engine.replay_plan import build_plan
+    from cjo_cli.engine.simulate import simulate
+
     found: dict[str, str] = {}
 
     def keep(replay: CustomerReplay) -> None:

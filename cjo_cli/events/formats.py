@@ -352,11 +352,14 @@ def is_parquet(path: Path) -> bool:
 
 def _sniff_parquet(path: Path) -> str:
     """`ga4` for the BigQuery export schema, else the canonical `parquet`."""
-    import pyarrow.parquet as pq
+    # DuckDB reads the footer: pyarrow.parquet would cost 0.05 s of imports on every report.
+    import duckdb
 
     try:
-        names = set(pq.read_schema(path).names)
-    except Exception:  # unreadable: the Parquet reader says why, with the file's name
+        with duckdb.connect() as con:
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
+            names = {str(row[0]) for row in described.fetchall()}
+    except duckdb.Error:  # unreadable: the Parquet reader says why, with the file's name
         return "parquet"
     return "ga4" if {"event_name", "event_timestamp"} <= names and "ts" not in names else "parquet"
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -185,3 +186,59 @@ def test_no_pandas_is_imported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("batch_rows", [2, 7, 1 << 18])
+def test_rows_made_in_order_are_read_as_they_are(
+    monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    # funnel_sql creates cjo_fs sorted for this path; the plain scan keeps that order.
+    monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", batch_rows)
+    rows = random_rows(random.Random(11), 3, 60)
+    con = fs_table(rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE cjo_fs AS SELECT * FROM cjo_fs ORDER BY k, t")
+    queries: list[str] = []
+    spied = funnel_ordered._attempts
+
+    def spy(con: duckdb.DuckDBPyConnection, query: str, *args: object, **kw: object) -> object:
+        queries.append(query)
+        return spied(con, query, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(funnel_ordered, "_attempts", spy)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S), presorted=True)
+    assert counted(con, 3) == expected(rows, 3)
+    assert [("ORDER BY" in query) for query in queries] == [False]
+
+
+@pytest.mark.parametrize("batch_rows", [2, 7, 1 << 18])
+def test_rows_said_sorted_but_not_are_read_again_sorted(
+    monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", batch_rows)
+    # Customers interleaved, as inserted: the order check must notice, whichever batch.
+    rows = random_rows(random.Random(12), 3, 60)
+    rows.sort(key=lambda row: (row[1], row[0]))
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S), presorted=True)
+    assert counted(con, 3) == expected(rows, 3)
+    # The connection is usable: the first reader was closed.
+    assert con.execute("SELECT count(*) FROM cjo_fs").fetchall() == [(len(rows),)]
+
+
+def test_out_of_order_times_of_one_customer_are_noticed() -> None:
+    assert funnel_ordered._in_order(np.array([1, 1, 2]), np.array([5, 6, 1]))
+    assert not funnel_ordered._in_order(np.array([1, 1, 2]), np.array([6, 5, 1]))
+    assert not funnel_ordered._in_order(np.array([2, 1]), np.array([0, 9]))
+    assert funnel_ordered._in_order(np.array(["a", "b"], dtype=object), np.array([9, 0]))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_the_same_attempts_on_any_number_of_threads(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", 16)
+    rows = random_rows(random.Random(13), 4, 200)
+    con = fs_table(rows)
+    con.execute(f"SET threads = {threads}")
+    ordered_attempts(con, funnel("a", "b", "c", "d", window=WINDOW_S), candidates=True)
+    assert counted(con, 4) == expected(rows, 4)
