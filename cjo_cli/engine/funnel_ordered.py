@@ -18,6 +18,7 @@ collision, the id itself).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -87,49 +88,59 @@ def _attempts(
     Batches of whole customers are worked on by a pool of threads (numpy lets go of the
     interpreter in its loops), as many as DuckDB's threads, in order."""
     ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
-    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
     workers = max(1, int(threads))
     parts: list[Future[tuple[Columns, Columns | None, bool]]] = []
-    with ThreadPoolExecutor(workers) as pool:
-
-        def submit(rows: pa.Table, keys: npt.NDArray[Any]) -> None:
-            if not rows.num_rows:
-                return
-            # At most a batch ahead of each thread: the batches waiting hold memory.
-            waiting = [part for part in parts if not part.done()]
-            if len(waiting) > workers:
-                wait(waiting[: len(waiting) - workers])
-            parts.append(pool.submit(_customer_attempts, rows, keys, steps, window, candidates))
-
-        pending: list[pa.RecordBatch] = []
-        held = 0
-        enough = BATCH_ROWS
-        for batch in reader:
-            pending.append(batch)
-            held += batch.num_rows
-            if held < enough:
-                continue
-            rows = pa.Table.from_batches(pending)
-            keys = _values(rows.column("k"))
-            if check_order and not _in_order(keys, _values(rows.column("t"))):
-                return None
-            last = _last_customer_start(keys)
-            submit(rows.slice(0, last), keys[:last])
-            rest = rows.slice(last)
-            pending, held = rest.to_batches(), rest.num_rows
-            # One customer longer than a batch: wait for twice as many rows before looking
-            # for its end again, so a long customer costs linear time, not quadratic.
-            enough = BATCH_ROWS if last else 2 * held
-        if held:
-            rows = pa.Table.from_batches(pending)
-            keys = _values(rows.column("k"))
-            if check_order and not _in_order(keys, _values(rows.column("t"))):
-                return None
-            submit(rows, keys)
+    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
+    with ThreadPoolExecutor(workers) as pool, reader:
+        try:
+            for rows, keys in _whole_customers(reader, check_order):
+                # At most a batch ahead of each thread: the batches waiting hold memory.
+                wait(parts[:-workers])
+                parts.append(pool.submit(_customer_attempts, rows, keys, steps, window, candidates))
+        except _OutOfOrder:
+            return None
         results = [part.result() for part in parts]
     attempts = [found for found, _, _ in results]
     tied = [chains for _, chains, _ in results if chains is not None] if candidates else None
     return attempts, tied, all(distinct for _, _, distinct in results)
+
+
+class _OutOfOrder(Exception):
+    """Rows read without ORDER BY were not in (k, t) order."""
+
+
+def _whole_customers(
+    reader: pa.RecordBatchReader, check_order: bool
+) -> Iterator[tuple[pa.Table, npt.NDArray[Any]]]:
+    """The rows in tables of whole customers (about BATCH_ROWS each), with their keys;
+    _OutOfOrder when `check_order` finds them unsorted."""
+
+    def keyed(batches: list[pa.RecordBatch]) -> tuple[pa.Table, npt.NDArray[Any]]:
+        rows = pa.Table.from_batches(batches)
+        keys = _values(rows.column("k"))
+        if check_order and not _in_order(keys, _values(rows.column("t"))):
+            raise _OutOfOrder
+        return rows, keys
+
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    enough = BATCH_ROWS
+    for batch in reader:
+        pending.append(batch)
+        held += batch.num_rows
+        if held < enough:
+            continue
+        rows, keys = keyed(pending)
+        last = _last_customer_start(keys)
+        if last:
+            yield rows.slice(0, last), keys[:last]
+        rest = rows.slice(last)
+        pending, held = rest.to_batches(), rest.num_rows
+        # One customer longer than a batch: wait for twice as many rows before looking
+        # for its end again, so a long customer costs linear time, not quadratic.
+        enough = BATCH_ROWS if last else 2 * held
+    if held:
+        yield keyed(pending)
 
 
 def _in_order(keys: npt.NDArray[Any], times: Ints) -> bool:

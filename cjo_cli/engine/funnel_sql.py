@@ -355,7 +355,7 @@ def attempts(
         # The ordered path sees the second hashes in its sorted rows: no separate check.
         if not ordered_attempts(con, funnel, candidates, presorted=True):
             key = "id"
-            _steps_table(con, funnel, persona, options, key, value_path, only_value, True)
+            _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
             ordered_attempts(con, funnel, candidates, presorted=True)
         engine = "sql"
     else:

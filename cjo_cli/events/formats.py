@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from cjo_cli.events.compressed import open_log, plain_name
 from cjo_cli.events.lines import refuse_wide_text
+from cjo_cli.events.parquet_view import parquet_columns
 from cjo_cli.events.tables import EventLogError, UnknownLogFormat
 
 # Timestamps written as text: ISO 8601 with or without an offset. A naive one is
@@ -353,13 +356,10 @@ def is_parquet(path: Path) -> bool:
 def _sniff_parquet(path: Path) -> str:
     """`ga4` for the BigQuery export schema, else the canonical `parquet`."""
     # DuckDB reads the footer: pyarrow.parquet would cost 0.05 s of imports on every report.
-    import duckdb
-
     try:
         with duckdb.connect() as con:
-            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
-            names = {str(row[0]) for row in described.fetchall()}
-    except duckdb.Error:  # unreadable: the Parquet reader says why, with the file's name
+            names = set(parquet_columns(con, str(path)))
+    except EventLogError:  # unreadable: the Parquet reader says why, with the file's name
         return "parquet"
     return "ga4" if {"event_name", "event_timestamp"} <= names and "ts" not in names else "parquet"
 

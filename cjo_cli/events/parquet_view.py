@@ -94,7 +94,7 @@ def _proven_in_range(con: duckdb.DuckDBPyConnection, names: list[str], ts: str) 
     return bool(low) and bool(high)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+def parquet_columns(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     """A Parquet file's top-level columns and their types."""
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [name]).fetchall()
@@ -119,7 +119,7 @@ def scan_parquet(
     # file alone is checked below, on the union's columns.)
     if len(names) > 1:
         for name in names:
-            check_required(_columns(con, name), mapping or {}, name)
+            check_required(parquet_columns(con, name), mapping or {}, name)
     try:
         described = con.execute(
             "DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [names]
