@@ -1,9 +1,15 @@
-"""The one build step pyproject.toml cannot say: the wheel carries the sample workspace.
+"""The build steps pyproject.toml cannot say: the wheel carries the sample workspace, and
+the ordered funnel's inner loop is compiled where a C compiler is at hand.
 
 `cjo demo` runs on journeys/ (the sample beauty store). In a checkout it reads it there;
 an installed cjo reads the copy this step puts into the package, cjo_cli/sample/journeys/,
 as real files (a link would point into a checkout the wheel does not have). The sample
 log is not shipped: cjo_cli.sample_log writes the same bytes at run time (seeded).
+
+`cjo_cli/engine/_funnel_kernels.c` is optional: without a compiler (or Python's headers)
+the build says so and goes on, and `engine/funnel_ordered.py` runs the same computation
+on numpy arrays (`docs/performance.md`).
+
 Everything else is in pyproject.toml.
 """
 
@@ -12,7 +18,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 SAMPLE = Path(__file__).resolve().parent / "journeys"
@@ -36,4 +42,11 @@ class BuildPyWithSample(build_py):
                 shutil.copyfile(source, copy)  # the content, never a link
 
 
-setup(cmdclass={"build_py": BuildPyWithSample})
+FUNNEL_KERNELS = Extension(
+    "cjo_cli.engine._funnel_kernels",
+    ["cjo_cli/engine/_funnel_kernels.c"],
+    extra_compile_args=["-O2"],
+    optional=True,
+)
+
+setup(cmdclass={"build_py": BuildPyWithSample}, ext_modules=[FUNNEL_KERNELS])

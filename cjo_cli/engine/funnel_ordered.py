@@ -18,8 +18,10 @@ collision, the id itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from itertools import pairwise
+from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -29,6 +31,12 @@ import pyarrow as pa
 
 from cjo_cli.model import Funnel
 from cjo_cli.model.clock import SECOND
+
+_funnel_kernels: ModuleType | None
+try:
+    from cjo_cli.engine import _funnel_kernels
+except ImportError:  # not compiled (no C compiler where cjo was installed): numpy does it
+    _funnel_kernels = None
 
 BATCH_ROWS = 1 << 18
 """Step rows worked on at once; a customer's rows are never split between two."""
@@ -57,12 +65,20 @@ def ordered_attempts(
     order is checked as the rows come; should it not hold, they are read sorted."""
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
+    ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
+    workers = max(1, int(threads))
     columns = "SELECT k, k2, t, mask FROM cjo_fs"
     found = None
     if presorted:
-        found = _attempts(con, columns, steps, window, candidates, check_order=True)
+        chunks = _read(con, columns, check_order=True)
+        found = _attempts(chunks, workers, steps, window, candidates)
+    elif _funnel_kernels is not None:
+        sorted_rows = _sorted_in_memory(con)
+        if sorted_rows is not None:
+            found = _attempts(sorted_rows, workers, steps, window, candidates)
     if found is None:
-        found = _attempts(con, f"{columns} ORDER BY k, t", steps, window, candidates)
+        chunks = _read(con, f"{columns} ORDER BY k, t", check_order=False)
+        found = _attempts(chunks, workers, steps, window, candidates)
     assert found is not None  # rows read sorted are not checked
     attempts, tied, distinct = found
     _store(con, "cjo_att", steps, attempts)
@@ -71,32 +87,31 @@ def ordered_attempts(
     return distinct
 
 
+def sorts_hashed_keys() -> bool:
+    """Does `ordered_attempts` sort a `cjo_fs` keyed on hashes itself (the compiled sort
+    was built), so that it need not be made in order?"""
+    return _funnel_kernels is not None
+
+
 Found = tuple[list[Columns], list[Columns] | None, bool]
 
 
 def _attempts(
-    con: duckdb.DuckDBPyConnection,
-    query: str,
-    steps: int,
-    window: int,
-    candidates: bool,
-    check_order: bool = False,
+    chunks: Iterable[Columns], workers: int, steps: int, window: int, candidates: bool
 ) -> Found | None:
-    """The attempts (and with `candidates`, the tied chains) of the rows of `query`, and
-    whether the keys are distinct; None when `check_order` finds rows out of order.
+    """The attempts (and with `candidates`, the tied chains) of the rows in `chunks` (of
+    whole customers, in order), and whether the keys are distinct; None when the rows
+    turn out to be out of order.
 
-    Batches of whole customers are worked on by a pool of threads (numpy lets go of the
-    interpreter in its loops), as many as DuckDB's threads, in order."""
-    ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
-    workers = max(1, int(threads))
+    The chunks are worked on by a pool of `workers` threads (numpy and the compiled
+    loop let go of the interpreter), and their results gathered in order."""
     parts: list[Future[tuple[Columns, Columns | None, bool]]] = []
-    reader = con.sql(query).to_arrow_reader(BATCH_ROWS)
-    with ThreadPoolExecutor(workers) as pool, reader:
+    with ThreadPoolExecutor(workers) as pool:
         try:
-            for rows, keys in _whole_customers(reader, check_order):
-                # At most a batch ahead of each thread: the batches waiting hold memory.
+            for rows in chunks:
+                # At most a chunk ahead of each thread: the chunks waiting hold memory.
                 wait(parts[:-workers])
-                parts.append(pool.submit(_customer_attempts, rows, keys, steps, window, candidates))
+                parts.append(pool.submit(_customer_attempts, rows, steps, window, candidates))
         except _OutOfOrder:
             return None
         results = [part.result() for part in parts]
@@ -105,42 +120,92 @@ def _attempts(
     return attempts, tied, all(distinct for _, _, distinct in results)
 
 
+def _read(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> Iterator[Columns]:
+    """The rows of `query` (in (k, t) order) in chunks of whole customers."""
+    with con.sql(query).to_arrow_reader(BATCH_ROWS) as reader:
+        yield from _whole_customers(reader, check_order)
+
+
+IN_MEMORY_ROWS = 1 << 25
+"""The most step rows `_sorted_in_memory` sorts (at about 100 bytes a row at the peak);
+more are sorted by DuckDB, which can spill to disk."""
+
+
+def _sorted_in_memory(con: duckdb.DuckDBPyConnection) -> Iterator[Columns] | None:
+    """`cjo_fs` read whole and sorted by (k, t) by the compiled sort, in chunks of whole
+    customers; None when its keys are not hashes or it has too many rows."""
+    ((count,),) = con.execute("SELECT count(*) FROM cjo_fs").fetchall()
+    if count > IN_MEMORY_ROWS:
+        return None
+    read: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in _COLUMNS}
+    with con.sql("SELECT k, k2, t, mask FROM cjo_fs").to_arrow_reader(BATCH_ROWS) as reader:
+        if reader.schema.field("k").type != pa.uint64():
+            return None
+        for batch in reader:
+            for name in _COLUMNS:
+                read[name].append(_values(batch.column(name)))
+    rows = sum(len(chunk) for chunk in read["k"])
+    # The sorted rows side by side (key, time, second hash, mask), read as columns.
+    table = np.empty((rows, 4), dtype=np.int64)
+    assert _funnel_kernels is not None
+    _funnel_kernels.order(read["k"], read["t"], read["k2"], read["mask"], table)
+    return _chunks(
+        {
+            "k": table[:, 0].view(np.uint64),
+            "t": table[:, 1],
+            "k2": table[:, 2].view(np.uint64),
+            "mask": table[:, 3],
+        }
+    )
+
+
+def _chunks(rows: Columns) -> Iterator[Columns]:
+    """Sorted rows in chunks of about BATCH_ROWS rows, cut where a customer begins."""
+    keys = rows["k"]
+    cuts = np.searchsorted(keys, keys[BATCH_ROWS::BATCH_ROWS], side="left")
+    bounds = [0, *sorted(set(cuts.tolist()) - {0}), len(keys)]
+    for start, end in pairwise(bounds):
+        if end > start:
+            # Contiguous copies: the array code walks them several times.
+            yield {name: np.ascontiguousarray(values[start:end]) for name, values in rows.items()}
+
+
 class _OutOfOrder(Exception):
     """Rows read without ORDER BY were not in (k, t) order."""
 
 
-def _whole_customers(
-    reader: pa.RecordBatchReader, check_order: bool
-) -> Iterator[tuple[pa.Table, npt.NDArray[Any]]]:
-    """The rows in tables of whole customers (about BATCH_ROWS each), with their keys;
+def _whole_customers(reader: pa.RecordBatchReader, check_order: bool) -> Iterator[Columns]:
+    """The rows as arrays of whole customers (about BATCH_ROWS rows each, never empty);
     _OutOfOrder when `check_order` finds them unsorted."""
-
-    def keyed(batches: list[pa.RecordBatch]) -> tuple[pa.Table, npt.NDArray[Any]]:
-        rows = pa.Table.from_batches(batches)
-        keys = _values(rows.column("k"))
-        if check_order and not _in_order(keys, _values(rows.column("t"))):
-            raise _OutOfOrder
-        return rows, keys
-
-    pending: list[pa.RecordBatch] = []
+    pending: list[Columns] = []
     held = 0
     enough = BATCH_ROWS
     for batch in reader:
-        pending.append(batch)
+        pending.append({name: _values(batch.column(name)) for name in _COLUMNS})
         held += batch.num_rows
         if held < enough:
             continue
-        rows, keys = keyed(pending)
-        last = _last_customer_start(keys)
+        rows = _joined(pending, check_order)
+        last = _last_customer_start(rows["k"])
         if last:
-            yield rows.slice(0, last), keys[:last]
-        rest = rows.slice(last)
-        pending, held = rest.to_batches(), rest.num_rows
+            yield {name: values[:last] for name, values in rows.items()}
+        pending = [{name: values[last:] for name, values in rows.items()}]
+        held -= last
         # One customer longer than a batch: wait for twice as many rows before looking
         # for its end again, so a long customer costs linear time, not quadratic.
         enough = BATCH_ROWS if last else 2 * held
     if held:
-        yield keyed(pending)
+        yield _joined(pending, check_order)
+
+
+_COLUMNS = ("k", "k2", "t", "mask")
+
+
+def _joined(parts: list[Columns], check_order: bool) -> Columns:
+    rows = {name: np.concatenate([part[name] for part in parts]) for name in _COLUMNS}
+    if check_order and not _in_order(rows["k"], rows["t"]):
+        raise _OutOfOrder
+    return rows
 
 
 def _in_order(keys: npt.NDArray[Any], times: Ints) -> bool:
@@ -176,11 +241,11 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, steps: int, found: list[C
     con.unregister("cjo_att_found")
 
 
-def _values(column: pa.ChunkedArray) -> npt.NDArray[Any]:
+def _values(column: pa.ChunkedArray | pa.Array) -> npt.NDArray[Any]:
     """A column without nulls as a numpy array. Numbers are read from Arrow's buffer:
     pyarrow's own conversions import pandas where it is installed (about 0.4 s of every
     report). Text keys (after a hash collision) come as Python strings."""
-    array = column.combine_chunks()
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     kind = _NUMPY_TYPES.get(array.type)
     if kind is None:
         return np.array(array.to_pylist(), dtype=object)
@@ -210,27 +275,71 @@ def _keys_collide(new_customer: npt.NDArray[np.bool_], second: npt.NDArray[Any])
 
 
 def _customer_attempts(
-    rows: pa.Table, keys: npt.NDArray[Any], steps: int, window: int, candidates: bool
+    rows: Columns, steps: int, window: int, candidates: bool
 ) -> tuple[Columns, Columns | None, bool]:
-    """The counted attempts of the customers in `rows` (whole customers, sorted by k, t;
-    `keys` is their k); with `candidates`, every start's chain that reaches its
-    customer's level; and False when two ids share a key."""
-    count = rows.num_rows
+    """The counted attempts of the customers in `rows` (whole customers, sorted by k, t);
+    with `candidates`, every start's chain that reaches its customer's level; and False
+    when two ids share a key."""
+    keys = rows["k"]
     new_customer = _first_of_runs(keys)
     customer = np.cumsum(new_customer) - 1
-    times: Ints = _values(rows.column("t"))
-    masks = _values(rows.column("mask"))
+    times: Ints = rows["t"]
+    masks = rows["mask"].astype(np.int64, copy=False)
+    starts = np.flatnonzero(masks & 1)
+    start_customer = customer[starts]
+    level, chain = _chains(customer, times, masks, starts, steps, window)
+    chosen, best = _best_starts(start_customer, level)
+
+    def columns(picked: npt.NDArray[Any]) -> Columns:
+        attempts: Columns = {"k": keys[starts[picked]], "level": level[picked]}
+        for step in range(1, steps + 1):
+            attempts[f"t{step}"] = chain[step - 1][picked]
+        return attempts
+
+    distinct = not _keys_collide(new_customer, rows["k2"])
+    return columns(chosen), columns(best) if candidates else None, distinct
+
+
+def _chains(
+    customer: Ints, times: Ints, masks: Ints, starts: Ints, steps: int, window: int
+) -> tuple[npt.NDArray[np.int32], list[Ints]]:
+    """For each start (a row that fills step 1): the level its earliest chain reaches
+    within `window`, and the chain's time at each step (0 past the level). The compiled
+    loop when it was built (`_funnel_kernels.c`), else `_chains_numpy`: the same."""
+    if _funnel_kernels is None:
+        return _chains_numpy(customer, times, masks, starts, steps, window)
+    level = np.empty(len(starts), dtype=np.int64)
+    chain = np.empty((steps, len(starts)), dtype=np.int64)
+    _funnel_kernels.chains(
+        len(times),
+        len(starts),
+        np.ascontiguousarray(customer, dtype=np.int64),
+        np.ascontiguousarray(times, dtype=np.int64),
+        np.ascontiguousarray(masks, dtype=np.int64),
+        np.ascontiguousarray(starts, dtype=np.int64),
+        steps,
+        window,
+        level,
+        chain,
+    )
+    return level.astype(np.int32), list(chain)
+
+
+def _chains_numpy(
+    customer: Ints, times: Ints, masks: Ints, starts: Ints, steps: int, window: int
+) -> tuple[npt.NDArray[np.int32], list[Ints]]:
+    """`_chains` on arrays: for each step, a reversed running minimum gives every row the
+    index of the next row of that step, and one gather moves every chain one step."""
+    count = len(times)
     index = np.arange(count, dtype=np.int64)
-    new_instant = new_customer.copy()
-    new_instant[1:] |= times[1:] != times[:-1]
+    new_instant = np.ones(count, dtype=np.bool_)
+    new_instant[1:] = (customer[1:] != customer[:-1]) | (times[1:] != times[:-1])
     # The first row of each row's instant: "at or after" a time includes its ties.
     instant_start = np.maximum.accumulate(np.where(new_instant, index, 0))
     # One past the end stands for "no such row": it belongs to no customer.
     instant_start = np.append(instant_start, count)
     customer_of = np.append(customer, -1)
     time_of = np.append(times, 0)
-
-    starts = np.flatnonzero(masks & 1)
     start_time = times[starts]
     start_customer = customer[starts]
     level = np.ones(len(starts), dtype=np.int32)
@@ -245,17 +354,7 @@ def _customer_attempts(
         level += alive
         chain.append(time_of[nxt])
         position = np.where(alive, nxt, count)
-
-    chosen, best = _best_starts(start_customer, level)
-
-    def columns(picked: npt.NDArray[Any]) -> Columns:
-        attempts: Columns = {"k": keys[starts[picked]], "level": level[picked]}
-        for step in range(1, steps + 1):
-            attempts[f"t{step}"] = chain[step - 1][picked]
-        return attempts
-
-    distinct = not _keys_collide(new_customer, _values(rows.column("k2")))
-    return columns(chosen), columns(best) if candidates else None, distinct
+    return level, chain
 
 
 def _best_starts(

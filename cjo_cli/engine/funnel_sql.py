@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
-from cjo_cli.engine.funnel_ordered import ordered_attempts
+from cjo_cli.engine.funnel_ordered import ordered_attempts, sorts_hashed_keys
 from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, step_of
 from cjo_cli.engine.funnel_sets import drop_set_tables, set_attempts
 from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
@@ -351,9 +351,12 @@ def attempts(
     (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
     if takes_ordered_path(funnel):
-        _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
+        # Rows keyed on hashes are sorted by funnel_ordered's compiled sort where it was
+        # built, else as cjo_fs is made (as are the ids after a collision).
+        in_order = not sorts_hashed_keys()
+        _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=in_order)
         # The ordered path sees the second hashes in its sorted rows: no separate check.
-        if not ordered_attempts(con, funnel, candidates, presorted=True):
+        if not ordered_attempts(con, funnel, candidates, presorted=in_order):
             key = "id"
             _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
             ordered_attempts(con, funnel, candidates, presorted=True)

@@ -1,7 +1,10 @@
 """Stage 2 of ordered funnels (`engine.funnel_ordered`): on `cjo_fs` tables of random
 customers, `cjo_att` holds exactly the attempts of the reference per-customer code
 (`funnel_exact.ordered_attempt`), ties, repeats, late starts, text keys and customers
-cut across read batches included."""
+cut across read batches included; on each of its three ways to the sorted rows (the
+compiled sort in memory, DuckDB's ORDER BY, rows made in order) and with the numpy
+chains as well as the compiled ones (tests/engine/test_funnel_kernels.py holds the two
+kernels to their numpy equals on their own)."""
 
 from __future__ import annotations
 
@@ -54,6 +57,10 @@ def expected(rows: list[tuple[object, int, int]], steps: int) -> list[tuple[obje
     return found
 
 
+def hash_key(k: int) -> int:
+    return (k * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % (1 << 64)
+
+
 def random_rows(rng: random.Random, steps: int, customers: int) -> list[tuple[int, int, int]]:
     rows = []
     for k in range(customers):
@@ -64,10 +71,31 @@ def random_rows(rng: random.Random, steps: int, customers: int) -> list[tuple[in
     return rows
 
 
+PATHS = ["compiled", "numpy", "order by"]
+
+
+def take_path(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """Make ordered_attempts take `path` to the sorted rows and the chains."""
+    if path == "numpy":
+        monkeypatch.setattr(funnel_ordered, "_funnel_kernels", None)
+    elif path == "order by":
+        monkeypatch.setattr(funnel_ordered, "IN_MEMORY_ROWS", -1)
+    elif funnel_ordered._funnel_kernels is None:
+        pytest.skip("the compiled kernels were not built here (no C compiler)")
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("hashed", [False, True])
 @pytest.mark.parametrize("steps", [1, 2, 3, 4])
-@pytest.mark.parametrize("seed", range(4))
-def test_the_counted_attempt_is_the_reference_one(steps: int, seed: int) -> None:
+@pytest.mark.parametrize("seed", range(3))
+def test_the_counted_attempt_is_the_reference_one(
+    monkeypatch: pytest.MonkeyPatch, path: str, hashed: bool, steps: int, seed: int
+) -> None:
+    take_path(monkeypatch, path)
     rows = random_rows(random.Random(seed * 10 + steps), steps, 300)
+    if hashed:
+        # Keys over all 64 bits, as hash() gives them: the compiled sort's buckets.
+        rows = [(hash_key(k), t, mask) for k, t, mask in rows]
     con = fs_table(rows)
     ordered_attempts(con, funnel(*[f"e{n}" for n in range(steps)], window=WINDOW_S))
     columns = ", ".join(f"t{n}" for n in range(1, steps + 1))
@@ -105,11 +133,14 @@ def counted(con: duckdb.DuckDBPyConnection, steps: int) -> list[tuple[object, ..
     return con.execute(f"SELECT k, level, {columns} FROM cjo_att ORDER BY k").fetchall()
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("batch_rows", [1, 2, 3, 7, 64])
 def test_customers_cut_across_read_batches(
-    monkeypatch: pytest.MonkeyPatch, batch_rows: int
+    monkeypatch: pytest.MonkeyPatch, path: str, batch_rows: int
 ) -> None:
-    # Batches smaller than a customer's rows: the rows held back must join the next batch.
+    # Batches smaller than a customer's rows: the rows held back must join the next
+    # batch, and the sorted rows are cut where a customer begins.
+    take_path(monkeypatch, path)
     monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", batch_rows)
     rows = random_rows(random.Random(batch_rows), 3, 40)
     con = fs_table(rows)
@@ -117,7 +148,9 @@ def test_customers_cut_across_read_batches(
     assert counted(con, 3) == expected(rows, 3)
 
 
-def test_text_keys_after_a_hash_collision() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_text_keys_after_a_hash_collision(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    take_path(monkeypatch, path)
     rows = [(f"c{k}", t, mask) for k, t, mask in random_rows(random.Random(7), 3, 200)]
     con = fs_table(rows, key="VARCHAR")
     ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
@@ -125,7 +158,9 @@ def test_text_keys_after_a_hash_collision() -> None:
     assert con.execute("DESCRIBE cjo_att").fetchall()[0][1] == "VARCHAR"
 
 
-def test_no_step_rows_leave_an_empty_cjo_att() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_no_step_rows_leave_an_empty_cjo_att(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    take_path(monkeypatch, path)
     con = fs_table([])
     ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
     assert counted(con, 2) == []
@@ -145,7 +180,9 @@ def test_customers_without_a_first_step_have_no_attempt() -> None:
     assert counted(con, 3) == [(2, 2, SECOND, 2 * SECOND, None)]
 
 
-def test_two_ids_under_one_key_are_told() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_two_ids_under_one_key_are_told(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    take_path(monkeypatch, path)
     rows = [(1, 0, 1), (1, SECOND, 2), (2, 0, 1)]
     con = fs_table(rows)
     assert ordered_attempts(con, funnel("a", "b", window=WINDOW_S))
@@ -207,13 +244,13 @@ def test_rows_said_sorted_are_read_as_they_are_unless_they_are_not(
     con = fs_table(rows)
     con.execute(f"CREATE OR REPLACE TEMP TABLE cjo_fs AS SELECT * FROM cjo_fs {order}")
     queries: list[str] = []
-    spied = funnel_ordered._attempts
+    spied = funnel_ordered._read
 
-    def spy(con: duckdb.DuckDBPyConnection, query: str, *args: object, **kw: object) -> object:
+    def spy(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> object:
         queries.append(query)
-        return spied(con, query, *args, **kw)  # type: ignore[arg-type]
+        return spied(con, query, check_order)
 
-    monkeypatch.setattr(funnel_ordered, "_attempts", spy)
+    monkeypatch.setattr(funnel_ordered, "_read", spy)
     ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S), presorted=True)
     assert counted(con, 3) == expected(rows, 3)
     assert [("ORDER BY" in query) for query in queries] == reads
@@ -228,13 +265,50 @@ def test_out_of_order_times_of_one_customer_are_noticed() -> None:
     assert funnel_ordered._in_order(np.array(["a", "b"], dtype=object), np.array([9, 0]))
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_the_same_attempts_on_any_number_of_threads(
-    monkeypatch: pytest.MonkeyPatch, threads: int
+    monkeypatch: pytest.MonkeyPatch, path: str, threads: int
 ) -> None:
+    take_path(monkeypatch, path)
     monkeypatch.setattr(funnel_ordered, "BATCH_ROWS", 16)
     rows = random_rows(random.Random(13), 4, 200)
     con = fs_table(rows)
     con.execute(f"SET threads = {threads}")
     ordered_attempts(con, funnel("a", "b", "c", "d", window=WINDOW_S), candidates=True)
     assert counted(con, 4) == expected(rows, 4)
+
+
+@pytest.mark.parametrize(
+    ("path", "sorted_by"),
+    [("compiled", "the compiled sort"), ("numpy", "ORDER BY"), ("order by", "ORDER BY")],
+)
+def test_rows_not_made_in_order_are_sorted_in_memory_where_it_can(
+    monkeypatch: pytest.MonkeyPatch, path: str, sorted_by: str
+) -> None:
+    # Without the compiled sort, or with more rows than IN_MEMORY_ROWS, DuckDB sorts.
+    take_path(monkeypatch, path)
+    queries: list[str] = []
+    spied = funnel_ordered._read
+
+    def spy(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> object:
+        queries.append(query)
+        return spied(con, query, check_order)
+
+    monkeypatch.setattr(funnel_ordered, "_read", spy)
+    rows = [(hash_key(k), t, mask) for k, t, mask in random_rows(random.Random(5), 3, 80)]
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
+    assert counted(con, 3) == expected(rows, 3)
+    assert bool(queries) == (sorted_by == "ORDER BY")
+    assert funnel_ordered.sorts_hashed_keys() == (path != "numpy")
+
+
+def test_a_customer_with_many_rows_at_few_instants() -> None:
+    # One customer with more rows than the compiled sort sorts by insertion, in reverse
+    # time order, with ties: the sort falls back to qsort within the customer.
+    rows = [(hash_key(1), (600 - n) // 3 * SECOND, 1 << (n % 3)) for n in range(600)]
+    rows += [(hash_key(2), 0, 1), (hash_key(2), SECOND, 2)]
+    con = fs_table(rows)
+    ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
+    assert counted(con, 3) == expected(rows, 3)

@@ -1,0 +1,128 @@
+"""The compiled loops of `engine/_funnel_kernels.c` against their numpy equals: `order`
+sorts the step rows exactly as numpy's lexsort by (key, time) does (the rows of one
+instant in any order), and `chains` gives `funnel_ordered._chains_numpy`'s levels and
+times, on random rows (hypothesis). Bad arguments raise, they do not crash."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cjo_cli.engine import funnel_ordered
+
+kernels = funnel_ordered._funnel_kernels
+pytestmark = pytest.mark.skipif(
+    kernels is None, reason="the compiled kernels were not built here (no C compiler)"
+)
+
+# Keys drawn from a few customers, as 64-bit hashes are (all bits), as small numbers
+# (every key in the first bucket: the insertion and qsort paths), or sharing the two
+# top digits the sort buckets by.
+KEYS = st.one_of(
+    st.integers(0, (1 << 64) - 1),
+    st.integers(0, 40),
+    st.integers(0, 1 << 20).map(lambda low: (0xABCDE << 42) | low),
+)
+
+
+@st.composite
+def step_rows(draw: st.DrawFn) -> dict[str, Any]:
+    customers = draw(st.lists(KEYS, min_size=1, max_size=8, unique=True))
+    count = draw(st.integers(0, 400))
+    pick = draw(st.lists(st.integers(0, len(customers) - 1), min_size=count, max_size=count))
+    times = draw(st.lists(st.integers(-5, 60), min_size=count, max_size=count))
+    masks = draw(st.lists(st.integers(0, 15), min_size=count, max_size=count))
+    keys = np.array([customers[i] for i in pick], dtype=np.uint64)
+    return {
+        "k": keys,
+        "t": np.array(times, dtype=np.int64) * 1_000_000,
+        "k2": keys ^ np.uint64(0x5BD1E995),
+        "mask": np.array(masks, dtype=draw(st.sampled_from([np.int32, np.int64]))),
+        "chunks": draw(st.integers(1, 5)),
+    }
+
+
+def sorted_by_kernel(rows: dict[str, Any]) -> np.ndarray[Any, Any]:
+    count = len(rows["k"])
+    cuts = np.linspace(0, count, rows["chunks"] + 1).astype(int)
+    chunks = {
+        name: [rows[name][a:b] for a, b in pairwise(cuts)] for name in ("k", "t", "k2", "mask")
+    }
+    table = np.empty((count, 4), dtype=np.int64)
+    assert kernels is not None
+    kernels.order(chunks["k"], chunks["t"], chunks["k2"], chunks["mask"], table)
+    return table
+
+
+@given(step_rows())
+def test_order_sorts_as_lexsort_does(rows: dict[str, Any]) -> None:
+    table = sorted_by_kernel(rows)
+    reference = np.lexsort((rows["t"], rows["k"]))
+    assert table[:, 0].view(np.uint64).tolist() == rows["k"][reference].tolist()
+    assert table[:, 1].tolist() == rows["t"][reference].tolist()
+    # Every row is there once, its columns together (ties may come in any order).
+    given_rows = zip(
+        rows["k"].tolist(), rows["t"].tolist(), rows["k2"].tolist(), rows["mask"], strict=True
+    )
+    got_rows = zip(
+        table[:, 0].view(np.uint64).tolist(),
+        table[:, 1].tolist(),
+        table[:, 2].view(np.uint64).tolist(),
+        table[:, 3].tolist(),
+        strict=True,
+    )
+    assert sorted(got_rows) == sorted((k, t, s, int(m)) for k, t, s, m in given_rows)
+
+
+@given(step_rows(), st.integers(1, 5), st.integers(0, 30))
+def test_chains_are_the_numpy_chains(rows: dict[str, Any], steps: int, window_s: int) -> None:
+    table = sorted_by_kernel(rows)
+    keys = table[:, 0].view(np.uint64)
+    new_customer = funnel_ordered._first_of_runs(keys)
+    customer = np.cumsum(new_customer) - 1
+    times = np.ascontiguousarray(table[:, 1])
+    masks = np.ascontiguousarray(table[:, 3]) & ((1 << steps) - 1)
+    starts = np.flatnonzero(masks & 1)
+    window = window_s * 1_000_000
+    level, chain = funnel_ordered._chains(customer, times, masks, starts, steps, window)
+    want_level, want_chain = funnel_ordered._chains_numpy(
+        customer, times, masks, starts, steps, window
+    )
+    assert level.dtype == want_level.dtype
+    assert level.tolist() == want_level.tolist()
+    assert [c.tolist() for c in chain] == [c.tolist() for c in want_chain]
+
+
+def test_one_customer_of_many_rows_in_reverse_order() -> None:
+    count = 5000
+    rows = {
+        "k": np.full(count, 7, dtype=np.uint64),
+        "t": np.arange(count, 0, -1, dtype=np.int64) // 2,
+        "k2": np.zeros(count, dtype=np.uint64),
+        "mask": np.ones(count, dtype=np.int64),
+        "chunks": 3,
+    }
+    assert sorted_by_kernel(rows)[:, 1].tolist() == sorted(rows["t"].tolist())
+
+
+def test_bad_arguments_raise() -> None:
+    assert kernels is not None
+    ints = np.zeros(4, dtype=np.int64)
+    table = np.empty((4, 4), dtype=np.int64)
+    with pytest.raises(ValueError, match="different chunks"):
+        kernels.order([ints], [ints], [ints], [], table)
+    with pytest.raises(ValueError, match="bad columns"):
+        kernels.order([ints], [ints[:3]], [ints], [ints], table)
+    with pytest.raises(ValueError, match="scratch"):
+        kernels.order([ints], [ints], [ints], [ints], np.empty(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="lists"):
+        kernels.order(ints, ints, ints, ints, table)
+    with pytest.raises(ValueError, match="a start is not a row"):
+        kernels.chains(4, 1, ints, ints, ints, np.array([9]), 2, 0, ints[:1], ints[:2])
+    with pytest.raises(ValueError, match="level"):
+        kernels.chains(4, 1, ints, ints, ints, ints[:1], 2, 0, ints[:2], ints[:2])
