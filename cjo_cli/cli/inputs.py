@@ -256,9 +256,18 @@ class OpenedLog:
     customers: CustomersSummary | None
 
 
-def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = False) -> OpenedLog:
+def open_log(
+    con: Connection,
+    given: LogInput,
+    *,
+    copy: bool,
+    quiet: bool = False,
+    check_properties: bool = True,
+) -> OpenedLog:
     """Load the log (or, for Parquet when nothing is kept, scan it in place) and the
-    customers file; say what was read and rejected; exit 2 when too much was unreadable."""
+    customers file; say what was read and rejected; exit 2 when too much was unreadable.
+    `check_properties`: False when nothing the run computes reads the properties (a
+    Parquet log read in place then skips checking that they are JSON objects)."""
     from cjo_cli.events.customers import load_customers
     from cjo_cli.events.load import load_events
     from cjo_cli.events.parquet_view import scan_parquet
@@ -271,7 +280,7 @@ def open_log(con: Connection, given: LogInput, *, copy: bool, quiet: bool = Fals
     with _hints(), progress.reading(given.paths, quiet) as done:
         # In place only when no id is to be stitched: stitching rewrites the events.
         if given.formats == ["parquet"] and not copy and "anonymous_id" not in given.mapping:
-            summary = scan_parquet(con, given.paths, given.mapping, on_file=done)
+            summary = scan_parquet(con, given.paths, given.mapping, done, check_properties)
         else:
             summary = load_events(
                 con, given.files, given.mapping, done, given.stitch, source_tz=given.source_tz
@@ -310,6 +319,8 @@ def _log_line(summary: LoadSummary) -> str:
         notes.append(f"{summary.duplicates:,} of them duplicate deliveries of a message")
     if summary.rejected:
         notes.append("--rejects FILE.csv lists them; --db keeps a rejects table")
+    if not summary.properties_checked:
+        notes.append("properties not checked: no funnel reported reads them")
     return line + (f" ({'; '.join(notes)})" if notes else "")
 
 

@@ -13,6 +13,7 @@ from cjo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from cjo_cli.engine.funnel_result import FunnelOptions, FunnelResult
+    from cjo_cli.events.tables import LoadSummary
     from cjo_cli.model import Funnel, Workspace
 
 
@@ -94,7 +95,7 @@ def report(
     the conversion per period of step 1 (--interval).
 
     What counts as reaching a step, the window, exclusions and breakdowns: docs/funnels.md."""
-    from cjo_cli.engine.funnel_result import FunnelOptions, prepare_funnels
+    from cjo_cli.engine.funnel_result import FunnelOptions, prepare_funnels, reads_properties
     from cjo_cli.output import progress
 
     ws = inputs.workspace(workspace)
@@ -144,14 +145,18 @@ def report(
                 progress.warn(note)
             results = run_on_spark(spark.log, prepared.funnels, funnel_options, spark.traits)
             summary = spark.log.summary
-        _print_results(results, output_format, summary.read, summary.rejected)
+        _print_results(results, output_format, summary)
         return
     from cjo_cli.cli.input_warnings import warn_unmet
     from cjo_cli.engine.funnels import keep_results, run_funnels
 
     page = None
+    # Checking that every row's properties are JSON costs more than the funnels on long
+    # properties; it is left out when nothing this run computes reads them.
+    reads = html is not None or by is not None or any(map(reads_properties, funnels))
     with inputs.database(db, threads, memory_limit) as con:
-        summary = inputs.open_log(con, given, copy=db is not None).summary
+        opened = inputs.open_log(con, given, copy=db is not None, check_properties=reads)
+        summary = opened.summary
         funnel_options = _with_variants(con, ws, funnels, funnel_options)
         warn_unmet(
             con,
@@ -188,7 +193,7 @@ def report(
             )
         if db is not None:
             keep_results(con, results)
-    _print_results(results, output_format, summary.read, summary.rejected)
+    _print_results(results, output_format, summary)
     if html is not None and page is not None:
         from cjo_cli.output.files import write_text_atomically
 
@@ -212,12 +217,14 @@ def _with_variants(
 
 
 def _print_results(
-    results: list[FunnelResult], output_format: ReportFormat, read: int, rejected: int
+    results: list[FunnelResult], output_format: ReportFormat, summary: LoadSummary
 ) -> None:
     from cjo_cli.output import funnel_report
 
+    read, rejected = summary.read, summary.rejected
     if output_format is ReportFormat.json:
-        typer.echo(funnel_report.format_json(results, read, rejected))
+        checked = summary.properties_checked
+        typer.echo(funnel_report.format_json(results, read, rejected, checked))
     elif output_format is ReportFormat.csv:
         typer.echo(funnel_report.format_csv(results), nl=False)
     elif output_format is ReportFormat.markdown:

@@ -284,6 +284,19 @@ def prepare_funnels(funnels: Sequence[Funnel], options: FunnelOptions) -> Prepar
     return PreparedFunnels(tuple(prepared), tuple(notes))
 
 
+def reads_properties(funnel: Funnel) -> bool:
+    """Could computing `funnel` (without --by) read an event's properties: a step or an
+    exclusion with `where`, a persona, or a breakdown? (A report whose funnels do not
+    need not check that every row's properties are JSON: docs/funnels.md.)"""
+    filters = [spec for step in funnel.steps for spec in step.alternatives]
+    filters += [exclusion.event for exclusion in funnel.exclusions]
+    return (
+        any(spec.where for spec in filters)
+        or funnel.persona is not None
+        or funnel.breakdown is not None
+    )
+
+
 def group_from_values(funnel: Funnel, values: list[Any], excluded: int) -> FunnelGroup:
     """Step stats from [count1, count2, median2, mean2, count3, ...] (medians and means
     in seconds; None where nobody reached the step)."""

@@ -33,7 +33,7 @@ from cjo_cli.events.tables import (
 # view re-checks each row whenever a query reads it): trim() only for values that
 # start with a space, and the properties text checked as a valid JSON object.
 # Checks that the files' statistics prove unnecessary are left out.
-def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
+def _view_reason(ts_is_text: bool, skip: set[str]) -> str | None:
     branches = []
     if "customer_id" not in skip:
         branches.append(
@@ -55,14 +55,15 @@ def _view_reason(ts_is_text: bool, skip: set[str]) -> str:
     # A text that starts with `{` needs only json_valid: trim() with a set of
     # characters costs far more than the JSON check on long texts, so it is left to
     # the few texts that start otherwise (a CASE evaluates a branch only for its rows).
-    branches.append(
-        "WHEN props_text IS NOT NULL AND CASE WHEN prefix(props_text, '{') "
-        "THEN NOT json_valid(props_text) "
-        f"ELSE NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
-        f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) END "
-        "THEN 'properties is not a JSON object'"
-    )
-    return "CASE " + " ".join(branches) + " END"
+    if "properties" not in skip:
+        branches.append(
+            "WHEN props_text IS NOT NULL AND CASE WHEN prefix(props_text, '{') "
+            "THEN NOT json_valid(props_text) "
+            f"ELSE NOT ((prefix(ltrim(props_text, {JSON_SPACE}), '{{') "
+            f"AND json_valid(props_text)) OR trim(props_text, {JSON_SPACE}) IN ('', 'null')) "
+            "END THEN 'properties is not a JSON object'"
+        )
+    return "CASE " + " ".join(branches) + " END" if branches else None
 
 
 def _proven_present(con: duckdb.DuckDBPyConnection, names: list[str], column: str) -> bool:
@@ -108,8 +109,11 @@ def scan_parquet(
     paths: Sequence[Path],
     mapping: Mapping[str, str] | None = None,
     on_file: Callable[[FileSummary], None] | None = None,
+    check_properties: bool = True,
 ) -> LoadSummary:
-    """Make `events` a view over Parquet files instead of a copy of them."""
+    """Make `events` a view over Parquet files instead of a copy of them. Without
+    `check_properties`, a row whose properties are not a JSON object is kept (for a run
+    that never reads them: on long properties the check costs more than the rest)."""
     for path in paths:
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
@@ -141,6 +145,8 @@ def scan_parquet(
     skip = {name for name in REQUIRED if _proven_present(con, names, wanted[name])}
     if not ts_is_text and _proven_in_range(con, names, ts):
         skip.add("ts range")
+    if not check_properties:
+        skip.add("properties")
     props_text = "NULL::VARCHAR"
     props = "'{}'::JSON"
     if "properties" in col:
@@ -195,12 +201,15 @@ def scan_parquet(
     # Two passes: the rows' reasons first, reading only the columns the checks need
     # (reading every column for `raw` cost as much as the rest of a report); then
     # `raw` (every column as text) for the rejected rows only.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE cjo_parquet_rejects AS "
-        f'SELECT file, "row", reason FROM (SELECT file, "row", '
-        f"{_view_reason(ts_is_text, skip)} AS reason FROM cjo_parquet_rows) "
-        "WHERE reason IS NOT NULL"
+    reason = _view_reason(ts_is_text, skip)
+    rejects = (
+        f'SELECT file, "row", reason FROM (SELECT file, "row", {reason} AS reason '
+        "FROM cjo_parquet_rows) WHERE reason IS NOT NULL"
+        if reason is not None
+        # Every check proven unneeded: no pass over the rows at all.
+        else 'SELECT NULL::VARCHAR AS file, NULL::BIGINT AS "row", NULL::VARCHAR AS reason LIMIT 0'
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cjo_parquet_rejects AS {rejects}")
     ((rejected_rows,),) = con.execute("SELECT count(*) FROM cjo_parquet_rejects").fetchall()
     if rejected_rows:
         con.execute(
@@ -235,7 +244,7 @@ def scan_parquet(
         summaries.append(summary)
         if on_file is not None:
             on_file(summary)
-    return LoadSummary(tuple(summaries))
+    return LoadSummary(tuple(summaries), properties_checked=check_properties)
 
 
 def _literal(text: str) -> str:

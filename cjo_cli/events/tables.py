@@ -117,6 +117,9 @@ class LoadSummary:
     """Anonymous ids stitched to a known customer (`identity`)."""
     conflicts: int = 0
     """Of them, those linked to two or more known ids (the first link kept)."""
+    properties_checked: bool = True
+    """False when a Parquet log read in place was not checked for properties that are
+    not JSON objects, because nothing the run computes reads them."""
 
     @property
     def read(self) -> int:

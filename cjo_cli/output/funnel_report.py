@@ -148,11 +148,14 @@ def funnel_json(result: FunnelResult) -> dict[str, Any]:
     }
 
 
-def format_json(results: Sequence[FunnelResult], read: int, rejected: int) -> str:
-    document = {
-        "funnels": [funnel_json(result) for result in results],
-        "log": {"read": read, "rejected": rejected},
-    }
+def format_json(
+    results: Sequence[FunnelResult], read: int, rejected: int, properties_checked: bool = True
+) -> str:
+    log: dict[str, Any] = {"read": read, "rejected": rejected}
+    if not properties_checked:
+        # Rows whose properties are not JSON objects were not looked for (docs/funnels.md).
+        log["properties_checked"] = False
+    document = {"funnels": [funnel_json(result) for result in results], "log": log}
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 

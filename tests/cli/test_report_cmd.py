@@ -166,3 +166,51 @@ def test_glob_reads_every_file(run_cjo: RunCjo, tmp_path: Path) -> None:
     whole = report_json(run_cjo, "--log", SAMPLE)
     assert split["log"] == whole["log"]
     assert split["funnels"] == whole["funnels"]
+
+
+PLAIN_FUNNEL = """kind: funnel
+id: plain
+name: view to buy
+steps:
+  - {event: view}
+  - {event: buy}
+window: 1d
+"""
+PICKY_FUNNEL = PLAIN_FUNNEL.replace("id: plain", "id: picky").replace(
+    "{event: buy}", "{event: buy, where: {plan: pro}}"
+)
+
+
+def test_properties_are_checked_only_when_a_funnel_reads_them(
+    run_cjo: RunCjo, tmp_path: Path
+) -> None:
+    # docs/funnels.md: a Parquet log read in place is not checked for properties that
+    # are not JSON objects when no funnel reported reads them (on long properties the
+    # check costs more than the funnels); the log line and the JSON say so.
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "plain.yaml").write_text(PLAIN_FUNNEL, encoding="utf-8")
+    (tmp_path / "ws" / "picky.yaml").write_text(PICKY_FUNNEL, encoding="utf-8")
+    log = tmp_path / "log.parquet"
+    duckdb.execute(
+        "COPY (SELECT * FROM (VALUES ('c1', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{}'), "
+        "('c1', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', 'not json'), "
+        "('c2', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{\"plan\": \"pro\"}'), "
+        "('c2', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', '{\"plan\": \"pro\"}')) "
+        "t(customer_id, event, ts, properties)) TO ? (FORMAT parquet)",
+        [str(log)],
+    )
+    common = ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "1"]
+
+    plain = run_cjo("report", "plain", *common)
+    assert plain.returncode == 0, plain.stderr
+    assert "properties not checked: no funnel reported reads them" in plain.stderr
+    document = json_of(plain)
+    assert document["log"] == {"read": 4, "rejected": 0, "properties_checked": False}
+    # c1's buy, whose properties are not JSON, is an event like any other here.
+    assert [step["customers"] for step in document["funnels"][0]["steps"]] == [2, 2]
+
+    for asked in (["picky"], ["plain", "picky"], ["plain", "--by", "plan"]):
+        checked = run_cjo("report", *asked, *common)
+        assert checked.returncode == 0, checked.stderr
+        assert "not checked" not in checked.stderr
+        assert json_of(checked)["log"] == {"read": 3, "rejected": 1}

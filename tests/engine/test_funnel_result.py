@@ -19,9 +19,11 @@ from cjo_cli.engine.funnel_result import (
     group_from_values,
     parse_breakdown,
     prepare_funnels,
+    reads_properties,
     step_rows,
 )
-from cjo_cli.model import Breakdown, EventFilter, Funnel, FunnelStep
+from cjo_cli.model import Breakdown, EventFilter, Exclusion, Funnel, FunnelStep
+from cjo_cli.model.conditions import PropertyFilter
 
 
 def funnel(*events: str, breakdown: Breakdown | None = None, id: str = "f") -> Funnel:
@@ -273,3 +275,39 @@ def test_full_trend_lists_every_period_between_the_first_and_the_last() -> None:
     )
     assert filled[1] == TrendPoint("2026-06-02", 0, 0, 0)
     assert (filled[0].entered, filled[2].open) == (3, 2)
+
+
+WHERE = (PropertyFilter("plan", "eq", "pro"),)
+PLAIN = funnel("view", "buy")
+
+
+@pytest.mark.parametrize(
+    ("changed", "reads"),
+    [
+        (PLAIN, False),
+        (replace(PLAIN, exclusions=(Exclusion(EventFilter("refund"), 1, 2),)), False),
+        # A `where` on a step, on one alternative of an `any` step, on an exclusion.
+        (replace(PLAIN, steps=(FunnelStep(EventFilter("view", WHERE), "v"),)), True),
+        (
+            replace(
+                PLAIN,
+                steps=(
+                    FunnelStep(
+                        EventFilter("view"),
+                        "v",
+                        any_of=(EventFilter("view"), EventFilter("open", WHERE)),
+                    ),
+                ),
+            ),
+            True,
+        ),
+        (replace(PLAIN, exclusions=(Exclusion(EventFilter("refund", WHERE), 1, 2),)), True),
+        # A persona (its segment may read them) and any breakdown of its own.
+        (replace(PLAIN, persona="vip"), True),
+        (replace(PLAIN, breakdown=BY_CHANNEL), True),
+        (replace(PLAIN, breakdown=BY_PERSONA), True),
+        (replace(PLAIN, breakdown=BY_VARIANT), True),
+    ],
+)
+def test_reads_properties(changed: Funnel, reads: bool) -> None:
+    assert reads_properties(changed) is reads

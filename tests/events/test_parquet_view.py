@@ -324,3 +324,35 @@ def test_a_required_column_missing_from_one_of_several_files(tmp_path: Path) -> 
         assert str(lacking) in str(exc)
         return
     assert con.execute("SELECT count(*) FROM events WHERE customer_id IS NULL").fetchall() == [(0,)]
+
+
+def test_properties_unchecked_keep_the_rows_and_only_them(tmp_path: Path) -> None:
+    # Without check_properties (a report whose funnels never read them), the four rows
+    # whose properties are not JSON objects are events; every other reject stays.
+    con = connect()
+    summary = scan_parquet(con, [mixed(tmp_path / "log.parquet")], check_properties=False)
+    events, rejects = contents(con)
+    assert [row for _, row, _, _ in rejects] == list(range(2, 12))
+    assert [row for *_, row in events] == [1, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+    assert not summary.properties_checked
+    assert (summary.read, summary.rejected) == (10, 10)
+    assert scan_parquet(connect(), [mixed(tmp_path / "log.parquet")]).properties_checked
+
+
+def test_no_pass_over_the_rows_when_every_check_is_proven_unneeded(tmp_path: Path) -> None:
+    # Ids, names and times proven present and in range by the statistics, properties
+    # unchecked: the reject pass reads no row (a broken text would otherwise be found).
+    path = write_table(
+        tmp_path / "log.parquet",
+        {
+            "customer_id": ["c1", "c2"],
+            "event": ["view", "buy"],
+            "ts": pa.array([dt.datetime(2026, 1, 1, tzinfo=UTC)] * 2, pa.timestamp("us", "UTC")),
+            "properties": ['{"a": 1}', "not json"],
+        },
+    )
+    con = connect()
+    summary = scan_parquet(con, [path], check_properties=False)
+    assert (summary.read, summary.rejected) == (2, 0)
+    assert con.execute("SELECT count(*) FROM cjo_parquet_rejects").fetchall() == [(0,)]
+    assert scan_parquet(connect(), [path]).rejected == 1
