@@ -8,7 +8,7 @@ log is not shipped: cjo_cli.sample_log writes the same bytes at run time (seeded
 
 `cjo_cli/engine/_funnel_kernels.c` is optional: without a compiler (or Python's headers)
 the build says so and goes on, and `engine/funnel_ordered.py` runs the same computation
-on numpy arrays (`docs/performance.md`).
+on numpy arrays (README, Performance).
 
 Everything else is in pyproject.toml.
 """
