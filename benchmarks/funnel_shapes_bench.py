@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from event_log import Shape, ensure_log
-from funnel_bench import CHDB, FUNNEL_YAML, OUT, STEPS, best
+from funnel_bench import CHDB, FUNNEL_YAML, OUT, REPO, STEPS, best, compile_package
 
 SHAPES: dict[str, Any] = {
     "default": lambda events: Shape(),
@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=OUT / "funnel_shapes.json")
     args = parser.parse_args()
     _cjo_env(args.pythonpath)
+    compile_package(args.pythonpath or REPO)
     workspace = OUT / "funnel_ws" / "journeys"
     workspace.mkdir(parents=True, exist_ok=True)
     (workspace / "cart4.yaml").write_text(FUNNEL_YAML, encoding="utf-8")

@@ -126,9 +126,10 @@ def _read(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> Iter
         yield from _whole_customers(reader, check_order)
 
 
-IN_MEMORY_ROWS = 1 << 25
-"""The most step rows `_sorted_in_memory` sorts (at about 100 bytes a row at the peak);
-more are sorted by DuckDB, which can spill to disk."""
+IN_MEMORY_ROWS = 1 << 24
+"""The most step rows `_sorted_in_memory` sorts (at about 90 bytes a row at the peak,
+1.5 GB for these); more are sorted by DuckDB, which keeps to --memory-limit and can
+spill to disk."""
 
 
 def _sorted_in_memory(con: duckdb.DuckDBPyConnection) -> Iterator[Columns] | None:

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql
+from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql, one_of_sql
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
 from cjo_cli.engine.funnel_ordered import ordered_attempts, sorts_hashed_keys
 from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, step_of
@@ -127,7 +127,7 @@ def _steps_table(
             step_params += persona_sql.params
         masks.append(f"(CASE WHEN {text} THEN {1 << index} ELSE 0 END)")
         params += step_params
-    names = sorted(set().union(*(_step_names(step) for step in funnel.steps)))
+    names = one_of_sql("e.event", sorted(set().union(*(_step_names(s) for s in funnel.steps))))
     time_filter = slice_sql(options)
     value = "NULL::VARCHAR"
     value_params: list[Any] = []
@@ -142,14 +142,14 @@ def _steps_table(
             SELECT {customer_key} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
-            WHERE e.event IN ({", ".join("?" for _ in names)}) AND {time_filter.text}
+            WHERE {names.text} AND {time_filter.text}
         ) WHERE mask <> 0 {"AND coalesce(bv, ?) = ?" if only_value is not None else ""}
         {"ORDER BY k, t" if in_order else ""}
         """,
         [
             *params,
             *value_params,
-            *names,
+            *names.params,
             *time_filter.params,
             *((NONE_LABEL, only_value) if only_value is not None else ()),
         ],

@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cjo_cli.conditions.sql import Sql
+from cjo_cli.conditions.sql import Sql, one_of_sql
 from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.engine.replay_rows import CustomerRows, Rows
 
@@ -96,8 +96,9 @@ def _query(
         params += prop_names
     else:
         columns.append("NULL::VARCHAR AS p")
-    where = f"event IN ({', '.join('?' for _ in names)})" if names else "FALSE"
-    params += names
+    wanted = one_of_sql("event", names)
+    where = wanted.text if names else "FALSE"
+    params += wanted.params if names else []
     if customer is not None:
         where += " AND customer_id = ?"
         params.append(customer)
