@@ -7,13 +7,16 @@ event at or after the previous one; the attempt's level is the last step whose e
 is within the window of t1. The counted attempt is the earliest start of the
 customer's best level (the rule of `funnel_exact.ordered_attempt`).
 
-The chains of all starts are followed at once, with arrays over the step rows sorted
-by (customer, time): for each step, a reversed running minimum gives every row the
-index of the next row of that step, so one gather moves every chain one step. The
-rows come in batches of whole customers, which bounds the memory. On 10M events this
-is several times faster than the SQL it replaced (ASOF joins per step, grouping and an
-arg_min per customer), and it is exact for any key type (a hash or, after a
-collision, the id itself).
+The rows are sorted by (customer, time) in one of three ways: by the compiled sort of
+`_funnel_kernels.c` in memory (keys that are hashes, up to IN_MEMORY_ROWS rows); as
+`cjo_fs` was made, where that kernel was not built or after a hash collision (the
+order is checked as the rows are read); or by DuckDB's ORDER BY (too many rows, or
+rows out of order). Each start's chain is then followed through the sorted rows:
+the compiled loop does it in one pass per start; `_chains_numpy`, held equal to it,
+does all starts at once, a step at a time (a reversed running minimum gives every
+row the index of the next row of each step, and one gather moves every chain one
+step). The rows go in chunks of whole customers to a pool of threads. This is exact
+for any key type (a hash or, after a collision, the id itself).
 """
 
 from __future__ import annotations
