@@ -919,8 +919,9 @@ def funnel_schema() -> Schema:
             ),
             "steps": prop(
                 "Steps",
-                "The funnel steps, in order.",
-                {"type": "array", "items": step, "minItems": 2},
+                # Each step is a bit of a 64-bit mask in the engines (engine/funnel_sql.py).
+                "The funnel steps, in order (2 to 62).",
+                {"type": "array", "items": step, "minItems": 2, "maxItems": 62},
             ),
             "window": prop(
                 "Window",
