@@ -3,10 +3,11 @@
  * - order: the step rows sorted by (customer key, time), by the top digits of the
  *   hashed keys and then each customer's rows by time. DuckDB's ORDER BY of the same
  *   rows, while they were written to a table, cost about a third of the funnel.
- * - chains: every start's chain through an ordered funnel, over rows in that order.
- *   It computes exactly what `funnel_ordered._chains_numpy` computes on arrays (the
- *   tests hold the two equal), in one pass per start instead of one array pass per
- *   step: the numpy code allocates and walks about twenty arrays of the batch's length.
+ * - attempts: every start's chain through an ordered funnel, over rows in that order,
+ *   and each customer's counted attempt. It computes exactly what
+ *   `funnel_ordered._attempts_numpy` computes on arrays (the tests hold the two equal),
+ *   one customer at a time: the numpy code allocates and walks about twenty arrays of
+ *   the batch's length, which costs more in page faults than in arithmetic.
  *
  * Only the buffer protocol is used (no numpy headers), and the interpreter lock is let
  * go while they run, so batches still run on several threads.
@@ -31,104 +32,148 @@ static int take(PyObject *object, Py_buffer *view, Py_ssize_t count, int writabl
     return 0;
 }
 
-/* chains(customer, times, masks, starts, steps, window, level, chain)
+static int take_flags(PyObject *object, Py_buffer *view, Py_ssize_t count, const char *name) {
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) return -1;
+    if (view->itemsize != 1 || view->len != count) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd contiguous bytes", name, count);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* attempts(n, m, keys, times, masks, seconds, starts, steps, window, level, chain, chosen,
+ *          reaches) -> distinct
  *
- * customer, times, masks: int64[n], the rows in (customer, time) order (customer: the
- * run number of the row's customer); starts: int64[m], the rows that fill step 1, in
- * order. Writes level: int64[m], the steps each start's earliest chain reaches within
- * `window` of its start, and chain: int64[steps * m], step s's time for start i at
- * [s * m + i] (0 past the level, as the numpy code leaves it).
+ * keys, times, masks, seconds: int64[n], the rows in (key, time) order (keys: any 64-bit
+ * value equal for the rows of one customer; seconds: the second hash of the id);
+ * starts: int64[m], the rows that fill step 1, in order. Writes, for each start:
+ * level (int64[m]), the steps its earliest chain reaches within `window`; chain
+ * (int64[steps * m]), step s's time at [s * m + i], 0 past the level; reaches (bool[m]),
+ * whether its level is its customer's best; chosen (bool[m]), whether it is the
+ * customer's earliest start of that level (the counted attempt). Returns False when
+ * two ids share a key (two second hashes in one run of keys). The same as
+ * `funnel_ordered._attempts_numpy`, one customer at a time: what the chains need of a
+ * customer's rows is built in a buffer the size of its rows, which stays in the cache.
  */
-static PyObject *chains(PyObject *self, PyObject *args) {
-    PyObject *customer_obj, *times_obj, *masks_obj, *starts_obj, *level_obj, *chain_obj;
+static PyObject *attempts(PyObject *self, PyObject *args) {
+    PyObject *objects[10];
     Py_ssize_t n, m, steps;
     long long window;
-    if (!PyArg_ParseTuple(args, "nnOOOOnLOO", &n, &m, &customer_obj, &times_obj, &masks_obj,
-                          &starts_obj, &steps, &window, &level_obj, &chain_obj)) {
+    if (!PyArg_ParseTuple(args, "nnOOOOOnLOOOO", &n, &m, &objects[0], &objects[1], &objects[2],
+                          &objects[3], &objects[4], &steps, &window, &objects[5], &objects[6],
+                          &objects[7], &objects[8])) {
         return NULL;
     }
     if (n < 0 || m < 0 || steps < 1 || steps > 62) {
-        PyErr_SetString(PyExc_ValueError, "chains: bad sizes");
+        PyErr_SetString(PyExc_ValueError, "attempts: bad sizes");
         return NULL;
     }
-    Py_buffer views[6];
-    PyObject *objects[6] = {customer_obj, times_obj, masks_obj, starts_obj, level_obj, chain_obj};
-    Py_ssize_t counts[6] = {n, n, n, m, m, steps * m};
-    const char *names[6] = {"customer", "times", "masks", "starts", "level", "chain"};
+    Py_buffer views[9];
+    Py_ssize_t counts[7] = {n, n, n, n, m, m, steps * m};
+    const char *names[9] = {"keys", "times", "masks", "seconds", "starts",
+                            "level", "chain", "chosen", "reaches"};
     int taken = 0;
-    for (; taken < 6; taken++) {
-        if (take(objects[taken], &views[taken], counts[taken], taken >= 4, names[taken]) < 0) {
-            break;
-        }
+    for (; taken < 9; taken++) {
+        int got = taken < 7 ? take(objects[taken], &views[taken], counts[taken], taken >= 5,
+                                   names[taken])
+                            : take_flags(objects[taken], &views[taken], m, names[taken]);
+        if (got < 0) break;
     }
-    if (taken < 6) {
+    if (taken < 9) {
         for (int i = 0; i < taken; i++) PyBuffer_Release(&views[i]);
         return NULL;
     }
-    const int64_t *customer = views[0].buf, *times = views[1].buf, *masks = views[2].buf;
-    const int64_t *starts = views[3].buf;
-    int64_t *level = views[4].buf, *chain = views[5].buf;
-
-    /* following[(s - 1) * (n + 1) + i]: the first row at or after i that fills step s
-     * (n when none); instant[i]: the first row of row i's instant, so that "at or after"
-     * a time includes the rows that tie with it. Row n stands for "no such row". */
-    Py_ssize_t later = steps - 1;
-    int64_t *following = PyMem_RawMalloc(sizeof(int64_t) * (size_t)(later * (n + 1) + 1));
-    int64_t *instant = PyMem_RawMalloc(sizeof(int64_t) * (size_t)(n + 1));
-    if (following == NULL || instant == NULL) {
-        PyMem_RawFree(following);
-        PyMem_RawFree(instant);
-        for (int i = 0; i < 6; i++) PyBuffer_Release(&views[i]);
-        return PyErr_NoMemory();
-    }
-    int bad_start = 0;
+    const int64_t *keys = views[0].buf, *times = views[1].buf, *masks = views[2].buf;
+    const int64_t *seconds = views[3].buf, *starts = views[4].buf;
+    int64_t *level = views[5].buf, *chain = views[6].buf;
+    char *chosen = views[7].buf, *reaches = views[8].buf;
+    Py_ssize_t later = steps - 1, capacity = 0;
+    /* For a customer's rows a..b-1 (local index i = row - a, `size` rows): instant[i], the
+     * first row of i's instant; following[(s - 1) * (size + 1) + i], the first row at or
+     * after i that fills step s, `size` when none. */
+    int64_t *instant = NULL, *following = NULL;
+    int distinct = 1, failed = 0, bad_start = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int same = i > 0 && customer[i] == customer[i - 1] && times[i] == times[i - 1];
-        instant[i] = same ? instant[i - 1] : i;
-    }
-    instant[n] = n;
-    for (Py_ssize_t s = 1; s <= later; s++) {
-        int64_t *next = following + (s - 1) * (n + 1);
-        int64_t bit = (int64_t)1 << s, found = n;
-        next[n] = n;
-        for (Py_ssize_t i = n - 1; i >= 0; i--) {
-            if (masks[i] & bit) found = i;
-            next[i] = found;
+    Py_ssize_t j = 0;
+    for (Py_ssize_t a = 0; a < n && !failed && !bad_start;) {
+        Py_ssize_t b = a + 1;
+        while (b < n && keys[b] == keys[a]) {
+            if (seconds[b] != seconds[a]) distinct = 0;
+            b++;
         }
-    }
-    for (Py_ssize_t j = 0; j < m; j++) {
-        int64_t start = starts[j];
-        if (start < 0 || start >= n) {
-            bad_start = 1;
-            break;
+        Py_ssize_t first = j;
+        while (j < m && starts[j] < b) {
+            if (starts[j] < a || (masks[starts[j]] & 1) == 0) bad_start = 1;
+            j++;
         }
-        int64_t who = customer[start], t1 = times[start], at = start, reached = 1;
-        chain[j] = t1;
-        for (Py_ssize_t s = 1; s <= later; s++) {
-            int64_t next = at < n ? following[(s - 1) * (n + 1) + instant[at]] : n;
-            int64_t when = next < n ? times[next] : 0;
-            chain[s * m + j] = when;
-            if (at < n && next < n && customer[next] == who && when - t1 <= window) {
-                reached++;
-                at = next;
-            } else {
-                at = n;
+        if (j == first || bad_start) {
+            a = b;
+            continue;
+        }
+        Py_ssize_t size = b - a;
+        if (size + 1 > capacity) {
+            capacity = 2 * (size + 1);
+            PyMem_RawFree(instant);
+            PyMem_RawFree(following);
+            instant = PyMem_RawMalloc(sizeof(int64_t) * (size_t)capacity);
+            following = PyMem_RawMalloc(sizeof(int64_t) * (size_t)(capacity * (later + 1)));
+            if (instant == NULL || following == NULL) {
+                failed = 1;
+                break;
             }
         }
-        level[j] = reached;
+        const int64_t *t = times + a, *mask = masks + a;
+        for (Py_ssize_t i = 0; i < size; i++) {
+            instant[i] = i > 0 && t[i] == t[i - 1] ? instant[i - 1] : i;
+        }
+        for (Py_ssize_t s = 1; s <= later; s++) {
+            int64_t *next = following + (s - 1) * (size + 1), bit = (int64_t)1 << s;
+            int64_t found = size;
+            next[size] = size;
+            for (Py_ssize_t i = size - 1; i >= 0; i--) {
+                if (mask[i] & bit) found = i;
+                next[i] = found;
+            }
+        }
+        int64_t best = 0;
+        for (Py_ssize_t k = first; k < j; k++) {
+            int64_t at = starts[k] - a, t1 = t[at], reached = 1;
+            chain[k] = t1;
+            for (Py_ssize_t s = 1; s <= later; s++) {
+                int64_t next = at < size ? following[(s - 1) * (size + 1) + instant[at]] : size;
+                if (next < size && t[next] - t1 <= window) {
+                    chain[s * m + k] = t[next];
+                    reached++;
+                    at = next;
+                } else {
+                    chain[s * m + k] = 0;
+                    at = size;
+                }
+            }
+            level[k] = reached;
+            if (reached > best) best = reached;
+        }
+        int counted = 0;
+        for (Py_ssize_t k = first; k < j; k++) {
+            reaches[k] = level[k] == best;
+            chosen[k] = reaches[k] && !counted;
+            counted |= reaches[k];
+        }
+        a = b;
     }
+    if (j < m) bad_start = 1; /* a start past the last row, or out of order */
     Py_END_ALLOW_THREADS
-    PyMem_RawFree(following);
     PyMem_RawFree(instant);
-    for (int i = 0; i < 6; i++) PyBuffer_Release(&views[i]);
+    PyMem_RawFree(following);
+    for (int i = 0; i < 9; i++) PyBuffer_Release(&views[i]);
+    if (failed) return PyErr_NoMemory();
     if (bad_start) {
-        PyErr_SetString(PyExc_ValueError, "chains: a start is not a row");
+        PyErr_SetString(PyExc_ValueError, "attempts: the starts are not rows of step 1 in order");
         return NULL;
     }
-    Py_RETURN_NONE;
+    return PyBool_FromLong(distinct);
 }
-
 
 /* A step row as the sort moves it: every column travels with it, so that the sorted
  * columns are written in order instead of gathered at random afterwards. */
@@ -329,7 +374,7 @@ static PyObject *order(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"order", order, METH_VARARGS, "The step rows' columns in (key, time) order."},
-    {"chains", chains, METH_VARARGS, "Every start's chain through an ordered funnel."},
+    {"attempts", attempts, METH_VARARGS, "Every start's chain, and each customer's counted one."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,19 +1,22 @@
 # The compiled inner loops of engine/funnel_ordered.py (_funnel_kernels.c); the buffers
-# are C-contiguous arrays of 64-bit integers (masks: 32 or 64).
+# are C-contiguous arrays of 64-bit integers (masks: 32 or 64; chosen, reaches: bool).
 from typing import Any
 
 def order(
     keys: list[Any], times: list[Any], seconds: list[Any], masks: list[Any], scratch: Any
 ) -> None: ...
-def chains(
+def attempts(
     n: int,
     m: int,
-    customer: Any,
+    keys: Any,
     times: Any,
     masks: Any,
+    seconds: Any,
     starts: Any,
     steps: int,
     window: int,
     level: Any,
     chain: Any,
-) -> None: ...
+    chosen: Any,
+    reaches: Any,
+) -> bool: ...

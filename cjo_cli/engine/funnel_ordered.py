@@ -285,14 +285,12 @@ def _customer_attempts(
     with `candidates`, every start's chain that reaches its customer's level; and False
     when two ids share a key."""
     keys = rows["k"]
-    new_customer = _first_of_runs(keys)
-    customer = np.cumsum(new_customer) - 1
-    times: Ints = rows["t"]
     masks = rows["mask"].astype(np.int64, copy=False)
     starts = np.flatnonzero(masks & 1)
-    start_customer = customer[starts]
-    level, chain = _chains(customer, times, masks, starts, steps, window)
-    chosen, best = _best_starts(start_customer, level)
+    found = _attempts_numpy if _funnel_kernels is None else _attempts_compiled
+    level, chain, chosen, reaches, distinct = found(
+        keys, rows["t"], masks, rows["k2"], starts, steps, window
+    )
 
     def columns(picked: npt.NDArray[Any]) -> Columns:
         attempts: Columns = {"k": keys[starts[picked]], "level": level[picked]}
@@ -300,44 +298,68 @@ def _customer_attempts(
             attempts[f"t{step}"] = chain[step - 1][picked]
         return attempts
 
-    distinct = not _keys_collide(new_customer, rows["k2"])
-    return columns(chosen), columns(best) if candidates else None, distinct
+    return columns(chosen), columns(reaches) if candidates else None, distinct
 
 
-def _chains(
-    customer: Ints, times: Ints, masks: Ints, starts: Ints, steps: int, window: int
-) -> tuple[npt.NDArray[np.int32], list[Ints]]:
-    """For each start (a row that fills step 1): the level its earliest chain reaches
-    within `window`, and the chain's time at each step (0 past the level). The compiled
-    loop when it was built (`_funnel_kernels.c`), else `_chains_numpy`: the same."""
-    if _funnel_kernels is None:
-        return _chains_numpy(customer, times, masks, starts, steps, window)
-    level = np.empty(len(starts), dtype=np.int64)
-    chain = np.empty((steps, len(starts)), dtype=np.int64)
-    _funnel_kernels.chains(
+Starts = tuple[
+    npt.NDArray[np.int32], list[Ints], npt.NDArray[np.bool_], npt.NDArray[np.bool_], bool
+]
+"""Per start (a row that fills step 1): the level its earliest chain reaches within
+the window, the chain's time at each step (0 past the level), whether it is its
+customer's counted attempt (the earliest start of the best level), whether it
+reaches that level; and whether the keys are distinct ids."""
+
+
+def _attempts_compiled(
+    keys: npt.NDArray[Any],
+    times: Ints,
+    masks: Ints,
+    seconds: npt.NDArray[Any],
+    starts: Ints,
+    steps: int,
+    window: int,
+) -> Starts:
+    """`_attempts_numpy`, by the compiled loop of `_funnel_kernels.c`."""
+    assert _funnel_kernels is not None
+    # The loop compares keys as 64-bit numbers: text keys (after a collision) go in as
+    # their customers' run numbers.
+    ids = keys.view(np.int64) if keys.dtype == np.uint64 else np.cumsum(_first_of_runs(keys))
+    count = len(starts)
+    level = np.empty(count, dtype=np.int64)
+    chain = np.empty((steps, count), dtype=np.int64)
+    chosen = np.empty(count, dtype=np.bool_)
+    reaches = np.empty(count, dtype=np.bool_)
+    distinct = _funnel_kernels.attempts(
         len(times),
-        len(starts),
-        np.ascontiguousarray(customer, dtype=np.int64),
-        np.ascontiguousarray(times, dtype=np.int64),
-        np.ascontiguousarray(masks, dtype=np.int64),
-        np.ascontiguousarray(starts, dtype=np.int64),
+        count,
+        *(np.ascontiguousarray(a).view(np.int64) for a in (ids, times, masks, seconds, starts)),
         steps,
         window,
         level,
         chain,
+        chosen,
+        reaches,
     )
-    return level.astype(np.int32), list(chain)
+    return level.astype(np.int32), list(chain), chosen, reaches, bool(distinct)
 
 
-def _chains_numpy(
-    customer: Ints, times: Ints, masks: Ints, starts: Ints, steps: int, window: int
-) -> tuple[npt.NDArray[np.int32], list[Ints]]:
-    """`_chains` on arrays: for each step, a reversed running minimum gives every row the
+def _attempts_numpy(
+    keys: npt.NDArray[Any],
+    times: Ints,
+    masks: Ints,
+    seconds: npt.NDArray[Any],
+    starts: Ints,
+    steps: int,
+    window: int,
+) -> Starts:
+    """`Starts` on arrays: for each step, a reversed running minimum gives every row the
     index of the next row of that step, and one gather moves every chain one step."""
+    new_customer = _first_of_runs(keys)
+    customer = np.cumsum(new_customer) - 1
     count = len(times)
     index = np.arange(count, dtype=np.int64)
-    new_instant = np.ones(count, dtype=np.bool_)
-    new_instant[1:] = (customer[1:] != customer[:-1]) | (times[1:] != times[:-1])
+    new_instant = new_customer.copy()
+    new_instant[1:] |= times[1:] != times[:-1]
     # The first row of each row's instant: "at or after" a time includes its ties.
     instant_start = np.maximum.accumulate(np.where(new_instant, index, 0))
     # One past the end stands for "no such row": it belongs to no customer.
@@ -356,9 +378,12 @@ def _chains_numpy(
         nxt = following[instant_start[position]]
         alive &= (customer_of[nxt] == start_customer) & (time_of[nxt] - start_time <= window)
         level += alive
-        chain.append(time_of[nxt])
+        chain.append(np.where(alive, time_of[nxt], 0))
         position = np.where(alive, nxt, count)
-    return level, chain
+    chosen, reaches = _best_starts(start_customer, level)
+    counted = np.zeros(len(starts), dtype=np.bool_)
+    counted[chosen] = True
+    return level, chain, counted, reaches, not _keys_collide(new_customer, seconds)
 
 
 def _best_starts(

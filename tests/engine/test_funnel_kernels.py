@@ -1,7 +1,8 @@
 """The compiled loops of `engine/_funnel_kernels.c` against their numpy equals: `order`
 sorts the step rows exactly as numpy's lexsort by (key, time) does (the rows of one
-instant in any order), and `chains` gives `funnel_ordered._chains_numpy`'s levels and
-times, on random rows (hypothesis). Bad arguments raise, they do not crash."""
+instant in any order), and `attempts` gives `funnel_ordered._attempts_numpy`'s levels,
+chains, counted and tied starts and collision check, on random rows (hypothesis),
+text keys included. Bad arguments raise, they do not crash."""
 
 from __future__ import annotations
 
@@ -79,23 +80,30 @@ def test_order_sorts_as_lexsort_does(rows: dict[str, Any]) -> None:
     assert sorted(got_rows) == sorted((k, t, s, int(m)) for k, t, s, m in given_rows)
 
 
-@given(step_rows(), st.integers(1, 5), st.integers(0, 30))
-def test_chains_are_the_numpy_chains(rows: dict[str, Any], steps: int, window_s: int) -> None:
+@given(step_rows(), st.integers(1, 5), st.integers(0, 30), st.booleans(), st.booleans())
+def test_attempts_are_the_numpy_attempts(
+    rows: dict[str, Any], steps: int, window_s: int, collide: bool, text: bool
+) -> None:
     table = sorted_by_kernel(rows)
-    keys = table[:, 0].view(np.uint64)
-    new_customer = funnel_ordered._first_of_runs(keys)
-    customer = np.cumsum(new_customer) - 1
+    keys: np.ndarray[Any, Any] = table[:, 0].view(np.uint64)
+    seconds = table[:, 2].view(np.uint64).copy()
+    if collide and len(seconds) > 1:
+        seconds[len(seconds) // 2] ^= np.uint64(1)  # another id under some key, maybe
+    if text:
+        keys = np.array([f"id{k}" for k in keys.tolist()], dtype=object)
     times = np.ascontiguousarray(table[:, 1])
     masks = np.ascontiguousarray(table[:, 3]) & ((1 << steps) - 1)
     starts = np.flatnonzero(masks & 1)
     window = window_s * 1_000_000
-    level, chain = funnel_ordered._chains(customer, times, masks, starts, steps, window)
-    want_level, want_chain = funnel_ordered._chains_numpy(
-        customer, times, masks, starts, steps, window
-    )
-    assert level.dtype == want_level.dtype
-    assert level.tolist() == want_level.tolist()
-    assert [c.tolist() for c in chain] == [c.tolist() for c in want_chain]
+    got = funnel_ordered._attempts_compiled(keys, times, masks, seconds, starts, steps, window)
+    want = funnel_ordered._attempts_numpy(keys, times, masks, seconds, starts, steps, window)
+    level, chain, chosen, reaches, distinct = got
+    assert level.dtype == want[0].dtype
+    assert level.tolist() == want[0].tolist()
+    assert [c.tolist() for c in chain] == [c.tolist() for c in want[1]]
+    assert chosen.tolist() == want[2].tolist()
+    assert reaches.tolist() == want[3].tolist()
+    assert distinct == want[4]
 
 
 def test_one_customer_of_many_rows_in_reverse_order() -> None:
@@ -122,7 +130,25 @@ def test_bad_arguments_raise() -> None:
         kernels.order([ints], [ints], [ints], [ints], np.empty(3, dtype=np.int64))
     with pytest.raises(TypeError, match="lists"):
         kernels.order(ints, ints, ints, ints, table)
-    with pytest.raises(ValueError, match="a start is not a row"):
-        kernels.chains(4, 1, ints, ints, ints, np.array([9]), 2, 0, ints[:1], ints[:2])
+    flags = np.zeros(1, dtype=np.bool_)
+    ones = np.ones(4, dtype=np.int64)
+    with pytest.raises(ValueError, match="not rows of step 1"):
+        kernels.attempts(
+            4, 1, ints, ints, ones, ints, np.array([9]), 2, 0, ints[:1], ints[:2], flags, flags
+        )
+    with pytest.raises(ValueError, match="not rows of step 1"):
+        kernels.attempts(
+            4, 1, ints, ints, ints, ints, ints[:1], 2, 0, ints[:1], ints[:2], flags, flags
+        )
     with pytest.raises(ValueError, match="level"):
-        kernels.chains(4, 1, ints, ints, ints, ints[:1], 2, 0, ints[:2], ints[:2])
+        kernels.attempts(
+            4, 1, ints, ints, ones, ints, ints[:1], 2, 0, ints[:2], ints[:2], flags, flags
+        )
+    with pytest.raises(ValueError, match="chosen"):
+        kernels.attempts(
+            4, 1, ints, ints, ones, ints, ints[:1], 2, 0, ints[:1], ints[:2], ints, flags
+        )
+    with pytest.raises(ValueError, match="bad sizes"):
+        kernels.attempts(
+            4, 1, ints, ints, ones, ints, ints[:1], 63, 0, ints[:1], ints[:2], flags, flags
+        )
