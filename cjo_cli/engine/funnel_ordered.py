@@ -11,12 +11,13 @@ The rows are sorted by (customer, time) in one of three ways: by the compiled so
 `_funnel_kernels.c` in memory (keys that are hashes, up to IN_MEMORY_ROWS rows); as
 `cjo_fs` was made, where that kernel was not built or after a hash collision (the
 order is checked as the rows are read); or by DuckDB's ORDER BY (too many rows, or
-rows out of order). Each start's chain is then followed through the sorted rows:
-the compiled loop does it in one pass per start; `_chains_numpy`, held equal to it,
-does all starts at once, a step at a time (a reversed running minimum gives every
-row the index of the next row of each step, and one gather moves every chain one
-step). The rows go in chunks of whole customers to a pool of threads. This is exact
-for any key type (a hash or, after a collision, the id itself).
+rows out of order). Each start's chain is then followed through the sorted rows, and
+each customer's counted attempt picked: the compiled loop does it one customer at a
+time; `_attempts_numpy`, held equal to it, does all starts at once, a step at a time
+(a reversed running minimum gives every row the index of the next row of each step,
+and one gather moves every chain one step). The rows go in chunks of whole customers
+to a pool of threads. This is exact for any key type (a hash or, after a collision,
+the id itself).
 """
 
 from __future__ import annotations
