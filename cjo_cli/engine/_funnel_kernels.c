@@ -188,23 +188,7 @@ static int before(const Row *x, const Row *y) {
     return x->key < y->key || (x->key == y->key && x->time < y->time);
 }
 
-static int compare_rows(const void *a, const void *b) {
-    const Row *x = a, *y = b;
-    return before(x, y) ? -1 : before(y, x);
-}
-
-/* Sort rows[0:count] by (key, time): by insertion when few (a customer's rows, and the
- * few other keys that share its digits), else by qsort unless already in order. */
-static void sort_few(Row *rows, Py_ssize_t count) {
-    if (count > 32) {
-        for (Py_ssize_t i = 1; i < count; i++) {
-            if (before(&rows[i], &rows[i - 1])) {
-                qsort(rows, (size_t)count, sizeof(Row), compare_rows);
-                return;
-            }
-        }
-        return;
-    }
+static void insertion_sort(Row *rows, Py_ssize_t count) {
     for (Py_ssize_t i = 1; i < count; i++) {
         Row row = rows[i];
         Py_ssize_t j = i;
@@ -214,6 +198,39 @@ static void sort_few(Row *rows, Py_ssize_t count) {
         }
         rows[j] = row;
     }
+}
+
+/* Sort rows[0:count] by (key, time): by insertion when few (a customer's rows, and the
+ * few other keys that share its digits), else, unless already in order, by a merge
+ * sort through `spare` (count rows of free space): runs of 16 by insertion, then
+ * merged pairwise. */
+static void sort_few(Row *rows, Py_ssize_t count, Row *spare) {
+    if (count <= 32) {
+        insertion_sort(rows, count);
+        return;
+    }
+    Py_ssize_t i = 1;
+    while (i < count && !before(&rows[i], &rows[i - 1])) i++;
+    if (i == count) return; /* an export in time order needs no more work */
+    const Py_ssize_t run = 16;
+    for (Py_ssize_t lo = 0; lo < count; lo += run) {
+        insertion_sort(rows + lo, count - lo < run ? count - lo : run);
+    }
+    Row *from = rows, *into = spare;
+    for (Py_ssize_t width = run; width < count; width *= 2) {
+        for (Py_ssize_t lo = 0; lo < count; lo += 2 * width) {
+            Py_ssize_t mid = lo + width < count ? lo + width : count;
+            Py_ssize_t hi = lo + 2 * width < count ? lo + 2 * width : count;
+            Py_ssize_t x = lo, y = mid, out = lo;
+            while (x < mid && y < hi) into[out++] = before(&from[y], &from[x]) ? from[y++] : from[x++];
+            while (x < mid) into[out++] = from[x++];
+            while (y < hi) into[out++] = from[y++];
+        }
+        Row *swap = from;
+        from = into;
+        into = swap;
+    }
+    if (from != rows) memcpy(rows, from, sizeof(Row) * (size_t)count);
 }
 
 #define DIGIT_BITS 11
@@ -351,13 +368,16 @@ static PyObject *order(PyObject *self, PyObject *args) {
             Row *bucket = rows + buckets[b];
             Py_ssize_t size = buckets[b + 1] - buckets[b];
             if (size <= 32) {
-                sort_few(bucket, size);
+                insertion_sort(bucket, size);
                 continue;
             }
             digit_starts(bucket, size, 2, parts);
             memcpy(next, parts, sizeof(Py_ssize_t) * DIGITS);
             for (Py_ssize_t i = 0; i < size; i++) split[next[DIGIT(bucket[i].key, 2)]++] = bucket[i];
-            for (int d = 0; d < DIGITS; d++) sort_few(split + parts[d], parts[d + 1] - parts[d]);
+            /* The bucket's own rows are free now: the merge sort's spare space. */
+            for (int d = 0; d < DIGITS; d++) {
+                sort_few(split + parts[d], parts[d + 1] - parts[d], bucket + parts[d]);
+            }
             memcpy(bucket, split, sizeof(Row) * (size_t)size);
         }
         Py_END_ALLOW_THREADS
