@@ -45,7 +45,8 @@ class BuildPyWithSample(build_py):
 FUNNEL_KERNELS = Extension(
     "cjo_cli.engine._funnel_kernels",
     ["cjo_cli/engine/_funnel_kernels.c"],
-    extra_compile_args=["-O2"],
+    extra_compile_args=["-O2", "-pthread"],
+    extra_link_args=["-pthread"],
     optional=True,
 )
 

@@ -14,6 +14,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -306,17 +307,51 @@ static int64_t mask_at(const Py_buffer *view, Py_ssize_t i) {
     return view->itemsize == 4 ? ((const int32_t *)view->buf)[i] : ((const int64_t *)view->buf)[i];
 }
 
-/* order(keys, times, seconds, masks, scratch): the step rows, given as four lists of
- * chunks (numbers: 64-bit, masks 32- or 64-bit), sorted by (key, time) into scratch
- * (int64[4 n]: n rows of key, time, second hash, mask). The keys are hashes, spread
+/* A range of top-digit buckets to finish: each is split by the next digit into
+ * `split`, what shares both digits sorted, and copied back. Two ranges run at once. */
+typedef struct {
+    Row *rows;
+    const Py_ssize_t *buckets;
+    int from, to;
+    Row *split; /* room for the largest bucket */
+    Py_ssize_t parts[DIGITS + 1];
+    Py_ssize_t next[DIGITS];
+} Buckets;
+
+static void *finish_buckets(void *arg) {
+    Buckets *w = arg;
+    for (int b = w->from; b < w->to; b++) {
+        Row *bucket = w->rows + w->buckets[b];
+        Py_ssize_t size = w->buckets[b + 1] - w->buckets[b];
+        if (size <= 32) {
+            insertion_sort(bucket, size);
+            continue;
+        }
+        digit_starts(bucket, size, 2, w->parts);
+        memcpy(w->next, w->parts, sizeof(Py_ssize_t) * DIGITS);
+        for (Py_ssize_t i = 0; i < size; i++) w->split[w->next[DIGIT(bucket[i].key, 2)]++] = bucket[i];
+        /* The bucket's own rows are free now: the merge sort's spare space. */
+        for (int d = 0; d < DIGITS; d++) {
+            sort_few(w->split + w->parts[d], w->parts[d + 1] - w->parts[d], bucket + w->parts[d]);
+        }
+        memcpy(bucket, w->split, sizeof(Row) * (size_t)size);
+    }
+    return NULL;
+}
+
+/* order(keys, times, seconds, masks, scratch, threads): the step rows, given as four
+ * lists of chunks (numbers: 64-bit, masks 32- or 64-bit), sorted by (key, time) into
+ * scratch (int64[4 n]: n rows of key, time, second hash, mask), the buckets finished
+ * on two threads when `threads` allows. The keys are hashes, spread
  * evenly: their top 11 bits split the rows into buckets of a few thousand, which fit
  * in the cache; each bucket is split again by the next 11 bits, and what shares both
  * digits (mostly one customer's rows) is sorted where it lies. Ties keep no particular
  * order (`funnel_ordered` treats the rows of one instant together). */
 static PyObject *order(PyObject *self, PyObject *args) {
     PyObject *lists[4], *scratch_obj;
-    if (!PyArg_ParseTuple(args, "OOOOO", &lists[0], &lists[1], &lists[2], &lists[3],
-                          &scratch_obj)) {
+    int threads;
+    if (!PyArg_ParseTuple(args, "OOOOOi", &lists[0], &lists[1], &lists[2], &lists[3],
+                          &scratch_obj, &threads)) {
         return NULL;
     }
     Chunks given;
@@ -333,9 +368,8 @@ static PyObject *order(PyObject *self, PyObject *args) {
     Row *rows = scratch_view.buf;
     Py_ssize_t *buckets = PyMem_RawMalloc(sizeof(Py_ssize_t) * (DIGITS + 1));
     Py_ssize_t *next = PyMem_RawMalloc(sizeof(Py_ssize_t) * (DIGITS + 1));
-    Py_ssize_t *parts = PyMem_RawMalloc(sizeof(Py_ssize_t) * (DIGITS + 1));
-    Row *split = NULL;
-    int failed = buckets == NULL || next == NULL || parts == NULL;
+    Buckets *halves = PyMem_RawCalloc(2, sizeof(Buckets));
+    int failed = buckets == NULL || next == NULL || halves == NULL;
     if (!failed) {
         /* The buckets by the top digit, counted on the keys, then filled from the chunks. */
         memset(buckets, 0, sizeof(Py_ssize_t) * (DIGITS + 1));
@@ -349,8 +383,17 @@ static PyObject *order(PyObject *self, PyObject *args) {
             if (buckets[d + 1] > largest) largest = buckets[d + 1];
             buckets[d + 1] += buckets[d];
         }
-        split = PyMem_RawMalloc(sizeof(Row) * (size_t)(largest + 1));
-        failed = split == NULL;
+        /* Two halves of the rows, each a range of whole buckets. */
+        int middle = 0;
+        while (middle < DIGITS && buckets[middle] < n / 2) middle++;
+        for (int h = 0; h < 2; h++) {
+            halves[h].rows = rows;
+            halves[h].buckets = buckets;
+            halves[h].from = h == 0 ? 0 : middle;
+            halves[h].to = h == 0 ? middle : DIGITS;
+            halves[h].split = PyMem_RawMalloc(sizeof(Row) * (size_t)(largest + 1));
+            failed |= halves[h].split == NULL;
+        }
     }
     if (!failed) {
         Py_BEGIN_ALLOW_THREADS
@@ -364,28 +407,25 @@ static PyObject *order(PyObject *self, PyObject *args) {
                 rows[next[DIGIT(row.key, 1)]++] = row;
             }
         }
-        for (int b = 0; b < DIGITS; b++) {
-            Row *bucket = rows + buckets[b];
-            Py_ssize_t size = buckets[b + 1] - buckets[b];
-            if (size <= 32) {
-                insertion_sort(bucket, size);
-                continue;
-            }
-            digit_starts(bucket, size, 2, parts);
-            memcpy(next, parts, sizeof(Py_ssize_t) * DIGITS);
-            for (Py_ssize_t i = 0; i < size; i++) split[next[DIGIT(bucket[i].key, 2)]++] = bucket[i];
-            /* The bucket's own rows are free now: the merge sort's spare space. */
-            for (int d = 0; d < DIGITS; d++) {
-                sort_few(split + parts[d], parts[d + 1] - parts[d], bucket + parts[d]);
-            }
-            memcpy(bucket, split, sizeof(Row) * (size_t)size);
+        pthread_t other;
+        /* A second thread only where it pays (and where one can be started). */
+        int started = threads > 1 && n >= 65536 &&
+                      pthread_create(&other, NULL, finish_buckets, &halves[1]) == 0;
+        finish_buckets(&halves[0]);
+        if (started) {
+            pthread_join(other, NULL);
+        } else {
+            finish_buckets(&halves[1]);
         }
         Py_END_ALLOW_THREADS
     }
+    if (halves != NULL) {
+        PyMem_RawFree(halves[0].split);
+        PyMem_RawFree(halves[1].split);
+    }
+    PyMem_RawFree(halves);
     PyMem_RawFree(buckets);
     PyMem_RawFree(next);
-    PyMem_RawFree(parts);
-    PyMem_RawFree(split);
     PyBuffer_Release(&scratch_view);
     release_chunks(&given);
     if (failed) return PyErr_NoMemory();

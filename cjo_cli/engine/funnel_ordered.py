@@ -77,7 +77,7 @@ def ordered_attempts(
         chunks = _read(con, columns, check_order=True)
         found = _attempts(chunks, workers, steps, window, candidates)
     elif _funnel_kernels is not None:
-        sorted_rows = _sorted_in_memory(con)
+        sorted_rows = _sorted_in_memory(con, workers)
         if sorted_rows is not None:
             found = _attempts(sorted_rows, workers, steps, window, candidates)
     if found is None:
@@ -136,7 +136,7 @@ IN_MEMORY_ROWS = 1 << 24
 spill to disk."""
 
 
-def _sorted_in_memory(con: duckdb.DuckDBPyConnection) -> Iterator[Columns] | None:
+def _sorted_in_memory(con: duckdb.DuckDBPyConnection, threads: int) -> Iterator[Columns] | None:
     """`cjo_fs` read whole and sorted by (k, t) by the compiled sort, in chunks of whole
     customers; None when its keys are not hashes or it has too many rows."""
     ((count,),) = con.execute("SELECT count(*) FROM cjo_fs").fetchall()
@@ -153,7 +153,7 @@ def _sorted_in_memory(con: duckdb.DuckDBPyConnection) -> Iterator[Columns] | Non
     # The sorted rows side by side (key, time, second hash, mask), read as columns.
     table = np.empty((rows, 4), dtype=np.int64)
     assert _funnel_kernels is not None
-    _funnel_kernels.order(read["k"], read["t"], read["k2"], read["mask"], table)
+    _funnel_kernels.order(read["k"], read["t"], read["k2"], read["mask"], table, threads)
     return _chunks(
         {
             "k": table[:, 0].view(np.uint64),

@@ -45,6 +45,7 @@ def step_rows(draw: st.DrawFn) -> dict[str, Any]:
         "k2": keys ^ np.uint64(0x5BD1E995),
         "mask": np.array(masks, dtype=draw(st.sampled_from([np.int32, np.int64]))),
         "chunks": draw(st.integers(1, 5)),
+        "threads": draw(st.sampled_from([1, 2])),
     }
 
 
@@ -56,7 +57,7 @@ def sorted_by_kernel(rows: dict[str, Any]) -> np.ndarray[Any, Any]:
     }
     table = np.empty((count, 4), dtype=np.int64)
     assert kernels is not None
-    kernels.order(chunks["k"], chunks["t"], chunks["k2"], chunks["mask"], table)
+    kernels.order(chunks["k"], chunks["t"], chunks["k2"], chunks["mask"], table, rows["threads"])
     return table
 
 
@@ -106,6 +107,28 @@ def test_attempts_are_the_numpy_attempts(
     assert distinct == want[4]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_enough_rows_for_two_threads_sort_as_lexsort_does(threads: int) -> None:
+    # From 65,536 rows the buckets are finished on two threads (each its half).
+    rng = np.random.default_rng(3)
+    count = 200_000
+    keys = rng.integers(0, (1 << 64) - 1, 30_000, dtype=np.uint64, endpoint=True)
+    rows = {
+        "k": keys[rng.integers(0, len(keys), count)],
+        "t": rng.integers(0, 1000, count, dtype=np.int64),
+        "mask": rng.integers(1, 16, count, dtype=np.int32),
+        "chunks": 4,
+        "threads": threads,
+    }
+    rows["k2"] = rows["k"] + np.uint64(1)
+    table = sorted_by_kernel(rows)
+    reference = np.lexsort((rows["t"], rows["k"]))
+    assert np.array_equal(table[:, 0].view(np.uint64), rows["k"][reference])
+    assert np.array_equal(table[:, 1], rows["t"][reference])
+    assert np.array_equal(table[:, 2].view(np.uint64), table[:, 0].view(np.uint64) + 1)
+    assert sorted(table[:, 3].tolist()) == sorted(rows["mask"].tolist())
+
+
 def test_one_customer_of_many_rows_in_reverse_order() -> None:
     count = 5000
     rows = {
@@ -114,6 +137,7 @@ def test_one_customer_of_many_rows_in_reverse_order() -> None:
         "k2": np.zeros(count, dtype=np.uint64),
         "mask": np.ones(count, dtype=np.int64),
         "chunks": 3,
+        "threads": 2,
     }
     assert sorted_by_kernel(rows)[:, 1].tolist() == sorted(rows["t"].tolist())
 
@@ -123,13 +147,13 @@ def test_bad_arguments_raise() -> None:
     ints = np.zeros(4, dtype=np.int64)
     table = np.empty((4, 4), dtype=np.int64)
     with pytest.raises(ValueError, match="different chunks"):
-        kernels.order([ints], [ints], [ints], [], table)
+        kernels.order([ints], [ints], [ints], [], table, 1)
     with pytest.raises(ValueError, match="bad columns"):
-        kernels.order([ints], [ints[:3]], [ints], [ints], table)
+        kernels.order([ints], [ints[:3]], [ints], [ints], table, 1)
     with pytest.raises(ValueError, match="scratch"):
-        kernels.order([ints], [ints], [ints], [ints], np.empty(3, dtype=np.int64))
+        kernels.order([ints], [ints], [ints], [ints], np.empty(3, dtype=np.int64), 1)
     with pytest.raises(TypeError, match="lists"):
-        kernels.order(ints, ints, ints, ints, table)
+        kernels.order(ints, ints, ints, ints, table, 1)
     flags = np.zeros(1, dtype=np.bool_)
     ones = np.ones(4, dtype=np.int64)
     with pytest.raises(ValueError, match="not rows of step 1"):
