@@ -301,7 +301,14 @@ def test_rows_not_made_in_order_are_sorted_in_memory_where_it_can(
     ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
     assert counted(con, 3) == expected(rows, 3)
     assert bool(queries) == (sorted_by == "ORDER BY")
-    assert funnel_ordered.sorts_hashed_keys() == (path != "numpy")
+
+
+def test_cjo_fs_is_made_in_order_only_without_the_compiled_sort(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert funnel_ordered.sorts_hashed_keys() is (funnel_ordered._funnel_kernels is not None)
+    monkeypatch.setattr(funnel_ordered, "_funnel_kernels", None)
+    assert not funnel_ordered.sorts_hashed_keys()
 
 
 def test_a_customer_with_many_rows_at_few_instants() -> None:
