@@ -142,18 +142,15 @@ def _sorted_in_memory(con: duckdb.DuckDBPyConnection, threads: int) -> Iterator[
     ((count,),) = con.execute("SELECT count(*) FROM cjo_fs").fetchall()
     if count > IN_MEMORY_ROWS:
         return None
-    read: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in _COLUMNS}
     with con.sql("SELECT k, k2, t, mask FROM cjo_fs").to_arrow_reader(BATCH_ROWS) as reader:
         if reader.schema.field("k").type != pa.uint64():
             return None
-        for batch in reader:
-            for name in _COLUMNS:
-                read[name].append(_values(batch.column(name)))
-    rows = sum(len(chunk) for chunk in read["k"])
+        read = [_arrays(batch) for batch in reader]
     # The sorted rows side by side (key, time, second hash, mask), read as columns.
-    table = np.empty((rows, 4), dtype=np.int64)
+    table = np.empty((count, 4), dtype=np.int64)
     assert _funnel_kernels is not None
-    _funnel_kernels.order(read["k"], read["t"], read["k2"], read["mask"], table, threads)
+    columns = ([part[name] for part in read] for name in ("k", "t", "k2", "mask"))
+    _funnel_kernels.order(*columns, table, threads)
     return _chunks(
         {
             "k": table[:, 0].view(np.uint64),
@@ -186,7 +183,7 @@ def _whole_customers(reader: pa.RecordBatchReader, check_order: bool) -> Iterato
     held = 0
     enough = BATCH_ROWS
     for batch in reader:
-        pending.append({name: _values(batch.column(name)) for name in _COLUMNS})
+        pending.append(_arrays(batch))
         held += batch.num_rows
         if held < enough:
             continue
@@ -204,6 +201,11 @@ def _whole_customers(reader: pa.RecordBatchReader, check_order: bool) -> Iterato
 
 
 _COLUMNS = ("k", "k2", "t", "mask")
+
+
+def _arrays(batch: pa.RecordBatch) -> Columns:
+    """A batch of `cjo_fs` rows as numpy arrays (read from Arrow's buffers, no copy)."""
+    return {name: _values(batch.column(name)) for name in _COLUMNS}
 
 
 def _joined(parts: list[Columns], check_order: bool) -> Columns:

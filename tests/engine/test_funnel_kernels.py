@@ -154,25 +154,45 @@ def test_bad_arguments_raise() -> None:
         kernels.order([ints], [ints], [ints], [ints], np.empty(3, dtype=np.int64), 1)
     with pytest.raises(TypeError, match="lists"):
         kernels.order(ints, ints, ints, ints, table, 1)
-    flags = np.zeros(1, dtype=np.bool_)
-    ones = np.ones(4, dtype=np.int64)
     with pytest.raises(ValueError, match="not rows of step 1"):
-        kernels.attempts(
-            4, 1, ints, ints, ones, ints, np.array([9]), 2, 0, ints[:1], ints[:2], flags, flags
-        )
+        attempts_with(starts=np.array([9]))  # past the rows
     with pytest.raises(ValueError, match="not rows of step 1"):
-        kernels.attempts(
-            4, 1, ints, ints, ints, ints, ints[:1], 2, 0, ints[:1], ints[:2], flags, flags
-        )
+        attempts_with(masks=ints)  # row 0 fills no step 1
     with pytest.raises(ValueError, match="level"):
-        kernels.attempts(
-            4, 1, ints, ints, ones, ints, ints[:1], 2, 0, ints[:2], ints[:2], flags, flags
-        )
+        attempts_with(level=ints[:2])
     with pytest.raises(ValueError, match="chosen"):
-        kernels.attempts(
-            4, 1, ints, ints, ones, ints, ints[:1], 2, 0, ints[:1], ints[:2], ints, flags
-        )
+        attempts_with(chosen=ints)
     with pytest.raises(ValueError, match="bad sizes"):
-        kernels.attempts(
-            4, 1, ints, ints, ones, ints, ints[:1], 63, 0, ints[:1], ints[:2], flags, flags
-        )
+        attempts_with(steps=63)
+
+
+def attempts_with(**changed: Any) -> bool:
+    """`attempts` on 4 rows of one customer (each fills step 1; row 0 is given as the
+    one start), a 2-step funnel, with the arguments `changed` instead."""
+    assert kernels is not None
+    ints = np.zeros(4, dtype=np.int64)
+    flags = np.zeros(1, dtype=np.bool_)
+    given: dict[str, Any] = {
+        "keys": ints,
+        "times": ints,
+        "masks": np.ones(4, dtype=np.int64),
+        "seconds": ints,
+        "starts": ints[:1],
+        "steps": 2,
+        "level": ints[:1],
+        "chain": ints[:2],
+        "chosen": flags,
+        "reaches": flags,
+    } | changed
+    return kernels.attempts(
+        4,
+        1,
+        *(given[name] for name in ("keys", "times", "masks", "seconds", "starts", "steps")),
+        0,
+        *(given[name] for name in ("level", "chain", "chosen", "reaches")),
+    )
+
+
+def test_the_unchanged_arguments_of_the_bad_argument_cases_are_good() -> None:
+    # So that each case above fails for the one argument it changes.
+    assert attempts_with() is True

@@ -225,6 +225,19 @@ def test_no_pandas_is_imported() -> None:
     assert done.stdout.strip() == "False"
 
 
+def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The queries ordered_attempts reads its rows by (`_read`), as they are made."""
+    queries: list[str] = []
+    spied = funnel_ordered._read
+
+    def spy(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> object:
+        queries.append(query)
+        return spied(con, query, check_order)
+
+    monkeypatch.setattr(funnel_ordered, "_read", spy)
+    return queries
+
+
 @pytest.mark.parametrize("batch_rows", [2, 7, 1 << 18])
 @pytest.mark.parametrize(
     ("order", "reads"),
@@ -243,14 +256,7 @@ def test_rows_said_sorted_are_read_as_they_are_unless_they_are_not(
     rows = random_rows(random.Random(11), 3, 60)
     con = fs_table(rows)
     con.execute(f"CREATE OR REPLACE TEMP TABLE cjo_fs AS SELECT * FROM cjo_fs {order}")
-    queries: list[str] = []
-    spied = funnel_ordered._read
-
-    def spy(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> object:
-        queries.append(query)
-        return spied(con, query, check_order)
-
-    monkeypatch.setattr(funnel_ordered, "_read", spy)
+    queries = spy_reads(monkeypatch)
     ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S), presorted=True)
     assert counted(con, 3) == expected(rows, 3)
     assert [("ORDER BY" in query) for query in queries] == reads
@@ -288,14 +294,7 @@ def test_rows_not_made_in_order_are_sorted_in_memory_where_it_can(
 ) -> None:
     # Without the compiled sort, or with more rows than IN_MEMORY_ROWS, DuckDB sorts.
     take_path(monkeypatch, path)
-    queries: list[str] = []
-    spied = funnel_ordered._read
-
-    def spy(con: duckdb.DuckDBPyConnection, query: str, check_order: bool) -> object:
-        queries.append(query)
-        return spied(con, query, check_order)
-
-    monkeypatch.setattr(funnel_ordered, "_read", spy)
+    queries = spy_reads(monkeypatch)
     rows = [(hash_key(k), t, mask) for k, t, mask in random_rows(random.Random(5), 3, 80)]
     con = fs_table(rows)
     ordered_attempts(con, funnel("a", "b", "c", window=WINDOW_S))
