@@ -33,6 +33,24 @@ static int take(PyObject *object, Py_buffer *view, Py_ssize_t count, int writabl
     return 0;
 }
 
+/* A column the loop reads: one-dimensional 64-bit integers, any stride (a column of
+ * the sorted table `order` writes is read where it lies, not copied out). Sets *step to
+ * the distance between its items, in items. */
+static int take_column(PyObject *object, Py_buffer *view, Py_ssize_t count, Py_ssize_t *step,
+                       const char *name) {
+    if (PyObject_GetBuffer(object, view, PyBUF_STRIDES | PyBUF_FORMAT) < 0) {
+        return -1;
+    }
+    if (view->itemsize != 8 || view->ndim != 1 || view->shape[0] != count ||
+        view->strides[0] % 8 != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd 64-bit integers", name, count);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *step = view->strides[0] / 8;
+    return 0;
+}
+
 static int take_flags(PyObject *object, Py_buffer *view, Py_ssize_t count, const char *name) {
     if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) return -1;
     if (view->itemsize != 1 || view->len != count) {
@@ -46,8 +64,9 @@ static int take_flags(PyObject *object, Py_buffer *view, Py_ssize_t count, const
 /* attempts(n, m, keys, times, masks, seconds, starts, steps, window, level, chain, chosen,
  *          reaches) -> distinct
  *
- * keys, times, masks, seconds: int64[n], the rows in (key, time) order (keys: any 64-bit
- * value equal for the rows of one customer; seconds: the second hash of the id);
+ * keys, times, masks, seconds: int64[n] of any stride, the rows in (key, time) order
+ * (keys: any 64-bit value equal for the rows of one customer; seconds: the second hash
+ * of the id);
  * starts: int64[m], the rows that fill step 1, in order. Writes, for each start:
  * level (int64[m]), the steps its earliest chain reaches within `window`; chain
  * (int64[steps * m]), step s's time at [s * m + i], 0 past the level; reaches (bool[m]),
@@ -74,11 +93,14 @@ static PyObject *attempts(PyObject *self, PyObject *args) {
     Py_ssize_t counts[7] = {n, n, n, n, m, m, steps * m};
     const char *names[9] = {"keys", "times", "masks", "seconds", "starts",
                             "level", "chain", "chosen", "reaches"};
+    Py_ssize_t strides[4];
     int taken = 0;
     for (; taken < 9; taken++) {
-        int got = taken < 7 ? take(objects[taken], &views[taken], counts[taken], taken >= 5,
-                                   names[taken])
-                            : take_flags(objects[taken], &views[taken], m, names[taken]);
+        int got = taken < 4   ? take_column(objects[taken], &views[taken], counts[taken],
+                                            &strides[taken], names[taken])
+                  : taken < 7 ? take(objects[taken], &views[taken], counts[taken], taken >= 5,
+                                     names[taken])
+                              : take_flags(objects[taken], &views[taken], m, names[taken]);
         if (got < 0) break;
     }
     if (taken < 9) {
@@ -87,6 +109,7 @@ static PyObject *attempts(PyObject *self, PyObject *args) {
     }
     const int64_t *keys = views[0].buf, *times = views[1].buf, *masks = views[2].buf;
     const int64_t *seconds = views[3].buf, *starts = views[4].buf;
+    const Py_ssize_t ks = strides[0], ts = strides[1], ms = strides[2], ss = strides[3];
     int64_t *level = views[5].buf, *chain = views[6].buf;
     char *chosen = views[7].buf, *reaches = views[8].buf;
     Py_ssize_t later = steps - 1, capacity = 0;
@@ -99,13 +122,13 @@ static PyObject *attempts(PyObject *self, PyObject *args) {
     Py_ssize_t j = 0;
     for (Py_ssize_t a = 0; a < n && !failed && !bad_start;) {
         Py_ssize_t b = a + 1;
-        while (b < n && keys[b] == keys[a]) {
-            if (seconds[b] != seconds[a]) distinct = 0;
+        while (b < n && keys[b * ks] == keys[a * ks]) {
+            if (seconds[b * ss] != seconds[a * ss]) distinct = 0;
             b++;
         }
         Py_ssize_t first = j;
         while (j < m && starts[j] < b) {
-            if (starts[j] < a || (masks[starts[j]] & 1) == 0) bad_start = 1;
+            if (starts[j] < a || (masks[starts[j] * ms] & 1) == 0) bad_start = 1;
             j++;
         }
         if (j == first || bad_start) {
@@ -124,27 +147,27 @@ static PyObject *attempts(PyObject *self, PyObject *args) {
                 break;
             }
         }
-        const int64_t *t = times + a, *mask = masks + a;
+        const int64_t *t = times + a * ts, *mask = masks + a * ms;
         for (Py_ssize_t i = 0; i < size; i++) {
-            instant[i] = i > 0 && t[i] == t[i - 1] ? instant[i - 1] : i;
+            instant[i] = i > 0 && t[i * ts] == t[(i - 1) * ts] ? instant[i - 1] : i;
         }
         for (Py_ssize_t s = 1; s <= later; s++) {
             int64_t *next = following + (s - 1) * (size + 1), bit = (int64_t)1 << s;
             int64_t found = size;
             next[size] = size;
             for (Py_ssize_t i = size - 1; i >= 0; i--) {
-                if (mask[i] & bit) found = i;
+                if (mask[i * ms] & bit) found = i;
                 next[i] = found;
             }
         }
         int64_t best = 0;
         for (Py_ssize_t k = first; k < j; k++) {
-            int64_t at = starts[k] - a, t1 = t[at], reached = 1;
+            int64_t at = starts[k] - a, t1 = t[at * ts], reached = 1;
             chain[k] = t1;
             for (Py_ssize_t s = 1; s <= later; s++) {
                 int64_t next = at < size ? following[(s - 1) * (size + 1) + instant[at]] : size;
-                if (next < size && t[next] - t1 <= window) {
-                    chain[s * m + k] = t[next];
+                if (next < size && t[next * ts] - t1 <= window) {
+                    chain[s * m + k] = t[next * ts];
                     reached++;
                     at = next;
                 } else {

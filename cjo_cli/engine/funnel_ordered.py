@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from cjo_cli.conditions.sql import Sql
 from cjo_cli.model import Funnel
 from cjo_cli.model.clock import SECOND
 
@@ -56,6 +57,7 @@ def ordered_attempts(
     funnel: Funnel,
     candidates: bool = False,
     presorted: bool = False,
+    source: Sql | None = None,
 ) -> bool:
     """Create `cjo_att` for `funnel` from `cjo_fs`; with `candidates`, also `cjo_cand`:
     the earliest chain of every start that reaches its customer's level (the attempts
@@ -66,22 +68,33 @@ def ordered_attempts(
 
     `presorted`: `cjo_fs` was created in (k, t) order, which a plain scan keeps (DuckDB
     preserves insertion order), so the rows are read without sorting them again. The
-    order is checked as the rows come; should it not hold, they are read sorted."""
+    order is checked as the rows come; should it not hold, they are read sorted.
+
+    `source`: the query of `cjo_fs`'s rows, not yet made (hashed keys, no `bv`). The
+    compiled sort reads them from it, and leaves them sorted as `cjo_fs`
+    (`keep_sorted`); too many rows for it, and `cjo_fs` is made from it for DuckDB to
+    sort."""
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
     ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
     workers = max(1, int(threads))
-    columns = "SELECT k, k2, t, mask FROM cjo_fs"
+    columns = "SELECT k, k2, t, mask FROM "
     found = None
     if presorted:
-        chunks = _read(con, columns, check_order=True)
+        chunks = _read(con, f"{columns} cjo_fs", check_order=True)
         found = _attempts(chunks, workers, steps, window, candidates)
     elif _funnel_kernels is not None:
-        sorted_rows = _sorted_in_memory(con, workers)
+        read_from = "cjo_fs" if source is None else f"({source.text})"
+        params = [] if source is None else source.params
+        sorted_rows = _sorted_in_memory(con, f"{columns} {read_from}", params, workers)
         if sorted_rows is not None:
-            found = _attempts(sorted_rows, workers, steps, window, candidates)
+            if source is not None:
+                keep_sorted(con, sorted_rows)
+            found = _attempts(_chunks(sorted_rows), workers, steps, window, candidates)
     if found is None:
-        chunks = _read(con, f"{columns} ORDER BY k, t", check_order=False)
+        if source is not None:
+            con.execute(f"CREATE TEMP TABLE cjo_fs AS {source.text}", source.params)
+        chunks = _read(con, f"{columns} cjo_fs ORDER BY k, t", check_order=False)
         found = _attempts(chunks, workers, steps, window, candidates)
     assert found is not None  # rows read sorted are not checked
     attempts, tied, distinct = found
@@ -136,28 +149,43 @@ IN_MEMORY_ROWS = 1 << 24
 spill to disk."""
 
 
-def _sorted_in_memory(con: duckdb.DuckDBPyConnection, threads: int) -> Iterator[Columns] | None:
-    """`cjo_fs` read whole and sorted by (k, t) by the compiled sort, in chunks of whole
-    customers; None when its keys are not hashes or it has too many rows."""
-    ((count,),) = con.execute("SELECT count(*) FROM cjo_fs").fetchall()
-    if count > IN_MEMORY_ROWS:
-        return None
-    with con.sql("SELECT k, k2, t, mask FROM cjo_fs").to_arrow_reader(BATCH_ROWS) as reader:
+def _sorted_in_memory(
+    con: duckdb.DuckDBPyConnection, query: str, params: list[Any], threads: int
+) -> Columns | None:
+    """The rows of `query` (`k, k2, t, mask`) read whole and sorted by (k, t) by the
+    compiled sort; None when its keys are not hashes or it has too many rows."""
+    read: list[Columns] = []
+    count = 0
+    with con.sql(query, params=params).to_arrow_reader(BATCH_ROWS) as reader:
         if reader.schema.field("k").type != pa.uint64():
             return None
-        read = [_arrays(batch) for batch in reader]
+        for batch in reader:
+            count += batch.num_rows
+            if count > IN_MEMORY_ROWS:
+                return None
+            read.append(_arrays(batch))
     # The sorted rows side by side (key, time, second hash, mask), read as columns.
     table = np.empty((count, 4), dtype=np.int64)
     assert _funnel_kernels is not None
     columns = ([part[name] for part in read] for name in ("k", "t", "k2", "mask"))
     _funnel_kernels.order(*columns, table, threads)
-    return _chunks(
-        {
-            "k": table[:, 0].view(np.uint64),
-            "t": table[:, 1],
-            "k2": table[:, 2].view(np.uint64),
-            "mask": table[:, 3],
-        }
+    return {
+        "k": table[:, 0].view(np.uint64),
+        "t": table[:, 1],
+        "k2": table[:, 2].view(np.uint64),
+        "mask": table[:, 3],
+    }
+
+
+SORTED_STEPS = "cjo_fs_sorted"
+"""The name `keep_sorted` registers the sorted step rows under."""
+
+
+def keep_sorted(con: duckdb.DuckDBPyConnection, rows: Columns) -> None:
+    """`cjo_fs` as a view of the sorted rows in memory (no `bv`: no breakdown reads it)."""
+    con.register(SORTED_STEPS, rows)
+    con.execute(
+        f"CREATE TEMP VIEW cjo_fs AS SELECT k, k2, t, mask, NULL::VARCHAR AS bv FROM {SORTED_STEPS}"
     )
 
 
@@ -168,8 +196,8 @@ def _chunks(rows: Columns) -> Iterator[Columns]:
     bounds = [0, *sorted(set(cuts.tolist()) - {0}), len(keys)]
     for start, end in pairwise(bounds):
         if end > start:
-            # Contiguous copies: the array code walks them several times.
-            yield {name: np.ascontiguousarray(values[start:end]) for name, values in rows.items()}
+            # Views, not copies: the compiled loop reads columns of any stride.
+            yield {name: values[start:end] for name, values in rows.items()}
 
 
 class _OutOfOrder(Exception):
@@ -336,7 +364,8 @@ def _attempts_compiled(
     distinct = _funnel_kernels.attempts(
         len(times),
         count,
-        *(np.ascontiguousarray(a).view(np.int64) for a in (ids, times, masks, seconds, starts)),
+        *(column.view(np.int64) for column in (ids, times, masks, seconds)),
+        np.ascontiguousarray(starts).view(np.int64),
         steps,
         window,
         level,

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from cjo_cli.conditions.sql import Sql, SqlScope, condition_sql, filters_sql, one_of_sql
 from cjo_cli.engine.funnel_exact import ATTEMPTS, Instant
-from cjo_cli.engine.funnel_ordered import ordered_attempts, sorts_hashed_keys
+from cjo_cli.engine.funnel_ordered import SORTED_STEPS, ordered_attempts, sorts_hashed_keys
 from cjo_cli.engine.funnel_result import NONE_LABEL, FunnelOptions, step_of
 from cjo_cli.engine.funnel_sets import drop_set_tables, set_attempts
 from cjo_cli.model import EventFilter, Funnel, FunnelStep, Persona
@@ -110,10 +110,36 @@ def _steps_table(
     only_value: str | None = None,
     in_order: bool = False,
 ) -> None:
-    """Create `cjo_fs(k, k2, t, mask, bv)`: one row per event matching some step (k2: a
-    second hash of the customer id, to detect two ids sharing the key k); with
-    `only_value`, only the events whose breakdown label (`bv`, NONE_LABEL when absent) it
-    is; with `in_order`, in (k, t) order (sorted while it is made, not read again to sort)."""
+    """Create `cjo_fs(k, k2, t, mask, bv)`: `_steps_sql`'s rows; with `in_order`, in (k, t)
+    order (sorted while it is made, not read again to sort)."""
+    rows = _steps_sql(funnel, persona, options, key, value_path, only_value)
+    drop_steps(con)
+    con.execute(
+        f"CREATE TEMP TABLE cjo_fs AS {rows.text} {'ORDER BY k, t' if in_order else ''}",
+        rows.params,
+    )
+
+
+def drop_steps(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop `cjo_fs`, a table or (`funnel_ordered.keep_sorted`) a view of sorted rows."""
+    try:
+        con.execute("DROP TABLE IF EXISTS cjo_fs")
+    except duckdb.CatalogException:  # it is the view
+        con.execute("DROP VIEW cjo_fs")
+    con.unregister(SORTED_STEPS)
+
+
+def _steps_sql(
+    funnel: Funnel,
+    persona: Persona | None,
+    options: FunnelOptions,
+    key: str,
+    value_path: str | None,
+    only_value: str | None = None,
+) -> Sql:
+    """`(k, k2, t, mask, bv)`: one row per event matching some step (k2: a second hash of
+    the customer id, to detect two ids sharing the key k); with `only_value`, only the
+    events whose breakdown label (`bv`, NONE_LABEL when absent) it is."""
     persona_sql = _persona_sql(persona)
     masks, params = [], []
     for index, step in enumerate(funnel.steps):
@@ -134,17 +160,14 @@ def _steps_table(
     if value_path is not None:
         value, value_params = breakdown_label_sql("e.properties", value_path)
     customer_key = key_sql(key, "e.customer_id")
-    con.execute("DROP TABLE IF EXISTS cjo_fs")
-    con.execute(
+    return Sql(
         f"""
-        CREATE TEMP TABLE cjo_fs AS
         SELECT k, k2, t, mask, bv FROM (
             SELECT {customer_key} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
             WHERE {names.text} AND {time_filter.text}
         ) WHERE mask <> 0 {"AND coalesce(bv, ?) = ?" if only_value is not None else ""}
-        {"ORDER BY k, t" if in_order else ""}
         """,
         [
             *params,
@@ -332,8 +355,10 @@ def breakdown_values(con: duckdb.DuckDBPyConnection, funnel: Funnel, attribution
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    drop_steps(con)
     for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        if table != "cjo_fs":
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def attempts(
@@ -351,12 +376,21 @@ def attempts(
     (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
     if takes_ordered_path(funnel):
-        # Rows keyed on hashes are sorted by funnel_ordered's compiled sort where it was
-        # built, else as cjo_fs is made (as are the ids after a collision).
-        in_order = not sorts_hashed_keys()
-        _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=in_order)
         # The ordered path sees the second hashes in its sorted rows: no separate check.
-        if not ordered_attempts(con, funnel, candidates, presorted=in_order):
+        if sorts_hashed_keys() and value_path is None:
+            # Rows keyed on hashes are sorted by funnel_ordered's compiled sort as they
+            # come from the log, and kept as cjo_fs: with no breakdown value to read
+            # back, they need not be written to a table first.
+            steps = _steps_sql(funnel, persona, options, key, value_path, only_value)
+            drop_steps(con)
+            distinct = ordered_attempts(con, funnel, candidates, source=steps)
+        else:
+            # Where the sort was not built, they are sorted as cjo_fs is made (as are
+            # the ids after a collision).
+            in_order = not sorts_hashed_keys()
+            _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order)
+            distinct = ordered_attempts(con, funnel, candidates, presorted=in_order)
+        if not distinct:
             key = "id"
             _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
             ordered_attempts(con, funnel, candidates, presorted=True)

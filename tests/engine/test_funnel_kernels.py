@@ -81,19 +81,30 @@ def test_order_sorts_as_lexsort_does(rows: dict[str, Any]) -> None:
     assert sorted(got_rows) == sorted((k, t, s, int(m)) for k, t, s, m in given_rows)
 
 
-@given(step_rows(), st.integers(1, 5), st.integers(0, 30), st.booleans(), st.booleans())
+@given(
+    step_rows(),
+    st.integers(1, 5),
+    st.integers(0, 30),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
 def test_attempts_are_the_numpy_attempts(
-    rows: dict[str, Any], steps: int, window_s: int, collide: bool, text: bool
+    rows: dict[str, Any], steps: int, window_s: int, collide: bool, text: bool, in_place: bool
 ) -> None:
     table = sorted_by_kernel(rows)
+    table[:, 3] &= (1 << steps) - 1
     keys: np.ndarray[Any, Any] = table[:, 0].view(np.uint64)
-    seconds = table[:, 2].view(np.uint64).copy()
+    seconds = table[:, 2].view(np.uint64)
     if collide and len(seconds) > 1:
         seconds[len(seconds) // 2] ^= np.uint64(1)  # another id under some key, maybe
     if text:
         keys = np.array([f"id{k}" for k in keys.tolist()], dtype=object)
-    times = np.ascontiguousarray(table[:, 1])
-    masks = np.ascontiguousarray(table[:, 3]) & ((1 << steps) - 1)
+    # In place: the columns of the sorted table as they lie (a stride of four), as
+    # funnel_ordered reads them; else contiguous copies, as its other readers give them.
+    times, masks = table[:, 1], table[:, 3]
+    if not in_place:
+        times, masks, seconds = (np.ascontiguousarray(c) for c in (times, masks, seconds))
     starts = np.flatnonzero(masks & 1)
     window = window_s * 1_000_000
     got = funnel_ordered._attempts_compiled(keys, times, masks, seconds, starts, steps, window)
@@ -164,6 +175,13 @@ def test_bad_arguments_raise() -> None:
         attempts_with(chosen=ints)
     with pytest.raises(ValueError, match="bad sizes"):
         attempts_with(steps=63)
+    with pytest.raises(ValueError, match="times"):
+        attempts_with(times=np.zeros((4, 2), dtype=np.int64))  # no column
+    with pytest.raises(ValueError, match="keys"):
+        attempts_with(keys=np.zeros(4, dtype=np.int32))
+    # A column with a stride is read in place, whichever way it runs.
+    assert attempts_with(times=np.zeros((4, 3), dtype=np.int64)[:, 1]) is True
+    assert attempts_with(seconds=np.zeros(8, dtype=np.int64)[::-2]) is True
 
 
 def attempts_with(**changed: Any) -> bool:

@@ -19,9 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from cjo_cli.conditions.sql import Sql
 from cjo_cli.engine import funnel_ordered
 from cjo_cli.engine.funnel_exact import Instant, ordered_attempt
 from cjo_cli.engine.funnel_ordered import ordered_attempts
+from cjo_cli.engine.funnel_sql import drop_temp_tables
 from tests.engine.funnel_helpers import funnel
 
 WINDOW_S = 100
@@ -101,6 +103,36 @@ def test_the_counted_attempt_is_the_reference_one(
     columns = ", ".join(f"t{n}" for n in range(1, steps + 1))
     got = con.execute(f"SELECT k, level, {columns} FROM cjo_att ORDER BY k").fetchall()
     assert got == expected(rows, steps)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("seed", range(2))
+def test_rows_read_from_their_query_are_kept_as_cjo_fs(
+    monkeypatch: pytest.MonkeyPatch, path: str, seed: int
+) -> None:
+    # funnel_sql's way where the kernel was built: the step rows come from their query,
+    # not a table. They are left as cjo_fs: sorted in memory (a view), or else a table
+    # made from the query for DuckDB to sort (too many rows, or no kernel).
+    take_path(monkeypatch, path)
+    rows = [(hash_key(k), t, mask) for k, t, mask in random_rows(random.Random(seed), 3, 200)]
+    con = fs_table(rows)
+    con.execute("ALTER TABLE cjo_fs RENAME TO steps_given")
+    source = Sql("SELECT k, k2, t, mask, NULL::VARCHAR AS bv FROM steps_given WHERE t >= ?", [0])
+    ordered_attempts(con, funnel("e0", "e1", "e2", window=WINDOW_S), source=source)
+    got = con.execute("SELECT k, level, t1, t2, t3 FROM cjo_att ORDER BY k").fetchall()
+    assert got == expected(rows, 3)
+    kept = con.execute("SELECT k, k2, t, mask, bv FROM cjo_fs").fetchall()
+    given = con.execute("SELECT k, k2, t, mask, NULL FROM steps_given").fetchall()
+    assert sorted(kept) == sorted(given)
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert (("cjo_fs",) in views) == (path == "compiled")
+    if path == "compiled":
+        assert [k for k, *_ in kept] == sorted(k for k, *_ in kept)
+    drop_temp_tables(con)
+    assert not con.execute(
+        "SELECT 1 FROM duckdb_views() WHERE NOT internal UNION ALL "
+        "SELECT 1 FROM duckdb_tables() WHERE table_name LIKE 'cjo%'"
+    ).fetchall()
 
 
 def test_a_late_start_within_the_group() -> None:

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from cjo_cli.engine import funnel_ordered, funnel_sql
+from cjo_cli.engine.funnel_ordered import SORTED_STEPS
 from cjo_cli.engine.funnel_result import FunnelOptions
 from cjo_cli.engine.funnel_sql import (
     TEMP_TABLES,
@@ -48,8 +49,15 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def temp_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    return {name for (name,) in rows}
+    """The temporary tables and views (cjo_fs may be a view of sorted rows in memory,
+    registered as SORTED_STEPS, which is left out: it goes with cjo_fs)."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall()
+    names = {name for (name,) in rows}
+    assert SORTED_STEPS not in names or "cjo_fs" in names
+    return names - {SORTED_STEPS}
 
 
 def by_customer(con: duckdb.DuckDBPyConnection, table: str, key: str, select: str) -> list[Any]:
