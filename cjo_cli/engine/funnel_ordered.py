@@ -1,23 +1,16 @@
 """Stage 2 of `funnel_sql` for ordered funnels whose steps match disjoint events: each
 customer's counted attempt (docs/funnels.md) from `cjo_fs`, as `cjo_att(k, level,
-t1..tN)` (times in microseconds).
+t1..tN)` (times in microseconds). From a step-1 event at t1 the earliest chain takes,
+for each next step, its first event at or after the previous one; the attempt's level
+is the last step within the window of t1; the counted attempt is the earliest start
+of the best level (`funnel_exact.ordered_attempt`).
 
-From a step-1 event at t1 the earliest chain takes, for each next step, its first
-event at or after the previous one; the attempt's level is the last step whose event
-is within the window of t1. The counted attempt is the earliest start of the
-customer's best level (the rule of `funnel_exact.ordered_attempt`).
-
-The rows are sorted by (customer, time) in one of three ways: by the compiled sort of
-`_funnel_kernels.c` in memory (keys that are hashes, up to IN_MEMORY_ROWS rows); as
-`cjo_fs` was made, where that kernel was not built or after a hash collision (the
-order is checked as the rows are read); or by DuckDB's ORDER BY (too many rows, or
-rows out of order). Each start's chain is then followed through the sorted rows, and
-each customer's counted attempt picked: the compiled loop does it one customer at a
-time; `_attempts_numpy`, held equal to it, does all starts at once, a step at a time
-(a reversed running minimum gives every row the index of the next row of each step,
-and one gather moves every chain one step). The rows go in chunks of whole customers
-to a pool of threads. This is exact for any key type (a hash or, after a collision,
-the id itself).
+Rows are sorted by (customer, time) by the compiled sort of `_funnel_kernels.c` in
+memory (hashed keys, up to IN_MEMORY_ROWS rows), as `cjo_fs` was made (no kernel, or
+after a hash collision; checked as read), or by DuckDB's ORDER BY. The chains are
+followed one customer at a time by the compiled loop, or all at once a step at a time
+by `_attempts_numpy`, held equal to it, in chunks of whole customers on a pool of
+threads. Exact for any key type (a hash or, after a collision, the id itself).
 """
 
 from __future__ import annotations
@@ -43,12 +36,10 @@ try:
 except ImportError:  # not compiled (no C compiler where cjo was installed): numpy does it
     _funnel_kernels = None
 
-BATCH_ROWS = 1 << 18
-"""Step rows worked on at once; a customer's rows are never split between two."""
+BATCH_ROWS = 1 << 18  # step rows worked on at once; a customer's are never split
 
 Ints = npt.NDArray[np.int64]
 Columns = dict[str, npt.NDArray[Any]]
-
 _NUMPY_TYPES = {pa.int64(): np.int64, pa.uint64(): np.uint64, pa.int32(): np.int32}
 
 
@@ -59,21 +50,13 @@ def ordered_attempts(
     presorted: bool = False,
     source: Sql | None = None,
 ) -> bool:
-    """Create `cjo_att` for `funnel` from `cjo_fs`; with `candidates`, also `cjo_cand`:
-    the earliest chain of every start that reaches its customer's level (the attempts
-    `funnel_clean` chooses from when an exclusion removes the counted one). False when
-    two customer ids share a key (their second hashes, `k2`, differ): `cjo_att` then
-    merges them, and the caller must compute it again keyed on the ids
-    (`funnel_sql.attempts`).
-
-    `presorted`: `cjo_fs` was created in (k, t) order, which a plain scan keeps (DuckDB
-    preserves insertion order), so the rows are read without sorting them again. The
-    order is checked as the rows come; should it not hold, they are read sorted.
-
-    `source`: the query of `cjo_fs`'s rows, not yet made (hashed keys, no `bv`). The
-    compiled sort reads them from it, and leaves them sorted as `cjo_fs`
-    (`keep_sorted`); too many rows for it, and `cjo_fs` is made from it for DuckDB to
-    sort."""
+    """Create `cjo_att` for `funnel` from `cjo_fs`; with `candidates`, also `cjo_cand`
+    (every start's earliest chain that reaches its customer's level, for `funnel_clean`).
+    False when two ids share a key (their `k2` differ): the caller must compute it again
+    keyed on the ids. `presorted`: `cjo_fs` was made in (k, t) order (checked as read).
+    `source`: the query of `cjo_fs`'s rows, not yet made (hashed keys, no `bv`): the
+    compiled sort reads it and leaves its rows sorted as `cjo_fs` (`keep_sorted`); too
+    many rows, and `cjo_fs` is made from it for DuckDB to sort."""
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
     ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
@@ -177,8 +160,7 @@ def _sorted_in_memory(
     }
 
 
-SORTED_STEPS = "cjo_fs_sorted"
-"""The name `keep_sorted` registers the sorted step rows under."""
+SORTED_STEPS = "cjo_fs_sorted"  # what `keep_sorted` registers the sorted rows as
 
 
 def keep_sorted(con: duckdb.DuckDBPyConnection, rows: Columns) -> None:
