@@ -61,7 +61,7 @@ def ordered_attempts(
     window = funnel.window.seconds * SECOND
     ((threads,),) = con.execute("SELECT current_setting('threads')").fetchall()
     workers = max(1, int(threads))
-    columns = "SELECT k, k2, t, mask FROM "
+    columns = "SELECT k, k2, t, mask FROM"
     found = None
     if presorted:
         chunks = _read(con, f"{columns} cjo_fs", check_order=True)

@@ -100,19 +100,9 @@ def slice_sql(options: FunnelOptions, alias: str = "e") -> Sql:
     return Sql(" AND ".join(parts) or "true", params)
 
 
-def _steps_table(
-    con: duckdb.DuckDBPyConnection,
-    funnel: Funnel,
-    persona: Persona | None,
-    options: FunnelOptions,
-    key: str,
-    value_path: str | None,
-    only_value: str | None = None,
-    in_order: bool = False,
-) -> None:
-    """Create `cjo_fs(k, k2, t, mask, bv)`: `_steps_sql`'s rows; with `in_order`, in (k, t)
-    order (sorted while it is made, not read again to sort)."""
-    rows = _steps_sql(funnel, persona, options, key, value_path, only_value)
+def _steps_table(con: duckdb.DuckDBPyConnection, rows: Sql, in_order: bool = False) -> None:
+    """Create `cjo_fs(k, k2, t, mask, bv)` from `rows` (`_steps_sql`); with `in_order`, in
+    (k, t) order (sorted while it is made, not read again to sort)."""
     drop_steps(con)
     con.execute(
         f"CREATE TEMP TABLE cjo_fs AS {rows.text} {'ORDER BY k, t' if in_order else ''}",
@@ -375,31 +365,32 @@ def attempts(
     With `candidates`, ordered funnels on the set-based path also leave `cjo_cand`
     (`funnel_ordered.ordered_attempts`)."""
     key = "hash"
+    steps = _steps_sql(funnel, persona, options, key, value_path, only_value)
     if takes_ordered_path(funnel):
         # The ordered path sees the second hashes in its sorted rows: no separate check.
         if sorts_hashed_keys() and value_path is None:
             # Rows keyed on hashes are sorted by funnel_ordered's compiled sort as they
             # come from the log, and kept as cjo_fs: with no breakdown value to read
             # back, they need not be written to a table first.
-            steps = _steps_sql(funnel, persona, options, key, value_path, only_value)
             drop_steps(con)
             distinct = ordered_attempts(con, funnel, candidates, source=steps)
         else:
             # Where the sort was not built, they are sorted as cjo_fs is made (as are
             # the ids after a collision).
             in_order = not sorts_hashed_keys()
-            _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order)
+            _steps_table(con, steps, in_order)
             distinct = ordered_attempts(con, funnel, candidates, presorted=in_order)
         if not distinct:
             key = "id"
-            _steps_table(con, funnel, persona, options, key, value_path, only_value, in_order=True)
+            by_id = _steps_sql(funnel, persona, options, key, value_path, only_value)
+            _steps_table(con, by_id, in_order=True)
             ordered_attempts(con, funnel, candidates, presorted=True)
         engine = "sql"
     else:
-        _steps_table(con, funnel, persona, options, key, value_path, only_value)
+        _steps_table(con, steps)
         if _hash_collides(con):
             key = "id"
-            _steps_table(con, funnel, persona, options, key, value_path, only_value)
+            _steps_table(con, _steps_sql(funnel, persona, options, key, value_path, only_value))
         # Exact semantics (funnel_exact): SQL for the customers funnel_sets can answer.
         if funnel.order == "strict":
             _rank_rows(con, options, key)

@@ -61,7 +61,7 @@ def att_by_customer(con: duckdb.DuckDBPyConnection, steps: int, key: str = "hash
 def split(f: Funnel, log: Sequence[LogEvent]) -> tuple[list[Any], list[str]]:
     """`set_attempts` alone on the log: (cjo_att rows by customer, customers left to Python)."""
     con = load(log)
-    funnel_sql._steps_table(con, f, None, FunnelOptions(), "hash", None)
+    funnel_sql._steps_table(con, funnel_sql._steps_sql(f, None, FunnelOptions(), "hash", None))
     if f.order == "strict":
         funnel_sql._rank_rows(con, FunnelOptions(), "hash")
     set_attempts(con, f)

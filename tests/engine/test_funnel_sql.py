@@ -228,7 +228,9 @@ def test_a_hash_collision_gives_the_same_attempts(
 
 def test_the_id_path_of_steps_table() -> None:
     con = load(CART_LOG)
-    funnel_sql._steps_table(con, funnel("view", "cart"), None, FunnelOptions(), "id", None)
+    funnel_sql._steps_table(
+        con, funnel_sql._steps_sql(funnel("view", "cart"), None, FunnelOptions(), "id", None)
+    )
     rows = con.execute("SELECT k, t, mask FROM cjo_fs ORDER BY ALL").fetchall()
     assert rows == [("a", us(0), 1), ("a", us(10), 2), ("b", us(0), 2), ("c", us(3), 1)]
     assert not funnel_sql._hash_collides(con)
@@ -236,7 +238,9 @@ def test_the_id_path_of_steps_table() -> None:
 
 def test_a_collision_is_detected_by_the_second_hash() -> None:
     con = load(CART_LOG)
-    funnel_sql._steps_table(con, funnel("view", "cart"), None, FunnelOptions(), "hash", None)
+    funnel_sql._steps_table(
+        con, funnel_sql._steps_sql(funnel("view", "cart"), None, FunnelOptions(), "hash", None)
+    )
     assert not funnel_sql._hash_collides(con)
     # A row of another id (another k2) under a's key: the keys collide.
     con.execute(
