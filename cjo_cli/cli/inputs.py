@@ -346,9 +346,11 @@ class SparkInput:
 
 
 @contextmanager
-def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkInput]:
+def spark_log(
+    given: LogInput, master: str, conf: list[str], check_properties: bool = True
+) -> Iterator[SparkInput]:
     """A Spark session with the log read on the workers (and the customers' traits);
-    stopped afterwards."""
+    stopped afterwards. `check_properties`: as `open_log`'s."""
     from cjo_cli.events.customers import read_traits
     from cjo_cli.events.reject_limit import TooManyRejects, check_rejects
     from cjo_cli.events.tables import NOT_AN_EVENT
@@ -374,7 +376,12 @@ def spark_log(given: LogInput, master: str, conf: list[str]) -> Iterator[SparkIn
     try:
         with _hints():
             log = read_events(
-                session, list(given.files), given.mapping, given.stitch, given.source_tz
+                session,
+                list(given.files),
+                given.mapping,
+                given.stitch,
+                given.source_tz,
+                check_properties,
             )
         progress.note(_log_line(log.summary))
         if log.summary.merged:

@@ -140,7 +140,9 @@ def report(
 
         inputs.refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
         prepared = prepare_funnels(funnels, funnel_options)
-        with inputs.spark_log(given, spark_master, spark_conf or []) as spark:
+        # As on the embedded engine below: properties no funnel reads are not checked.
+        reads = by is not None or any(map(reads_properties, funnels))
+        with inputs.spark_log(given, spark_master, spark_conf or [], reads) as spark:
             for note in prepared.notes:
                 progress.warn(note)
             results = run_on_spark(spark.log, prepared.funnels, funnel_options, spark.traits)

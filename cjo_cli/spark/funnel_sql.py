@@ -3,20 +3,22 @@
 The counted attempt (docs/funnels.md) of an ordered funnel whose steps each name a
 different event, with no `where`, is what `engine.funnel_ordered.ordered_attempts`
 computes on the embedded engine (on numpy arrays); this is the same rule with Spark's
-set operations:
+window functions and one aggregate, over one shuffle of the step rows by customer:
 
 1. The funnel's rows (step events in the `--since/--until` slice) get their step
    number s. One window per customer, ordered by (t, s) descending with a running
    frame (linear, where a frame up to the partition's end is quadratic in Spark),
-   gives each row `nx{j}`: the first step-j time at or after it. Events at the same
-   instant may fill consecutive steps in step order, hence s in the order.
-2. A step-1 row's chain takes t2 = nx2; the step-(j-1) rows, keyed by (customer, t),
-   carry nx{j}, so equi-joins follow the chain. Step-1 rows
-   sharing t2 share the chain: grouped as (lo, hi), the group's level is the one
-   of hi (a later start only gains window).
-3. Of the groups at the customer's best level the earliest counts; its start is lo,
-   unless lo is outside the window of the chain's last step, then the first start
-   that is within it.
+   sees from each row every row at or after it; events at the same instant may fill
+   consecutive steps in step order, hence s in the order.
+2. From the last step back, a step-j row's chain is the struct (t_j, t_{j+1}, ..,
+   t_N): its own time, then the chain of the earliest step-(j+1) row in its frame
+   (the minimum of those structs, whose first field is that row's time). So each
+   step-1 row carries its start's whole earliest chain, as `ordered_attempt` follows
+   it. The windows share one partitioning and order: Spark sorts once.
+3. A start's level is 1 plus the chain's steps within the window of t1 (the times
+   only grow along a chain); the customer's counted attempt is the minimum of
+   (-level, t1, ..): the best level, then the earliest start. The aggregate groups
+   by the window's own partitioning, so it needs no second shuffle.
 
 `qualifies` is deliberately narrow: anything else (strict, unordered, repeated
 events, step or exclusion filters, exclusions at all, since a clean attempt is
@@ -99,9 +101,9 @@ def _step_rows(
     return rows.select(F.col("customer_id").alias("k"), "t", step.cast("int").alias("s"))
 
 
-def _chains(rows: DataFrame, steps: int, cached: list[DataFrame]) -> DataFrame:
-    """(k, t2..tN, lo, hi): each group of step-1 rows and the chain it follows. The
-    frame read several times is cached, and added to `cached` for the caller to free."""
+def _starts(rows: DataFrame, steps: int) -> DataFrame:
+    """(k, t1..tN): every step-1 row and the earliest chain from it (tj null where the
+    chain ends before step j)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -110,29 +112,16 @@ def _chains(rows: DataFrame, steps: int, cached: list[DataFrame]) -> DataFrame:
         .orderBy(F.col("t").desc(), F.col("s").desc())
         .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
-    nexts = rows.select(
-        "k",
-        "t",
-        "s",
-        *(
-            F.min(F.when(F.col("s") == j, F.col("t"))).over(later).alias(f"nx{j}")
-            for j in range(2, steps + 1)
-        ),
-    ).persist()
-    cached.append(nexts)
-    groups = (
-        nexts.where(F.col("s") == 1)
-        .groupBy("k", F.col("nx2").alias("t2"))
-        .agg(F.min("t").alias("lo"), F.max("t").alias("hi"))
-    )
-    for j in range(3, steps + 1):
-        hop = (
-            nexts.where(F.col("s") == j - 1)
-            .select("k", F.col("t").alias(f"t{j - 1}"), F.col(f"nx{j}").alias(f"t{j}"))
-            .distinct()
-        )
-        groups = groups.join(hop, ["k", f"t{j - 1}"], "left")
-    return groups
+    chain: Column | None = None
+    for j in range(steps, 0, -1):
+        fields = [F.col("t").alias(f"t{j}")]
+        if chain is not None:
+            following = F.min(chain).over(later)
+            fields += [following[f"t{i}"].alias(f"t{i}") for i in range(j + 1, steps + 1)]
+        rows = rows.withColumn(f"c{j}", F.when(F.col("s") == j, F.struct(*fields)))
+        chain = F.col(f"c{j}")
+    times = [F.col("c1")[f"t{i}"].alias(f"t{i}") for i in range(1, steps + 1)]
+    return rows.where(F.col("s") == 1).select("k", *times)
 
 
 def attempts_sql(
@@ -143,72 +132,32 @@ def attempts_sql(
     width: int,
     since_us: int | None = None,
     until_us: int | None = None,
-    *,
-    cached: list[DataFrame],
 ) -> DataFrame:
     """Every customer's counted attempt of a funnel that `qualifies`, in the schema of
-    `spark.funnels.attempts` (funnel, variant, level, t1..t{width}, excluded, bv).
-    The frames it caches are added to `cached`: the caller unpersists them once done
-    with the result."""
-    from pyspark.sql import Window
+    `spark.funnels.attempts` (funnel, variant, level, t1..t{width}, excluded, bv)."""
     from pyspark.sql import functions as F
 
     steps = len(funnel.steps)
     window = funnel.window.seconds * SECOND
     names = [step.event.event for step in funnel.steps]
-    rows = _step_rows(events, names, since_us, until_us)
-    if steps == 1:
-        picked = (
-            rows.groupBy("k").agg(F.min("t").alias("t1")).select("k", F.lit(1).alias("level"), "t1")
-        )
-    else:
-        groups = _chains(rows, steps, cached)
-        level: Column = F.lit(1)
-        for j in range(2, steps + 1):
-            level = F.when(F.col(f"t{j}") - F.col("hi") <= F.lit(window), F.lit(j)).otherwise(level)
-        leveled = groups.withColumn("level", level).withColumn(
-            "best", F.max("level").over(Window.partitionBy("k"))
-        )
-        pick = (
-            leveled.where(F.col("level") == F.col("best"))
-            .groupBy("k", "level")
-            .agg(
-                F.min("lo").alias("lo"),
-                F.min_by("hi", "lo").alias("hi"),
-                *(F.min_by(f"t{j}", "lo").alias(f"t{j}") for j in range(2, steps + 1)),
-            )
-        )
-        last: Column = F.lit(None)
-        for j in range(2, steps + 1):
-            last = F.when(F.col("level") == j, F.col(f"t{j}")).otherwise(last)
-        pick = pick.withColumn("thr", last - F.lit(window))
-        # The group's earliest start is usually within the window of the chain's last
-        # step; when it is not, find the first start that is.
-        late = pick.where((F.col("level") > 1) & (F.col("lo") < F.col("thr"))).select(
-            "k", "thr", "hi"
-        )
-        starts = rows.where(F.col("s") == 1).select("k", F.col("t").alias("st"))
-        fix = (
-            starts.join(late, "k")
-            .where((F.col("st") >= F.col("thr")) & (F.col("st") <= F.col("hi")))
-            .groupBy("k")
-            .agg(F.min("st").alias("fix"))
-        )
-        picked = pick.join(fix, "k", "left").select(
-            "k",
-            "level",
-            F.coalesce(F.col("fix"), F.col("lo")).alias("t1"),
-            *(
-                F.when(F.col("level") >= j, F.col(f"t{j}")).alias(f"t{j}")
-                for j in range(2, steps + 1)
-            ),
-        )
+    starts = _starts(_step_rows(events, names, since_us, until_us), steps)
+    level: Column = F.lit(1)
+    for j in range(2, steps + 1):
+        within = F.col(f"t{j}") - F.col("t1") <= F.lit(window)
+        level = level + F.when(within, F.lit(1)).otherwise(F.lit(0))
+    best = F.struct(
+        (-level).alias("rank"), *(F.col(f"t{j}").alias(f"t{j}") for j in range(1, steps + 1))
+    )
+    picked = starts.groupBy("k").agg(F.min(best).alias("b"))
+    reached = -F.col("b.rank")
     return picked.select(
         F.lit(index).cast("int").alias("funnel"),
         F.lit(variant).alias("variant"),
-        F.col("level").cast("int").alias("level"),
+        reached.cast("int").alias("level"),
         *(
-            (F.col(f"t{n}") if n <= steps else F.lit(None)).cast("long").alias(f"t{n}")
+            (F.when(reached >= n, F.col(f"b.t{n}")) if n <= steps else F.lit(None))
+            .cast("long")
+            .alias(f"t{n}")
             for n in range(1, width + 1)
         ),
         F.lit(False).alias("excluded"),

@@ -227,9 +227,8 @@ def run_funnels(
         return []
     width = max(len(funnel.steps) for funnel in funnels)
     by_value = [i for i, b in enumerate(breakdowns) if b is not None and b.by == "property"]
-    cached: list[DataFrame] = []  # the SQL path's intermediate frames
     parts = [
-        attempts_sql(log.events, funnels[index], index, label, width, since, until, cached=cached)
+        attempts_sql(log.events, funnels[index], index, label, width, since, until)
         for index, label in fast
     ]
     if programs or not parts:
@@ -249,8 +248,6 @@ def run_funnels(
         )
     finally:
         found.unpersist()
-        for frame in cached:
-            frame.unpersist()
     return [
         replace(
             _result(index, funnel, breakdowns[index], options, groups, timing),

@@ -74,9 +74,14 @@ class NativePlan:
     columns: Mapping[str, str]
     """Canonical name → source column (properties only when the files have it)."""
     mapping: Mapping[str, str]
+    check_properties: bool = True
+    """Reject rows whose properties are not JSON objects (`scan_parquet`'s check, left
+    out as on the embedded engine when nothing the run computes reads them)."""
 
 
-def native_plan(files: Sequence[tuple[Path, str]], mapping: Mapping[str, str]) -> NativePlan | None:
+def native_plan(
+    files: Sequence[tuple[Path, str]], mapping: Mapping[str, str], check_properties: bool = True
+) -> NativePlan | None:
     """The plan when every file has the shape the native path reads, else None; the
     embedded engine's MissingColumns when a file lacks a required column."""
     if not files or any(fmt != "parquet" for _, fmt in files) or "anonymous_id" in mapping:
@@ -100,7 +105,7 @@ def native_plan(files: Sequence[tuple[Path, str]], mapping: Mapping[str, str]) -
     labelled = tuple(
         (str(path), str(given)) for path, (given, _) in zip(resolved, files, strict=True)
     )
-    return NativePlan(labelled, columns, dict(mapping))
+    return NativePlan(labelled, columns, dict(mapping), check_properties)
 
 
 def _shapes(
@@ -146,7 +151,9 @@ def _find_rejects(plan: NativePlan, batches: Iterator[pa.RecordBatch]) -> Iterat
             con = connect()
             try:
                 try:
-                    (summary,) = scan_parquet(con, [Path(path)], plan.mapping).files
+                    (summary,) = scan_parquet(
+                        con, [Path(path)], plan.mapping, check_properties=plan.check_properties
+                    ).files
                 except CjoError as exc:
                     reason = str(exc).replace(path, label)
                     yield _row(
@@ -302,5 +309,7 @@ def read_native(
         if rejected <= BROADCAST_REJECTS:
             keys = F.broadcast(keys)
         events = events.join(keys, ["file", "row"], "left_anti")
-    summary = LoadSummary(tuple(summaries[label] for label in labels))
+    summary = LoadSummary(
+        tuple(summaries[label] for label in labels), properties_checked=plan.check_properties
+    )
     return events.select(*EVENT_COLUMNS), rejects, summary, checked

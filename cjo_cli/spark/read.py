@@ -174,16 +174,19 @@ def read_events(
     mapping: Mapping[str, str] | None = None,
     stitch_identities: bool = True,
     source_tz: str | None = None,
+    check_properties: bool = True,
 ) -> SparkLog:
     """Every (file, format) read by cjo's reader on the workers; the events cached for
-    the queries that follow. Identities are stitched on the driver with the DuckDB
+    the queries that follow. `check_properties`: as `cli.inputs.open_log`'s (Parquet
+    logs that Spark reads itself; other logs are always checked, on both engines).
+    Identities are stitched on the driver with the DuckDB
     engine's own SQL, from the links the workers found (few: one per login)."""
     from pyspark import StorageLevel
 
     for path, _ in files:
         if not path.is_file():
             raise EventLogError(f"{path}: no such file")
-    plan = native_plan(files, mapping or {})
+    plan = native_plan(files, mapping or {}, check_properties)
     native = read_native(spark, plan) if plan is not None else None
     if native is not None:
         events, rejects, summary, checked = native

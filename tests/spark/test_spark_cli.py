@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
+from tests.cli.test_report_cmd import PICKY_FUNNEL, PLAIN_FUNNEL
 from tests.conftest import REPO, RunCjo
 from tests.spark.conftest import cjo_in_session
 
@@ -39,6 +41,38 @@ def test_report_and_simulate_print_what_duckdb_prints(
             for funnel in expected["funnels"] + got["funnels"]:
                 assert funnel.pop("engine") in {"sql", "exact", "spark"}
             assert got == expected
+
+
+def test_properties_are_checked_as_the_embedded_engine_checks_them(
+    run_cjo: RunCjo, spark: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # docs/funnels.md: a Parquet log whose properties no funnel reads is not checked for
+    # properties that are not JSON objects, on either engine: the same rows are counted.
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "plain.yaml").write_text(PLAIN_FUNNEL, encoding="utf-8")
+    (tmp_path / "ws" / "picky.yaml").write_text(PICKY_FUNNEL, encoding="utf-8")
+    log = tmp_path / "log.parquet"
+    duckdb.execute(
+        "COPY (SELECT * FROM (VALUES ('c1', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{}'), "
+        "('c1', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', 'not json'), "
+        "('c2', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{\"plan\": \"pro\"}')) "
+        "t(customer_id, event, ts, properties)) TO ? (FORMAT parquet)",
+        [str(log)],
+    )
+    common = ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "50"]
+    for funnel, expected_log in (
+        ("plain", {"read": 3, "rejected": 0, "properties_checked": False}),
+        ("picky", {"read": 2, "rejected": 1}),
+    ):
+        duck = run_cjo("report", funnel, *common)
+        found = cjo_in_session(spark, monkeypatch, "report", funnel, *common, *SPARK)
+        assert duck.returncode == 0 and found.code == 0, found.stderr[-2000:]
+        expected, got = json.loads(duck.stdout), json.loads(found.stdout)
+        assert expected["log"] == got["log"] == expected_log
+        for document in (expected, got):
+            for result in document["funnels"]:
+                result.pop("engine")
+        assert got == expected
 
 
 def test_without_pyspark_it_says_how_to_install(run_cjo: RunCjo, tmp_path: Path) -> None:
