@@ -153,7 +153,7 @@ def _steps_sql(
     return Sql(
         f"""
         SELECT k, k2, t, mask, bv FROM (
-            SELECT {customer_key} AS k, hash(e.customer_id, 'cjo') AS k2, epoch_us(e.ts) AS t,
+            SELECT {customer_key} AS k, {SECOND_HASH} AS k2, epoch_us(e.ts) AS t,
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
             WHERE {names.text} AND {time_filter.text}
@@ -179,6 +179,13 @@ def breakdown_label_sql(column: str, pointer: str) -> tuple[str, list[Any]]:
         f"ELSE json_extract_string({column}, ?) END",
         [pointer, pointer, pointer],
     )
+
+
+SECOND_HASH = "hash('cjo~' || e.customer_id)"
+"""The second hash of the customer id, which tells two ids apart that share `hash(id)`.
+It hashes other bytes (a prefix changes the hash's state before the id is read): DuckDB's
+hash of several values, `hash(id, 'cjo')`, combines `hash(id)` with a constant, so it
+is the same for any two ids whose `hash(id)` is, and would never see them collide."""
 
 
 def key_sql(key: str, column: str) -> str:

@@ -39,7 +39,7 @@ def fs_table(
     con.execute(f"CREATE TEMP TABLE cjo_fs (k {key}, k2 UBIGINT, t BIGINT, mask INTEGER)")
     if rows:
         con.executemany("INSERT INTO cjo_fs (k, t, mask) VALUES (?, ?, ?)", rows)
-    con.execute("UPDATE cjo_fs SET k2 = hash(k, 'cjo')")
+    con.execute("UPDATE cjo_fs SET k2 = hash('cjo~' || k)")
     return con
 
 

@@ -250,6 +250,28 @@ def test_a_collision_is_detected_by_the_second_hash() -> None:
     assert funnel_sql._hash_collides(con)
 
 
+def test_the_second_hash_is_no_function_of_the_first() -> None:
+    # A collision is two ids with one hash(id): a second hash computed from hash(id)
+    # (as DuckDB's hash(id, 'cjo') is: hash(id) mixed, XORed with hash('cjo'); see
+    # DuckDB's CombineHash) is then the same for both, and the check never fires.
+    con = duckdb.connect()
+    second = funnel_sql.SECOND_HASH.replace("e.customer_id", "id")
+    rows = con.execute(
+        f"SELECT hash(id), hash('cjo'), hash(id, 'cjo'), {second} "
+        "FROM (SELECT 'cust' || range AS id FROM range(2000))"
+    ).fetchall()
+    mask = (1 << 64) - 1
+
+    def combined(first: int, other: int) -> int:
+        return (((first ^ (first >> 32)) * 0xD6E8FEB86659FD93) & mask) ^ other
+
+    # The formula is DuckDB's (so the test would see the old second hash) ...
+    assert all(combined(first, c) == old for first, c, old, _ in rows)
+    # ... and the second hash in use is not it, nor the first hash itself.
+    assert not any(new in (combined(first, c), first) for first, c, _, new in rows)
+    assert len({new for *_, new in rows}) == len(rows)
+
+
 # ---- values never go into the SQL text ----------------------------------------------
 
 
