@@ -1,9 +1,8 @@
 """The inputs commands read, one way each: the workspace, the event log and the
 customers file, from the options every command shares (`options.py`).
 
-`log_input` checks the log options and sniffs each file's format once; the log
-is then opened into DuckDB (`open_log`) or Spark (`spark_log`). Errors from the
-readers say what is wrong; here they gain the option that fixes it.
+`log_input` checks the log options and sniffs each file's format once; `open_log`
+opens it in DuckDB, `spark_log` in Spark. Readers' errors gain the option that fixes it.
 """
 
 from __future__ import annotations
@@ -375,14 +374,8 @@ def spark_log(
     log = None
     try:
         with _hints():
-            log = read_events(
-                session,
-                list(given.files),
-                given.mapping,
-                given.stitch,
-                given.source_tz,
-                check_properties,
-            )
+            files, stitch, zone = list(given.files), given.stitch, given.source_tz
+            log = read_events(session, files, given.mapping, stitch, zone, check_properties)
         progress.note(_log_line(log.summary))
         if log.summary.merged:
             progress.note(_identities_line(log.summary.merged, log.summary.conflicts))
