@@ -132,6 +132,9 @@ def report(
         rejects_file=rejects,
         source_tz=source_tz,
     )
+    # Checking that every row's properties are JSON costs more than the funnels on long
+    # properties; it is left out, on either engine, when nothing this run computes reads them.
+    reads = html is not None or by is not None or any(map(reads_properties, funnels))
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark
 
@@ -140,8 +143,6 @@ def report(
 
         inputs.refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
         prepared = prepare_funnels(funnels, funnel_options)
-        # As on the embedded engine below: properties no funnel reads are not checked.
-        reads = by is not None or any(map(reads_properties, funnels))
         with inputs.spark_log(given, spark_master, spark_conf or [], reads) as spark:
             for note in prepared.notes:
                 progress.warn(note)
@@ -153,9 +154,6 @@ def report(
     from cjo_cli.engine.funnels import keep_results, run_funnels
 
     page = None
-    # Checking that every row's properties are JSON costs more than the funnels on long
-    # properties; it is left out when nothing this run computes reads them.
-    reads = html is not None or by is not None or any(map(reads_properties, funnels))
     with inputs.database(db, threads, memory_limit) as con:
         opened = inputs.open_log(con, given, copy=db is not None, check_properties=reads)
         summary = opened.summary

@@ -153,7 +153,8 @@ def _steps_sql(
     return Sql(
         f"""
         SELECT k, k2, t, mask, bv FROM (
-            SELECT {customer_key} AS k, {SECOND_HASH} AS k2, epoch_us(e.ts) AS t,
+            SELECT {customer_key} AS k, {second_hash_sql("e.customer_id")} AS k2,
+                   epoch_us(e.ts) AS t,
                    {" | ".join(masks)} AS mask, {value} AS bv
             FROM events e
             WHERE {names.text} AND {time_filter.text}
@@ -181,11 +182,12 @@ def breakdown_label_sql(column: str, pointer: str) -> tuple[str, list[Any]]:
     )
 
 
-SECOND_HASH = "hash('cjo~' || e.customer_id)"
-"""The second hash of the customer id, which tells two ids apart that share `hash(id)`.
-It hashes other bytes (a prefix changes the hash's state before the id is read): DuckDB's
-hash of several values, `hash(id, 'cjo')`, combines `hash(id)` with a constant, so it
-is the same for any two ids whose `hash(id)` is, and would never see them collide."""
+def second_hash_sql(column: str) -> str:
+    """The second hash of the customer id in `column`, which tells two ids apart that
+    share `hash(id)`. It hashes other bytes (a prefix changes the hash's state before the
+    id is read): DuckDB's hash of several values, `hash(id, 'cjo')`, combines `hash(id)`
+    with a constant, so it is the same for any two ids whose `hash(id)` is."""
+    return f"hash('cjo~' || {column})"
 
 
 def key_sql(key: str, column: str) -> str:

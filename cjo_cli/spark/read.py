@@ -179,8 +179,8 @@ def read_events(
     """Every (file, format) read by cjo's reader on the workers; the events cached for
     the queries that follow. `check_properties`: as `cli.inputs.open_log`'s (Parquet
     logs that Spark reads itself; other logs are always checked, on both engines).
-    Identities are stitched on the driver with the DuckDB
-    engine's own SQL, from the links the workers found (few: one per login)."""
+    Identities are stitched on the driver with the DuckDB engine's own SQL, from the
+    links the workers found (few: one per login)."""
     from pyspark import StorageLevel
 
     for path, _ in files:

@@ -181,12 +181,9 @@ PICKY_FUNNEL = PLAIN_FUNNEL.replace("id: plain", "id: picky").replace(
 )
 
 
-def test_properties_are_checked_only_when_a_funnel_reads_them(
-    run_cjo: RunCjo, tmp_path: Path
-) -> None:
-    # docs/funnels.md: a Parquet log read in place is not checked for properties that
-    # are not JSON objects when no funnel reported reads them (on long properties the
-    # check costs more than the funnels); the log line and the JSON say so.
+def properties_case(tmp_path: Path) -> list[str]:
+    """A workspace of PLAIN_FUNNEL and PICKY_FUNNEL and a Parquet log of 4 rows, one of
+    them (c1's buy) with properties that are not JSON: the common `report` arguments."""
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "plain.yaml").write_text(PLAIN_FUNNEL, encoding="utf-8")
     (tmp_path / "ws" / "picky.yaml").write_text(PICKY_FUNNEL, encoding="utf-8")
@@ -199,8 +196,16 @@ def test_properties_are_checked_only_when_a_funnel_reads_them(
         "t(customer_id, event, ts, properties)) TO ? (FORMAT parquet)",
         [str(log)],
     )
-    common = ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "1"]
+    return ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "1"]
 
+
+def test_properties_are_checked_only_when_a_funnel_reads_them(
+    run_cjo: RunCjo, tmp_path: Path
+) -> None:
+    # docs/funnels.md: a Parquet log read in place is not checked for properties that
+    # are not JSON objects when no funnel reported reads them (on long properties the
+    # check costs more than the funnels); the log line and the JSON say so.
+    common = properties_case(tmp_path)
     plain = run_cjo("report", "plain", *common)
     assert plain.returncode == 0, plain.stderr
     assert "properties not checked: no funnel reported reads them" in plain.stderr

@@ -23,7 +23,7 @@ from cjo_cli.conditions.sql import Sql
 from cjo_cli.engine import funnel_ordered
 from cjo_cli.engine.funnel_exact import Instant, ordered_attempt
 from cjo_cli.engine.funnel_ordered import ordered_attempts
-from cjo_cli.engine.funnel_sql import drop_temp_tables
+from cjo_cli.engine.funnel_sql import drop_temp_tables, second_hash_sql
 from tests.engine.funnel_helpers import funnel
 
 WINDOW_S = 100
@@ -39,7 +39,7 @@ def fs_table(
     con.execute(f"CREATE TEMP TABLE cjo_fs (k {key}, k2 UBIGINT, t BIGINT, mask INTEGER)")
     if rows:
         con.executemany("INSERT INTO cjo_fs (k, t, mask) VALUES (?, ?, ?)", rows)
-    con.execute("UPDATE cjo_fs SET k2 = hash('cjo~' || k)")
+    con.execute(f"UPDATE cjo_fs SET k2 = {second_hash_sql('k')}")
     return con
 
 

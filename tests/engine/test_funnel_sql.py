@@ -255,7 +255,7 @@ def test_the_second_hash_is_no_function_of_the_first() -> None:
     # (as DuckDB's hash(id, 'cjo') is: hash(id) mixed, XORed with hash('cjo'); see
     # DuckDB's CombineHash) is then the same for both, and the check never fires.
     con = duckdb.connect()
-    second = funnel_sql.SECOND_HASH.replace("e.customer_id", "id")
+    second = funnel_sql.second_hash_sql("id")
     rows = con.execute(
         f"SELECT hash(id), hash('cjo'), hash(id, 'cjo'), {second} "
         "FROM (SELECT 'cust' || range AS id FROM range(2000))"

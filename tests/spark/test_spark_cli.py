@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from tests.cli.test_report_cmd import PICKY_FUNNEL, PLAIN_FUNNEL
+from tests.cli.test_report_cmd import properties_case
 from tests.conftest import REPO, RunCjo
 from tests.spark.conftest import cjo_in_session
 
@@ -48,21 +47,10 @@ def test_properties_are_checked_as_the_embedded_engine_checks_them(
 ) -> None:
     # docs/funnels.md: a Parquet log whose properties no funnel reads is not checked for
     # properties that are not JSON objects, on either engine: the same rows are counted.
-    (tmp_path / "ws").mkdir()
-    (tmp_path / "ws" / "plain.yaml").write_text(PLAIN_FUNNEL, encoding="utf-8")
-    (tmp_path / "ws" / "picky.yaml").write_text(PICKY_FUNNEL, encoding="utf-8")
-    log = tmp_path / "log.parquet"
-    duckdb.execute(
-        "COPY (SELECT * FROM (VALUES ('c1', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{}'), "
-        "('c1', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', 'not json'), "
-        "('c2', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{\"plan\": \"pro\"}')) "
-        "t(customer_id, event, ts, properties)) TO ? (FORMAT parquet)",
-        [str(log)],
-    )
-    common = ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "50"]
+    common = properties_case(tmp_path)
     for funnel, expected_log in (
-        ("plain", {"read": 3, "rejected": 0, "properties_checked": False}),
-        ("picky", {"read": 2, "rejected": 1}),
+        ("plain", {"read": 4, "rejected": 0, "properties_checked": False}),
+        ("picky", {"read": 3, "rejected": 1}),
     ):
         duck = run_cjo("report", funnel, *common)
         found = cjo_in_session(spark, monkeypatch, "report", funnel, *common, *SPARK)
