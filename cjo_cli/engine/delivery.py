@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -77,6 +79,13 @@ def in_quiet_hours(us: int, quiet: QuietHours) -> bool:
 
 def quiet_end(windows: Sequence[QuietHours], us: int) -> int:
     """The first instant at or after `us` outside every quiet window."""
+    key = tuple((quiet.start, quiet.end, quiet.tz) for quiet in windows)
+    stretches = _STRETCHES.get(key)
+    if stretches is None:
+        stretches = _STRETCHES[key] = QuietStretches()
+    found = stretches.end(us)
+    if found is not None:
+        return found
     moment = us
     for _ in range(8):
         moved = False
@@ -85,8 +94,42 @@ def quiet_end(windows: Sequence[QuietHours], us: int) -> int:
             moved = moved or later != moment
             moment = later
         if not moved:
+            if moment > us:
+                stretches.add(us, moment)
             return moment
     return moment
+
+
+class QuietStretches:
+    """Stretches of time found quiet, for one set of windows: each [start, end) is
+    inside some window all through and `end` outside all of them (what `quiet_end`
+    found), so every instant of it has that end. Two stretches either share their end
+    or do not meet. Sends of many customers fall in the same night: its end is worked
+    out once, not with datetimes at each send."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []
+        self.starts: list[int] = []
+        """The earliest start found of the stretch of each end, in `ends` order."""
+
+    def end(self, us: int) -> int | None:
+        at = bisect_right(self.ends, us)
+        if at < len(self.ends) and self.starts[at] <= us:
+            return self.ends[at]
+        return None
+
+    def add(self, start: int, end: int) -> None:
+        at = bisect_left(self.ends, end)
+        if at < len(self.ends) and self.ends[at] == end:
+            self.starts[at] = min(self.starts[at], start)
+        else:
+            self.ends.insert(at, end)
+            self.starts.insert(at, start)
+
+
+_STRETCHES: dict[tuple[tuple[dt.time, dt.time, str], ...], QuietStretches] = {}
 
 
 class SendLog:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 from cjo_cli.conditions.bits import History
@@ -222,7 +223,7 @@ def audience_after(plan: Plan, times: Sequence[int], masks: Sequence[int]) -> di
             continue
         latest = 0
         for need in journey.needs:
-            first = next((t for t, m in zip(times, masks, strict=True) if m & need), NEVER)
+            first = next(compress(times, map(need.__and__, masks)), NEVER)  # no Python loop
             latest = max(latest, first)
         found[journey.id] = latest
     return found or None

@@ -97,18 +97,19 @@ def _query(
     else:
         columns.append("NULL::VARCHAR AS p")
     wanted = one_of_sql("event", names)
-    where = wanted.text if names else "FALSE"
-    params += wanted.params if names else []
+    matched = plan.matched_sql()
+    # Rows of no bit are left out by `matched`, not by a filter on the masks (see there).
+    where = f"{wanted.text} AND {matched.text}" if names else "FALSE"
+    params += [*wanted.params, *matched.params] if names else []
     if customer is not None:
         where += " AND customer_id = ?"
         params.append(customer)
-    keep = " OR ".join(f"m{number} <> 0" for number in range(len(masks)))
     mask_names = ", ".join(f"m{n}" for n in range(len(masks)))
     file = "file, " if files else ""
     rows = (
         f'SELECT customer_id, epoch_us(ts) AS t, 1 AS k, {file}"row", {mask_names}, p '
         f'FROM (SELECT customer_id, ts, {file}"row", event, {", ".join(columns)} '
-        f"FROM events WHERE {where}) WHERE {keep}"
+        f"FROM events WHERE {where})"
     )
     if plan.audiences:
         presence, more = _presence(len(masks), customer, customers, files)

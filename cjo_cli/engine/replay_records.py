@@ -11,6 +11,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cjo_cli.conditions.bits import parse_properties
@@ -29,6 +30,7 @@ def stable_fraction(*parts: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
+@lru_cache(maxsize=4096)  # a customer's entries into one journey come close together
 def in_holdout(journey_id: str, customer: str, percent: float) -> bool:
     return percent > 0 and stable_fraction(journey_id, customer, "holdout") * 100 < percent
 

@@ -22,6 +22,8 @@ SECOND = 1_000_000
 
 HOUR = 3_600 * SECOND
 
+DAY = 86_400 * SECOND
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -97,34 +99,98 @@ def _is_wall_time(us: int, at: dt.time, here: ZoneInfo) -> bool:
 def in_window(us: int, start: dt.time, end: dt.time, tz: str) -> bool:
     """Whether the wall-clock time of `us` in `tz` is in [start, end); a window across
     midnight wraps; start == end is empty."""
-    local = to_datetime(us).astimezone(zone(tz)).time().replace(tzinfo=None)
-    if start < end:
-        return start <= local < end
-    if start > end:
-        return local >= start or local < end
+    local = time_of_day(us, tz)
+    low, high = _day_us(start), _day_us(end)
+    if low < high:
+        return low <= local < high
+    if low > high:
+        return local >= low or local < high
     return False
+
+
+def time_of_day(us: int, tz: str) -> int:
+    """The wall-clock time of `us` in `tz`, in microseconds since the local midnight."""
+    return (us + _offset(us, tz)) % DAY
+
+
+def _day_us(moment: dt.time) -> int:
+    return (
+        (moment.hour * 60 + moment.minute) * 60 + moment.second
+    ) * SECOND + moment.microsecond
+
+
+_OFFSETS: dict[tuple[str, int], int | None] = {}
+"""Per zone and UTC hour, the zone's offset (µs) through the hour, None when it changes
+in it. The replay asks at every send (quiet hours): a datetime conversion each time
+cost a tenth of a replay."""
+
+
+def _offset(us: int, tz: str) -> int:
+    hour = us // HOUR
+    key = (tz, hour)
+    if key in _OFFSETS:
+        found = _OFFSETS[key]
+    else:
+        if len(_OFFSETS) > 1 << 20:  # many zones over a long log: start again
+            _OFFSETS.clear()
+        # No zone changes its offset twice within an hour: the same offset at both
+        # ends means the same all through.
+        first, last = _exact_offset(hour * HOUR, tz), _exact_offset(hour * HOUR + HOUR - 1, tz)
+        found = first if first == last else None
+        _OFFSETS[key] = found
+    return found if found is not None else _exact_offset(us, tz)
+
+
+def _exact_offset(us: int, tz: str) -> int:
+    offset = to_datetime(us).astimezone(zone(tz)).utcoffset()
+    assert offset is not None
+    return offset // dt.timedelta(microseconds=1)
 
 
 def window_end(us: int, start: dt.time, end: dt.time, tz: str) -> int:
     """The first instant at or after `us` outside the wall-clock window [start, end) in
     `tz`: `us` itself when it is outside; the next `end` otherwise, or, when the clocks
-    skip over `end` that night, the instant they skip (02:00 EST → 03:00 EDT)."""
+    skip over `end` that night, the instant they skip (02:00 EST → 03:00 EDT), or, when
+    they go back to a time outside the window before `end`, the instant they go back
+    (quiet from 01:30: 01:59 EDT → 01:00 EST)."""
     if not in_window(us, start, end, tz):
         return us
-    found = next_wall_time(us, end, tz)
-    if _is_wall_time(found, end, zone(tz)):
-        return found
-    low, high = us, found  # inside at low, outside at high: find where it changes
+    after = us
+    for _ in range(3):
+        found = next_wall_time(after, end, tz)
+        if _is_wall_time(found, end, zone(tz)):
+            change = _offset_change(us, found, tz)
+            if change is not None and not in_window(change, start, end, tz):
+                return change
+            return found
+        if not in_window(found, start, end, tz):
+            low, high = us, found  # inside at low, outside at high: find where it changes
+            while high - low > 1:
+                middle = (low + high) // 2
+                if in_window(middle, start, end, tz):
+                    low = middle
+                else:
+                    high = middle
+            return high
+        # The clocks skipped over `end` and over `start` too (inside before the jump and
+        # after it): the window goes on to the next night's `end`.
+        after = found + 1
+    raise AssertionError("a window outlasts three nights")
+
+
+def _offset_change(low: int, high: int, tz: str) -> int | None:
+    """The first instant in (low, high] at which `tz` has another offset than at `low`
+    (a window's span is shorter than two days: the zone changes at most once in it)."""
+    offset = _exact_offset(low, tz)
+    if _exact_offset(high, tz) == offset:
+        return None
     while high - low > 1:
         middle = (low + high) // 2
-        if in_window(middle, start, end, tz):
+        if _exact_offset(middle, tz) == offset:
             low = middle
         else:
             high = middle
     return high
-
-
-DAY = 86_400 * SECOND
 
 
 def scheduled_instants(

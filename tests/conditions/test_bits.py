@@ -33,7 +33,8 @@ from cjo_cli.conditions.bits import (
     required_bits,
 )
 from cjo_cli.conditions.python import HistoryEvent, Moment, filters_match, holds
-from cjo_cli.conditions.sql import SqlScope, condition_sql, filters_sql
+from cjo_cli.conditions.sql import SqlScope, condition_sql
+from cjo_cli.engine.replay_plan import Plan
 from cjo_cli.model.clock import SECOND, to_datetime
 from cjo_cli.model.conditions import Value
 from cjo_cli.model.timing import Duration, parse_duration
@@ -66,26 +67,26 @@ def python_mask(event: HistoryEvent, registry: BitRegistry) -> int:
 def duckdb_masks(
     con: duckdb.DuckDBPyConnection, events: Sequence[HistoryEvent], registry: BitRegistry
 ) -> list[int]:
-    """The events' bits from DuckDB, by the SQL `Plan.mask_sql` writes (from `filters_sql`
-    over the JSON text of the properties)."""
+    """The events' bits from DuckDB, by the SQL of `Plan.mask_sql` (from `filters_sql`
+    over the JSON text of the properties); and `Plan.matched_sql`, which the feed keeps
+    rows by, holds exactly for the rows of some bit."""
     assert len(registry.filters) <= 62  # one BIGINT column, as the plan's first one
     if not events:
         return []
     if not registry.filters:
         return [0] * len(events)
-    parts: list[str] = []
-    params: list[Any] = []
-    for offset, event_filter in enumerate(registry.filters):
-        where = filters_sql("properties", event_filter.where)
-        parts.append(f"CASE WHEN event = ? AND {where.text} THEN {1 << offset} ELSE 0 END")
-        params += [event_filter.event, *where.params]
+    plan = Plan((), {}, tuple(registry.filters), (), 0, 0)
+    (mask,) = plan.mask_sql()
+    matched = plan.matched_sql()
     rows = [[n, e.event, json.dumps(e.properties)] for n, e in enumerate(events)]
     con.execute("CREATE OR REPLACE TEMP TABLE log (n INTEGER, event VARCHAR, properties JSON)")
     con.executemany("INSERT INTO log VALUES (?, ?, ?)", rows)
     found = con.execute(
-        f"SELECT n, ({' + '.join(parts)})::BIGINT FROM log ORDER BY n", params
+        f"SELECT n, {mask.text}, {matched.text} FROM log ORDER BY n",
+        [*mask.params, *matched.params],
     ).fetchall()
-    return [mask for _, mask in found]
+    assert [kept for _, _, kept in found] == [bits != 0 for _, bits, _ in found]
+    return [bits for _, bits, _ in found]
 
 
 def compile_all(condition: m.Condition) -> tuple[Any, BitRegistry, tuple[int, ...]]:

@@ -9,7 +9,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cjo_cli.engine import delivery
 from cjo_cli.engine.delivery import (
     MESSAGE_CHANNELS,
     OBSERVE_WITHIN,
@@ -24,6 +27,7 @@ from cjo_cli.engine.delivery import (
 from cjo_cli.engine.replay_records import SendRecord
 from cjo_cli.model import QuietHours
 from cjo_cli.model.clock import HOUR, SECOND, parse_instant
+from tests.conftest import examples
 from tests.engine.replay_helpers import event, journey, policy, run, sends
 
 MINUTE = 60 * SECOND
@@ -148,6 +152,45 @@ def test_quiet_hours_across_dst(moment: str, quiet_now: bool, end: str) -> None:
     assert quiet_end([window], at(moment)) == at(end)
 
 
+_QUIET_ZONES = ["UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"]
+_CHANGES = [
+    at("2026-03-08T07:00:00+00:00"),
+    at("2026-11-01T06:00:00+00:00"),
+    at("2026-04-04T15:00:00+00:00"),
+    at("2026-10-03T15:30:00+00:00"),
+]
+_wall = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.sampled_from([0, 30, 45]))
+_windows = st.lists(
+    st.builds(quiet, _wall, _wall, st.sampled_from(_QUIET_ZONES)), min_size=1, max_size=3
+)
+_moments = st.lists(
+    st.builds(
+        lambda base, shift: base + shift,
+        st.sampled_from(_CHANGES),
+        st.integers(-30 * HOUR, 30 * HOUR),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_windows, _moments)
+@settings(max_examples=examples(200), deadline=None)
+def test_quiet_end_from_the_stretches_it_remembers_is_the_one_worked_out(
+    windows: list[QuietHours], moments: list[int]
+) -> None:
+    """Every answer of a quiet_end that remembers the stretches it found (in any order of
+    asking) is the one worked out afresh, across daylight-saving changes and windows of
+    several zones that overlap."""
+    delivery._STRETCHES.clear()
+    remembered = [quiet_end(windows, moment) for moment in moments]
+    afresh = []
+    for moment in moments:
+        delivery._STRETCHES.clear()
+        afresh.append(quiet_end(windows, moment))
+    assert remembered == afresh
+
+
 def test_a_window_ending_in_the_repeated_hour_first_time() -> None:
     # Quiet 00:00-01:30 New York on November 1: 05:00Z is 01:00 EDT (quiet), the window
     # ends at 01:30 EDT = 05:30Z.
@@ -158,6 +201,18 @@ def test_a_window_ending_in_the_repeated_hour_first_time() -> None:
     assert not in_quiet_hours(at("2026-11-01T05:45:00+00:00"), window)
     assert in_quiet_hours(at("2026-11-01T06:00:00+00:00"), window)
     assert not in_quiet_hours(at("2026-11-01T06:30:00+00:00"), window)
+
+
+def test_the_clocks_going_back_out_of_a_window_end_it() -> None:
+    # Quiet from 01:30 to midnight, New York. 05:59:59Z on November 1 is 01:59:59 EDT
+    # (quiet); at 06:00Z the clocks go back to 01:00 EST, before 01:30: not quiet. The
+    # send goes then, not at midnight (05:00Z on November 2).
+    window = quiet("01:30", "00:00", "America/New_York")
+    assert in_quiet_hours(at("2026-11-01T05:59:59+00:00"), window)
+    assert not in_quiet_hours(at("2026-11-01T06:00:00+00:00"), window)
+    assert quiet_end([window], at("2026-11-01T05:59:59+00:00")) == at("2026-11-01T06:00:00+00:00")
+    # Half an hour later (01:30 EST) the window begins again, until midnight.
+    assert quiet_end([window], at("2026-11-01T06:30:00+00:00")) == at("2026-11-02T05:00:00+00:00")
 
 
 def test_a_window_ending_in_the_repeated_hour_second_time() -> None:

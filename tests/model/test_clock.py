@@ -7,6 +7,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjo_cli.model.clock import (
     HOUR,
@@ -15,11 +17,14 @@ from cjo_cli.model.clock import (
     iso,
     next_wall_time,
     parse_instant,
+    time_of_day,
     to_datetime,
     to_us,
     utc_text,
+    window_end,
     zone,
 )
+from tests.conftest import examples
 
 UTC = dt.UTC
 
@@ -254,3 +259,78 @@ def test_a_start_long_before_the_log_jumps_ahead() -> None:
     assert found == ["2026-06-01T09:00:00+00:00", "2026-06-02T09:00:00+00:00"]
     # A start after the log's end: no instant at all.
     assert _instants("1d", "09:00", "UTC", "2027-01-01", "2026-06-01", "2026-06-03") == []
+
+
+# -- the cached offsets agree with the zone database, around every kind of change --------
+
+_ZONES = [
+    "UTC",
+    "America/New_York",  # an hour, at 02:00 local
+    "Europe/London",  # an hour, at 01:00 UTC
+    "Australia/Lord_Howe",  # half an hour
+    "America/St_Johns",  # a half-hour offset
+    "Asia/Kathmandu",  # a 45-minute offset
+    "Pacific/Apia",  # skipped a whole day at the end of 2011
+    "Asia/Tokyo",
+]
+_SPAN = (us("2011-01-01T00:00:00+00:00"), us("2027-12-31T00:00:00+00:00"))
+
+
+def _changes(name: str) -> list[int]:
+    """Instants near which `name` changes its offset (hour by hour, then to the second)."""
+    here, found = ZoneInfo(name), []
+    previous = to_datetime(_SPAN[0]).astimezone(here).utcoffset()
+    for hour in range(_SPAN[0], _SPAN[1], HOUR):
+        offset = to_datetime(hour).astimezone(here).utcoffset()
+        if offset != previous:
+            found.append(hour)
+        previous = offset
+    return found or [_SPAN[0]]
+
+
+_NEAR_CHANGES = {name: _changes(name) for name in _ZONES}
+
+
+@st.composite
+def _zoned_instants(draw: st.DrawFn) -> tuple[str, int]:
+    name = draw(st.sampled_from(_ZONES))
+    change = draw(st.sampled_from(_NEAR_CHANGES[name]))
+    return name, change + draw(st.integers(-3 * HOUR, 3 * HOUR))
+
+
+_times = st.builds(dt.time, st.integers(0, 23), st.sampled_from([0, 15, 30, 59]))
+
+
+@given(_zoned_instants(), _times, _times)
+@settings(max_examples=examples(300), deadline=None)
+def test_in_window_agrees_with_the_zone_database(
+    instant: tuple[str, int], start: dt.time, end: dt.time
+) -> None:
+    name, moment = instant
+    local = to_datetime(moment).astimezone(ZoneInfo(name))
+    wall = local.time().replace(tzinfo=None)
+    inside = (start <= wall < end) if start < end else (wall >= start or wall < end)
+    if start == end:
+        inside = False
+    assert in_window(moment, start, end, name) is inside
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    assert time_of_day(moment, name) == (local.replace(tzinfo=None) - midnight) // dt.timedelta(
+        microseconds=1
+    )
+
+
+@given(_zoned_instants(), _times, _times)
+@settings(max_examples=examples(300), deadline=None)
+def test_window_end_is_the_first_instant_outside(
+    instant: tuple[str, int], start: dt.time, end: dt.time
+) -> None:
+    """Outside the window at the answer, inside all the way to it (sampled, and the
+    instant before it), whatever the clocks do in between."""
+    name, moment = instant
+    found = window_end(moment, start, end, name)
+    assert found >= moment
+    assert not in_window(found, start, end, name)
+    if found > moment:
+        for step in range(16):
+            assert in_window(moment + (found - moment) * step // 16, start, end, name)
+        assert in_window(found - 1, start, end, name)
