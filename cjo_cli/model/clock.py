@@ -114,9 +114,7 @@ def time_of_day(us: int, tz: str) -> int:
 
 
 def _day_us(moment: dt.time) -> int:
-    return (
-        (moment.hour * 60 + moment.minute) * 60 + moment.second
-    ) * SECOND + moment.microsecond
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * SECOND + moment.microsecond
 
 
 _OFFSETS: dict[tuple[str, int], int | None] = {}
