@@ -45,20 +45,18 @@ from cjo_cli.events.tables import (
 from cjo_cli.json_pointer import key_pointer
 
 # Turns the extracted fields of `staged` into accepted events or rejects.
-_REASON = f"""
-coalesce(
-    bad,
-    CASE
+_CHECKS = f"""
         WHEN customer_id IS NULL OR trim(customer_id) = '' THEN 'missing customer id'
         WHEN event IS NULL OR trim(event) = '' THEN 'missing event name'
         WHEN ts_text IS NULL OR trim(ts_text) = '' THEN 'missing timestamp'
         WHEN ts IS NULL THEN 'bad timestamp: ' || ts_text
-        {ts_reason("ts", "ts_text")}
+        {ts_reason("ts", "ts_text")}"""
+_PROPERTIES_CHECK = """
         WHEN props IS NOT NULL AND json_type(props) NOT IN ('OBJECT', 'NULL')
-            THEN 'properties is not a JSON object'
-    END
-)
-"""
+            THEN 'properties is not a JSON object'"""
+_REASON = f"coalesce(bad, CASE {_CHECKS}{_PROPERTIES_CHECK}\n    END)"
+_REASON_UNCHECKED = f"coalesce(bad, CASE {_CHECKS}\n    END)"
+"""`_REASON` without the properties check (`load_events`'s `check_properties`)."""
 INSERT_EVENTS = """
 INSERT INTO events
 SELECT customer_id, event, ts,
@@ -83,6 +81,7 @@ def load_events(
     stitch_identities: bool = True,
     across_files: bool = True,
     source_tz: str | None = None,
+    check_properties: bool = True,
 ) -> LoadSummary:
     """Read every (file, format) into `events` and `rejects`; say what was read and
     rejected. The format is a name of `formats.FORMATS` other than auto (see `sniff`).
@@ -91,7 +90,10 @@ def load_events(
     identity links and message ids found stay in `identity_links` and `seen_messages`
     for the caller (the Spark reader does that work across its workers' files).
     `source_tz` (an IANA zone, checked by the caller) is the zone of a Mixpanel
-    export's local `time` (older projects export project-time, not UTC)."""
+    export's local `time` (older projects export project-time, not UTC). Without
+    `check_properties`, a Parquet file's rows whose properties are not a JSON object are
+    kept, as `parquet_view.scan_parquet` keeps them (the Spark reader reads such logs
+    in tasks with the check the embedded engine would have made)."""
     summaries = []
     con.execute(CREATE_LINKS)
     con.execute(CREATE_SEEN)
@@ -106,7 +108,7 @@ def load_events(
         elif fmt == "csv":
             _load_csv(con, path, mapping or {})
         elif fmt == "parquet":
-            _load_parquet(con, path, mapping or {})
+            _load_parquet(con, path, mapping or {}, check_properties)
         else:
             raise ValueError(f"unknown log format {fmt!r}")
         con.execute("UPDATE identity_links SET file_index = ? WHERE file_index IS NULL", [index])
@@ -143,13 +145,15 @@ def _stage(
     *,
     anonymous_ids: bool = False,
     message_ids: bool = False,
+    check_properties: bool = True,
 ) -> None:
     """Run `select` (columns row, raw, bad, customer_id, event, ts_text, ts, props,
     known_id, anonymous_id, link_ids, message_id) into the accepted events, the rejects
     and the identity links. A source without anonymous or message ids skips looking for
     links or duplicates (a canonical log: every row of it)."""
+    reason = _REASON if check_properties else _REASON_UNCHECKED
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {_REASON} AS reason FROM ({select})",
+        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT *, {reason} AS reason FROM ({select})",
         list(params),
     )
     if message_ids:
@@ -366,7 +370,12 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[str, 
     _insert_rejects(con, str(path), rejects)
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[str, str]) -> None:
+def _load_parquet(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: Mapping[str, str],
+    check_properties: bool = True,
+) -> None:
     try:
         described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
@@ -381,6 +390,9 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping[s
         "CREATE OR REPLACE TEMP VIEW src AS "
         'SELECT *, file_row_number + 1 AS "row" FROM parquet_file'
     )
-    _stage(con, str(path), select, params, anonymous_ids="anonymous_id" in mapping)
+    anonymous = "anonymous_id" in mapping
+    _stage(
+        con, str(path), select, params, anonymous_ids=anonymous, check_properties=check_properties
+    )
     con.execute("DROP VIEW src")
     con.execute("DROP VIEW parquet_file")

@@ -74,12 +74,13 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
     names = OUTPUT_SCHEMA_NAMES
     for batch in batches:
-        for path, label, fmt, mapping, source_tz in zip(
+        for path, label, fmt, mapping, source_tz, check in zip(
             batch.column(0).to_pylist(),
             batch.column(1).to_pylist(),
             batch.column(2).to_pylist(),
             batch.column(3).to_pylist(),
             batch.column(4).to_pylist(),
+            batch.column(5).to_pylist(),
             strict=True,
         ):
             con = connect()
@@ -92,6 +93,7 @@ def _load_files(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                         json.loads(mapping),
                         across_files=False,
                         source_tz=source_tz,
+                        check_properties=check,
                     )
                 except CjoError as exc:
                     # Said on the driver as the DuckDB engine says it, not as a task failure.
@@ -177,8 +179,8 @@ def read_events(
     check_properties: bool = True,
 ) -> SparkLog:
     """Every (file, format) read by cjo's reader on the workers; the events cached for
-    the queries that follow. `check_properties`: as `cli.inputs.open_log`'s (Parquet
-    logs that Spark reads itself; other logs are always checked, on both engines).
+    the queries that follow. `check_properties`: as `cli.inputs.open_log`'s (a Parquet
+    log with no anonymous ids; other logs are always checked, on both engines).
     Identities are stitched on the driver with the DuckDB engine's own SQL, from the
     links the workers found (few: one per login)."""
     from pyspark import StorageLevel
@@ -191,14 +193,26 @@ def read_events(
     if native is not None:
         events, rejects, summary, checked = native
         return SparkLog(events, rejects, summary, (checked,))
+    # As the embedded engine: only a Parquet log read in place (nothing to stitch) may
+    # go unchecked, also when its files are of a shape the native path does not read.
+    in_place = all(fmt == "parquet" for _, fmt in files) and "anonymous_id" not in (mapping or {})
+    check_rows = check_properties or not in_place
     rows = []
     for path, fmt in files:
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
         rows.append(
-            (str(path.resolve()), str(path), fmt, json.dumps(dict(mapping or {})), source_tz)
+            (
+                str(path.resolve()),
+                str(path),
+                fmt,
+                json.dumps(dict(mapping or {})),
+                source_tz,
+                check_rows,
+            )
         )
     jobs = spark.createDataFrame(
-        rows, "path string, label string, fmt string, mapping string, source_tz string"
+        rows,
+        "path string, label string, fmt string, mapping string, source_tz string, check boolean",
     )
     jobs = jobs.repartition(max(len(rows), 1))
     loaded = jobs.mapInArrow(_load_files, OUTPUT_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
@@ -217,7 +231,12 @@ def read_events(
     merged = conflicts = 0
     if stitch_identities:
         events, merged, conflicts = _stitch(spark, events, loaded, labels)
-    summary = LoadSummary(tuple(summaries[label] for label in labels), merged, conflicts)
+    summary = LoadSummary(
+        tuple(summaries[label] for label in labels),
+        merged,
+        conflicts,
+        properties_checked=check_rows,
+    )
     return SparkLog(events, rejects, summary, (loaded,))
 
 

@@ -181,15 +181,18 @@ PICKY_FUNNEL = PLAIN_FUNNEL.replace("id: plain", "id: picky").replace(
 )
 
 
-def properties_case(tmp_path: Path) -> list[str]:
+def properties_case(tmp_path: Path, extra_column: bool = False) -> list[str]:
     """A workspace of PLAIN_FUNNEL and PICKY_FUNNEL and a Parquet log of 4 rows, one of
-    them (c1's buy) with properties that are not JSON: the common `report` arguments."""
+    them (c1's buy) with properties that are not JSON: the common `report` arguments.
+    `extra_column`: the log has a fifth column, `source`, folded into the properties."""
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "plain.yaml").write_text(PLAIN_FUNNEL, encoding="utf-8")
     (tmp_path / "ws" / "picky.yaml").write_text(PICKY_FUNNEL, encoding="utf-8")
     log = tmp_path / "log.parquet"
+    extra = ", 'web' AS source" if extra_column else ""
     duckdb.execute(
-        "COPY (SELECT * FROM (VALUES ('c1', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{}'), "
+        f"COPY (SELECT *{extra} FROM (VALUES "
+        "('c1', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{}'), "
         "('c1', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', 'not json'), "
         "('c2', 'view', TIMESTAMPTZ '2026-01-01 10:00:00+00', '{\"plan\": \"pro\"}'), "
         "('c2', 'buy', TIMESTAMPTZ '2026-01-01 11:00:00+00', '{\"plan\": \"pro\"}')) "
@@ -199,13 +202,14 @@ def properties_case(tmp_path: Path) -> list[str]:
     return ["-w", str(tmp_path / "ws"), "--log", str(log), "-f", "json", "--max-rejects", "1"]
 
 
+@pytest.mark.parametrize("extra_column", [False, True])
 def test_properties_are_checked_only_when_a_funnel_reads_them(
-    run_cjo: RunCjo, tmp_path: Path
+    run_cjo: RunCjo, tmp_path: Path, extra_column: bool
 ) -> None:
     # docs/funnels.md: a Parquet log read in place is not checked for properties that
     # are not JSON objects when no funnel reported reads them (on long properties the
     # check costs more than the funnels); the log line and the JSON say so.
-    common = properties_case(tmp_path)
+    common = properties_case(tmp_path, extra_column)
     plain = run_cjo("report", "plain", *common)
     assert plain.returncode == 0, plain.stderr
     assert "properties not checked: no funnel reported reads them" in plain.stderr
