@@ -138,9 +138,7 @@ def report(
     if engine is options.Engine.spark:
         from cjo_cli.spark.funnels import run_funnels as run_on_spark
 
-        if by is not None and breakdown_choice(by).by == "variant":
-            raise UsageError("--by variant replays the journey: use --engine duckdb")
-
+        _refuse_spark_breakdowns(funnels, funnel_options)
         inputs.refuse_duckdb_options(db=db, html=html, memory_limit=memory_limit, threads=threads)
         prepared = prepare_funnels(funnels, funnel_options)
         with inputs.spark_log(given, spark_master, spark_conf or [], reads) as spark:
@@ -214,6 +212,24 @@ def _with_variants(
         return with_variants(con, ws, funnels, funnel_options)
     except ValueError as exc:
         raise UsageError(f"--by variant: {exc}") from exc
+
+
+def _refuse_spark_breakdowns(funnels: list[Funnel], funnel_options: FunnelOptions) -> None:
+    """Exit 2, before Spark starts, for the breakdowns only the embedded engine computes:
+    by variant (it replays the journey) and `all_steps` (a customer in several groups)."""
+    from cjo_cli.engine.funnel_result import parse_breakdown
+
+    for funnel in funnels:
+        choice = parse_breakdown(funnel, funnel_options)
+        if choice is None:
+            continue
+        where = "--by" if funnel_options.breakdown is not None else f"funnel {funnel.id!r}"
+        if choice.by == "variant":
+            raise UsageError(
+                f"{where}: a breakdown by variant replays the journey: use --engine duckdb"
+            )
+        if choice.attribution == "all_steps":
+            raise UsageError(f"{where}: all_steps attribution is computed by --engine duckdb only")
 
 
 def _print_results(

@@ -91,3 +91,20 @@ def test_options_spark_cannot_honour(run_cjo: RunCjo, tmp_path: Path) -> None:
     assert pinned.returncode == 2 and "pins spark.sql.session.timeZone to UTC" in pinned.stderr
     bad = run_cjo("report", "--log", LOG, *SPARK, "--spark-conf", "no-equals-sign")
     assert bad.returncode == 2 and "KEY=VALUE" in bad.stderr
+    # README (engines): the breakdowns only the embedded engine computes are refused
+    # before Spark starts, for --by and for a funnel's own breakdown alike.
+    variant = run_cjo("report", "account_signup", "--log", LOG, *SPARK, "--by", "variant")
+    assert variant.returncode == 2 and "use --engine duckdb" in variant.stderr
+    every = run_cjo("report", "purchase_funnel", "--log", LOG, *SPARK, "--by", "category:all_steps")
+    assert every.returncode == 2, every.stderr
+    assert "--by: all_steps attribution is computed by --engine duckdb only" in every.stderr
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "f.yaml").write_text(
+        "kind: funnel\nid: f\nsteps: [{event: product_view}, {event: purchase}]\n"
+        "window: 1d\nbreakdown: {property: category, attribution: all_steps}\n",
+        encoding="utf-8",
+    )
+    own = run_cjo("report", "-w", str(ws), "--log", LOG, *SPARK)
+    assert own.returncode == 2, own.stderr
+    assert "funnel 'f': all_steps attribution" in own.stderr
