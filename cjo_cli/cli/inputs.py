@@ -271,14 +271,14 @@ def open_log(
     from cjo_cli.events.load import load_events
     from cjo_cli.events.parquet_view import scan_parquet
     from cjo_cli.events.reject_limit import TooManyRejects, check_rejects
-    from cjo_cli.events.tables import reject_rows
+    from cjo_cli.events.tables import read_in_place, reject_rows
     from cjo_cli.output import progress
 
     if given.sniffed and not quiet:
         progress.note(f"log format: {', '.join(given.formats)} (sniffed)")
     with _hints(), progress.reading(given.paths, quiet) as done:
-        # In place only when no id is to be stitched: stitching rewrites the events.
-        if given.formats == ["parquet"] and not copy and "anonymous_id" not in given.mapping:
+        # In place unless a copy is asked for (--db).
+        if read_in_place(given.formats, given.mapping) and not copy:
             summary = scan_parquet(con, given.paths, given.mapping, done, check_properties)
         else:
             summary = load_events(

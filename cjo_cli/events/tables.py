@@ -9,7 +9,7 @@ For every file, `read + rejected` equals its rows (blank lines are not rows).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -157,6 +157,14 @@ def connect() -> duckdb.DuckDBPyConnection:
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def read_in_place(formats: Iterable[str], mapping: Mapping[str, str]) -> bool:
+    """Whether a log can be scanned where it lies (`parquet_view`) instead of copied by
+    cjo's readers: every file is canonical Parquet and no anonymous id is to be stitched
+    (stitching rewrites the events). Only such a log may skip the properties check."""
+    given = list(formats)
+    return bool(given) and all(fmt == "parquet" for fmt in given) and "anonymous_id" not in mapping
 
 
 def check_required(

@@ -38,7 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from cjo_cli.events.tables import CANONICAL, FileSummary, LoadSummary, check_required
+from cjo_cli.events.tables import (
+    CANONICAL,
+    FileSummary,
+    LoadSummary,
+    check_required,
+    read_in_place,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -84,7 +90,7 @@ def native_plan(
 ) -> NativePlan | None:
     """The plan when every file has the shape the native path reads, else None; the
     embedded engine's MissingColumns when a file lacks a required column."""
-    if not files or any(fmt != "parquet" for _, fmt in files) or "anonymous_id" in mapping:
+    if not read_in_place((fmt for _, fmt in files), mapping):
         return None
     shapes = _shapes([path for path, _ in files], mapping)
     if shapes is None or any(shape != shapes[0] for shape in shapes):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cjo_cli.events.tables import EventLogError, FileSummary, LoadSummary
+from cjo_cli.events.tables import EventLogError, FileSummary, LoadSummary, read_in_place
 from cjo_cli.spark.parquet_read import native_plan, read_native, reader_error
 
 if TYPE_CHECKING:
@@ -193,10 +193,9 @@ def read_events(
     if native is not None:
         events, rejects, summary, checked = native
         return SparkLog(events, rejects, summary, (checked,))
-    # As the embedded engine: only a Parquet log read in place (nothing to stitch) may
-    # go unchecked, also when its files are of a shape the native path does not read.
-    in_place = all(fmt == "parquet" for _, fmt in files) and "anonymous_id" not in (mapping or {})
-    check_rows = check_properties or not in_place
+    # As the embedded engine: only a log it would read in place may go unchecked, also
+    # when its files are of a shape the native path does not read.
+    check_rows = check_properties or not read_in_place((fmt for _, fmt in files), mapping or {})
     rows = []
     for path, fmt in files:
         # Workers open the absolute path; rows keep the name as given, as in DuckDB.
